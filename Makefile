@@ -1,0 +1,45 @@
+# Two commands do all the set-up: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+export FLASK_APP := wsgi
+
+.PHONY: run test lint format system-deps translations clean
+
+$(STAMP): pyproject.toml
+	@scripts/system-deps base
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+## make run: install, migrate, seed, start localstripe and the API on 127.0.0.1:5000
+run: $(STAMP)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed
+	@scripts/run-localstripe $(BIN)
+	$(BIN)/flask serve --host 127.0.0.1 --port 5000
+
+## make test: the whole suite, on SQLite and on a real PostgreSQL, with a real Redis
+test: $(STAMP)
+	@scripts/system-deps test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## the Arabic catalogue: extract message ids from the code, merge, compile
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext --no-location --sort-output -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l ar --no-fuzzy-matching
+	$(BIN)/pybabel compile -d app/translations
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,132 @@
+"""The Baladiya application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, request
+
+from app import config as settings
+from app.errors import MalformedJSON, UnsupportedMediaType
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings from the environment, then `config` on top (tests use it)."""
+    app = Flask(__name__, instance_path=str(settings.INSTANCE))
+    app.config.update(settings.STATIC)
+    app.config.update(settings.from_environment())
+    if config:
+        app.config.update(config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_url(app.config["DATABASE_URL"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        settings.INSTANCE.mkdir(parents=True, exist_ok=True)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    from app.logs import configure_logging
+
+    configure_logging(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _install_hooks(app)
+
+    from app.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _normalise_url(url: str) -> str:
+    """`postgresql://` URLs use psycopg 3, the driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.extensions import api, babel, db, migrate
+    from app.i18n import select_locale
+    from app.sqlite import enable_sqlite_foreign_keys
+
+    db.init_app(app)
+    with app.app_context():
+        enable_sqlite_foreign_keys(db.engine)
+    migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"))
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories="translations"
+    )
+    app.config["API_SPEC_OPTIONS"] = _spec_options()
+    api.init_app(app)
+
+    from jobs import init_jobs
+
+    init_jobs(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Every blueprint, in one place."""
+    from app.accounts.routes import blp as accounts
+    from app.authorities.routes import blp as authorities
+    from app.extensions import api
+    from app.health import bp as ops
+    from app.maintenance.routes import blp as announcements
+
+    for blueprint in (accounts, authorities, announcements):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(ops)
+
+
+def _install_hooks(app: Flask) -> None:
+    """Request hooks, in the order they run: JSON body check, access, maintenance."""
+    from app.access import init_access
+    from app.errors import register_error_handlers
+    from app.maintenance.hooks import init_maintenance
+    from app.security import init_security
+
+    app.before_request(_check_json_body)
+    init_access(
+        app, public_endpoints={"api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static"}
+    )
+    init_maintenance(app)
+    init_security(app)
+    register_error_handlers(app)
+
+
+def _check_json_body() -> None:
+    """A body must be JSON and well formed before any view sees it (400 / 415 otherwise)."""
+    if request.method not in {"POST", "PUT", "PATCH"} or request.endpoint is None:
+        return
+    if not request.content_length and not request.headers.get("Transfer-Encoding"):
+        return
+    if request.mimetype == "multipart/form-data":
+        return  # uploads: checked by their own views
+    if not request.is_json:
+        raise UnsupportedMediaType()
+    if request.get_json(silent=True) is None and request.get_data():
+        raise MalformedJSON()
+
+
+def _spec_options() -> dict[str, Any]:
+    return {
+        "info": {
+            "title": "Baladiya API",
+            "description": (
+                "Municipal e-services: licences and permits with service-level targets in working "
+                "days, fee payments with receipts, and refunds.\n\n"
+                "Errors are RFC 9457 problem JSON (`application/problem+json`) with a stable "
+                "`code`; `title` and `detail` follow `Accept-Language` (Arabic by default, or English). "
+                "Lists are paginated with `page` and `page_size`; totals are in the `X-Pagination` "
+                "header. Times are shown in Asia/Muscat. Money is a string with three decimals "
+                "(OMR).\n\n"
+                "Each operation states who may call it (`x-allowed-roles`)."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            }
+        },
+    }

@@ -1,0 +1,145 @@
+"""Who may call what: the one mechanism.
+
+Every view declares its callers with `@allow(...)`: `PUBLIC`, `AUTHENTICATED`, or roles.
+A `before_request` hook reads the declaration of the view about to run and enforces it;
+a view without one is refused (fail closed), and a test checks that every route has one.
+The same declaration is written into the OpenAPI document (`security`, `x-allowed-roles`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g, request
+from flask_smorest import Blueprint
+
+from app.accounts.models import AuthSession, Role, User
+from app.accounts.tokens import read_access_token
+from app.errors import Forbidden, Unauthorized
+from app.extensions import db
+from app.i18n import N_
+from app.timeutil import utcnow
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+INVALID_TOKEN = N_("The access token is invalid or has expired.")
+STAFF = (Role.INSPECTOR, Role.FINANCE, Role.DEPARTMENT_HEAD, Role.ADMIN)
+
+
+def allow(*callers: str | Role) -> Callable:
+    """Declare who may call the decorated view: `PUBLIC`, `AUTHENTICATED` or roles."""
+    allowed = frozenset(str(c) for c in callers)
+    if not allowed:
+        raise ValueError("allow() needs at least one caller")
+    if (PUBLIC in allowed or AUTHENTICATED in allowed) and len(allowed) > 1:
+        raise ValueError("PUBLIC and AUTHENTICATED stand alone")
+
+    if PUBLIC in allowed:
+        doc = {"security": [], "x-allowed-roles": ["public"]}
+        who = "anyone, no login needed"
+    else:
+        roles = sorted(r.value for r in Role) if AUTHENTICATED in allowed else sorted(allowed)
+        doc = {"security": [{"bearerAuth": []}], "x-allowed-roles": roles}
+        who = ", ".join(roles)
+
+    def decorate(view: Callable) -> Callable:
+        view._allowed = allowed
+        summary, _, rest = (view.__doc__ or "").strip().partition("\n")
+        description = (rest.strip() + "\n\n" if rest.strip() else "") + f"**Who may call:** {who}."
+        return Blueprint.doc(**doc, description=description)(view)
+
+    return decorate
+
+
+def view_handler(view_function: Callable, method: str) -> Callable | None:
+    """The function that answers `method`: the MethodView's method, or the view itself."""
+    view_class = getattr(view_function, "view_class", None)
+    if view_class is None:
+        return view_function
+    handler = getattr(view_class, method.lower(), None)
+    if handler is None and method == "HEAD":
+        handler = getattr(view_class, "get", None)
+    return handler
+
+
+def allowed_callers(view_function: Callable, method: str) -> frozenset[str] | None:
+    return getattr(view_handler(view_function, method), "_allowed", None)
+
+
+def current_user() -> User | None:
+    return g.get("user")
+
+
+def require_user() -> User:
+    user = current_user()
+    if user is None:
+        raise Unauthorized()
+    return user
+
+
+def _authenticate() -> None:
+    g.user = None
+    g.session_id = None
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return
+    scheme, _, token = header.partition(" ")
+    found = read_access_token(token.strip()) if scheme.lower() == "bearer" else None
+    if found is None:
+        raise Unauthorized(code="invalid_token", detail=INVALID_TOKEN)
+    user_id, session_id = found
+    row = db.session.execute(
+        sa.select(User, AuthSession)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(User.id == user_id, AuthSession.id == session_id)
+    ).first()
+    if row is None or not row.User.is_active or row.AuthSession.revoked_at is not None:
+        raise Unauthorized(code="invalid_token", detail=INVALID_TOKEN)
+    if row.AuthSession.expires_at <= utcnow():
+        raise Unauthorized(code="invalid_token", detail=INVALID_TOKEN)
+    g.user, g.session_id = row.User, session_id
+
+
+def _enforce() -> None:
+    if request.endpoint is None:  # unknown route or method: the 404/405 handlers answer
+        return
+    if request.endpoint in current_app.extensions["public_endpoints"]:
+        return
+    view = current_app.view_functions[request.endpoint]
+    allowed = allowed_callers(view, request.method)
+    if allowed is None:
+        if request.method == "OPTIONS":
+            return
+        current_app.logger.error(
+            "route without access declaration", extra={"endpoint": request.endpoint}
+        )
+        raise Forbidden()
+    _authenticate()
+    if PUBLIC in allowed:
+        return
+    user = require_user()
+    if AUTHENTICATED in allowed or user.role.value in allowed:
+        return
+    raise Forbidden()
+
+
+def init_access(app: Flask, public_endpoints: Iterable[str]) -> None:
+    """Enforce declarations before every request; `public_endpoints` are views of libraries
+    (the OpenAPI document and its docs page) that cannot carry a declaration themselves."""
+    app.extensions["public_endpoints"] = frozenset(public_endpoints)
+    app.before_request(_enforce)
+
+
+def public_endpoint(view: Callable) -> Callable:
+    """Mark a plain Flask view (health checks, docs assets) as public."""
+    view._allowed = frozenset({PUBLIC})
+    return view
+
+
+def roles_of(allowed: Iterable[str]) -> set[str]:
+    """The roles a declaration admits, for tests and documentation."""
+    allowed = set(allowed)
+    if PUBLIC in allowed or AUTHENTICATED in allowed:
+        return {r.value for r in Role}
+    return allowed

@@ -1,0 +1,1 @@
+"""Accounts, roles and sessions: who is calling, and what they may do."""

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.authorities.models import Authority, Department
+from app.extensions import db
+from app.models import Timestamped
+from app.timeutil import UTCDateTime
+
+
+class Role(enum.StrEnum):
+    APPLICANT = "applicant"
+    INSPECTOR = "inspector"
+    FINANCE = "finance"
+    DEPARTMENT_HEAD = "department_head"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = frozenset(Role) - {Role.APPLICANT}
+
+
+class AccountKind(enum.StrEnum):
+    INDIVIDUAL = "individual"
+    BUSINESS = "business"
+    STAFF = "staff"
+
+
+class User(Timestamped, db.Model):
+    """A person who logs in: an applicant (individual or business) or a member of staff.
+
+    Staff belong to exactly one authority and department; applicants to none.
+    """
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role = 'applicant') = (authority_id IS NULL)", name="staff_have_authority"
+        ),
+        sa.CheckConstraint("(kind = 'business') = (cr_number IS NOT NULL)", name="business_has_cr"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[AccountKind] = mapped_column(
+        sa.Enum(
+            AccountKind,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    role: Mapped[Role] = mapped_column(
+        sa.Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        index=True,
+    )
+    civil_id: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    phone: Mapped[str] = mapped_column(sa.String(16))
+    preferred_language: Mapped[str] = mapped_column(sa.String(2), default="ar")
+    cr_number: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    trade_name: Mapped[str | None] = mapped_column(sa.String(200))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    authority_id: Mapped[int | None] = mapped_column(sa.ForeignKey("authorities.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    authority: Mapped[Authority | None] = relationship()
+    department: Mapped[Department | None] = relationship()
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+class AuthSession(db.Model):
+    """One login: the refresh token (kept only as a hash) and whether it was revoked.
+
+    Access tokens name their session, so logging out ends both at once.
+    """
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    refresh_token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,131 @@
+"""Accounts API: registration, login, tokens, the caller's profile, staff management."""
+
+from __future__ import annotations
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.access import AUTHENTICATED, PUBLIC, allow, require_user
+from app.accounts import services
+from app.accounts.models import Role
+from app.accounts.schemas import (
+    LoginSchema,
+    LogoutSchema,
+    ProfileUpdateSchema,
+    RefreshSchema,
+    RegistrationSchema,
+    StaffInputSchema,
+    StaffUpdateSchema,
+    TokenSchema,
+    UserSchema,
+)
+from app.i18n import current_language
+from app.maintenance.hooks import maintenance_exempt
+from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
+
+blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts, login and staff")
+
+
+@blp.route("/auth/register")
+class Register(MethodView):
+    @allow(PUBLIC)
+    @blp.arguments(RegistrationSchema)
+    @blp.response(201, UserSchema)
+    def post(self, data):
+        """Register an applicant: an individual, or a business with CR number and trade name"""
+        return services.register_applicant(data, current_language())
+
+
+@blp.route("/auth/login")
+class Login(MethodView):
+    @allow(PUBLIC)
+    @maintenance_exempt
+    @blp.arguments(LoginSchema)
+    @blp.response(200, TokenSchema)
+    def post(self, data):
+        """Log in with e-mail or civil ID and password; returns access and refresh tokens"""
+        identifier = {k: data[k] for k in ("email", "civil_id") if k in data}
+        return services.log_in(identifier, data["password"])
+
+
+@blp.route("/auth/refresh")
+class Refresh(MethodView):
+    @allow(PUBLIC)
+    @maintenance_exempt
+    @blp.arguments(RefreshSchema)
+    @blp.response(200, TokenSchema)
+    def post(self, data):
+        """Swap a refresh token for new tokens; the old refresh token stops working"""
+        return services.refresh_session(data["refresh_token"])
+
+
+@blp.route("/auth/logout")
+class Logout(MethodView):
+    @allow(AUTHENTICATED)
+    @maintenance_exempt
+    @blp.arguments(LogoutSchema, required=False)
+    @blp.response(204)
+    def post(self, data):
+        """Log out: the session's access and refresh tokens stop working at once"""
+        services.log_out(
+            require_user(), g.session_id, all_sessions=(data or {}).get("all_sessions", False)
+        )
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @allow(AUTHENTICATED)
+    @blp.response(200, UserSchema)
+    def get(self):
+        """The caller's own account"""
+        return require_user()
+
+    @allow(AUTHENTICATED)
+    @blp.arguments(ProfileUpdateSchema)
+    @blp.response(200, UserSchema)
+    def patch(self, data):
+        """Change the caller's mobile number or preferred language"""
+        return services.update_profile(require_user(), data)
+
+
+@blp.route("/applicants/<int:user_id>")
+class Applicant(MethodView):
+    @allow(Role.APPLICANT)
+    @blp.response(200, UserSchema)
+    def get(self, user_id):
+        """An applicant's account: only the applicant's own; any other answers 404"""
+        return services.get_applicant(require_user(), user_id)
+
+
+@blp.route("/staff")
+class StaffList(MethodView):
+    @allow(Role.ADMIN)
+    @blp.response(200, UserSchema(many=True))
+    @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+    def get(self):
+        """Staff of the admin's authority"""
+        return services.staff_query(require_user())
+
+    @allow(Role.ADMIN)
+    @blp.arguments(StaffInputSchema)
+    @blp.response(201, UserSchema)
+    def post(self, data):
+        """Add a member of staff to the admin's authority"""
+        return services.create_staff(require_user(), data, current_language())
+
+
+@blp.route("/staff/<int:user_id>")
+class Staff(MethodView):
+    @allow(Role.ADMIN)
+    @blp.response(200, UserSchema)
+    def get(self, user_id):
+        """One member of staff of the admin's authority"""
+        return services.get_staff(require_user(), user_id)
+
+    @allow(Role.ADMIN)
+    @blp.arguments(StaffUpdateSchema)
+    @blp.response(200, UserSchema)
+    def patch(self, data, user_id):
+        """Change a member of staff's role or department, or deactivate the account"""
+        return services.update_staff(require_user(), user_id, data)

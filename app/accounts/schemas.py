@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import re
+
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
+
+from app.accounts.models import STAFF_ROLES
+from app.i18n import LANGUAGES, N_
+from app.schemas import AuthorityRefSchema, DepartmentRefSchema, MuscatDateTime
+
+CIVIL_ID = re.compile(r"^[0-9]{6,9}$")
+CR_NUMBER = re.compile(r"^[0-9]{5,10}$")
+OMAN_MOBILE = re.compile(r"^\+968[79][0-9]{7}$")
+
+
+def normalise_phone(value: object) -> object:
+    """'9123 4567', '0096891234567', '968-9123-4567' → '+96891234567'; others unchanged."""
+    if not isinstance(value, str):
+        return value
+    digits = re.sub(r"[\s\-()]", "", value)
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if re.fullmatch(r"[0-9]{8}", digits):
+        digits = "+968" + digits
+    elif re.fullmatch(r"968[0-9]{8}", digits):
+        digits = "+" + digits
+    return digits
+
+
+def _check(pattern: re.Pattern[str], message: str):
+    def validator(value: str) -> None:
+        if not pattern.fullmatch(value):
+            raise ValidationError(message)
+
+    return validator
+
+
+def _password(value: str) -> None:
+    if not (re.search(r"[A-Za-z\u0600-\u06FF]", value) and re.search(r"[0-9]", value)):
+        raise ValidationError(N_("Use letters and digits in the password."))
+
+
+civil_id_field = fields.String(
+    required=True, validate=_check(CIVIL_ID, N_("A civil ID number is 6 to 9 digits."))
+)
+phone_field = fields.String(
+    required=True,
+    validate=_check(
+        OMAN_MOBILE, N_("Enter an Omani mobile number: +968 and 8 digits starting with 7 or 9.")
+    ),
+)
+password_field = fields.String(
+    required=True, load_only=True, validate=[validate.Length(min=10, max=128), _password]
+)
+
+
+class ProfileInputSchema(Schema):
+    civil_id = civil_id_field
+    name = fields.String(required=True, validate=validate.Length(min=3, max=200))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    phone = phone_field
+    password = password_field
+    preferred_language = fields.String(validate=validate.OneOf(LANGUAGES))
+
+    @pre_load
+    def normalise(self, data, **kwargs):
+        if isinstance(data, dict):
+            data = dict(data)
+            if "phone" in data:
+                data["phone"] = normalise_phone(data["phone"])
+            for key in ("name", "trade_name"):
+                if isinstance(data.get(key), str):
+                    data[key] = " ".join(data[key].split())
+            if isinstance(data.get("email"), str):
+                data["email"] = data["email"].strip().lower()
+        return data
+
+
+class RegistrationSchema(ProfileInputSchema):
+    """An applicant registering: an individual, or a business when `cr_number` is given."""
+
+    cr_number = fields.String(
+        validate=_check(CR_NUMBER, N_("A commercial registration number is 5 to 10 digits."))
+    )
+    trade_name = fields.String(validate=validate.Length(min=2, max=200))
+
+    @validates_schema
+    def business_needs_both(self, data, **kwargs):
+        if "cr_number" in data and "trade_name" not in data:
+            raise ValidationError(
+                N_("A business gives its trade name with its CR number."), "trade_name"
+            )
+        if "trade_name" in data and "cr_number" not in data:
+            raise ValidationError(
+                N_("A business gives its CR number with its trade name."), "cr_number"
+            )
+
+
+class StaffInputSchema(ProfileInputSchema):
+    role = fields.String(
+        required=True, validate=validate.OneOf(sorted(r.value for r in STAFF_ROLES))
+    )
+    department = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class StaffUpdateSchema(Schema):
+    role = fields.String(validate=validate.OneOf(sorted(r.value for r in STAFF_ROLES)))
+    department = fields.String(validate=validate.Length(min=1, max=40))
+    is_active = fields.Boolean()
+
+
+class ProfileUpdateSchema(Schema):
+    phone = fields.String(
+        validate=_check(
+            OMAN_MOBILE, N_("Enter an Omani mobile number: +968 and 8 digits starting with 7 or 9.")
+        )
+    )
+    preferred_language = fields.String(validate=validate.OneOf(LANGUAGES))
+
+    @pre_load
+    def normalise(self, data, **kwargs):
+        if isinstance(data, dict) and "phone" in data:
+            data = {**data, "phone": normalise_phone(data["phone"])}
+        return data
+
+
+class LoginSchema(Schema):
+    email = fields.String(validate=validate.Length(min=1, max=254))
+    civil_id = fields.String(validate=validate.Length(min=1, max=12))
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=128)
+    )
+
+    @validates_schema
+    def one_identifier(self, data, **kwargs):
+        if ("email" in data) == ("civil_id" in data):
+            raise ValidationError(N_("Give either email or civil_id."), "email")
+
+    @post_load
+    def lower_email(self, data, **kwargs):
+        if "email" in data:
+            data["email"] = data["email"].strip().lower()
+        return data
+
+
+class RefreshSchema(Schema):
+    refresh_token = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=200)
+    )
+
+
+class LogoutSchema(Schema):
+    all_sessions = fields.Boolean(
+        load_default=False, metadata={"description": "End every session of the account"}
+    )
+
+
+class TokenSchema(Schema):
+    access_token = fields.String()
+    refresh_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer(metadata={"description": "Seconds until the access token expires"})
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    role = fields.String()
+    civil_id = fields.String()
+    name = fields.String()
+    email = fields.String()
+    phone = fields.String()
+    preferred_language = fields.String()
+    cr_number = fields.String(allow_none=True)
+    trade_name = fields.String(allow_none=True)
+    authority = fields.Nested(AuthorityRefSchema, allow_none=True)
+    department = fields.Nested(DepartmentRefSchema, allow_none=True)
+    is_active = fields.Boolean()
+    created_at = MuscatDateTime()

@@ -1,0 +1,1 @@
+"""Government authorities (the tenants) and their departments."""

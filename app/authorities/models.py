@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models import Timestamped
+
+
+class Authority(Timestamped, db.Model):
+    """A government body that owns services, applications and staff: the tenant."""
+
+    __tablename__ = "authorities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(10), unique=True)
+    name_ar: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+
+    departments: Mapped[list[Department]] = relationship(
+        back_populates="authority", order_by="Department.code"
+    )
+
+
+class Department(Timestamped, db.Model):
+    __tablename__ = "departments"
+    __table_args__ = (
+        sa.UniqueConstraint("authority_id", "code", name="uq_departments_authority_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    authority_id: Mapped[int] = mapped_column(sa.ForeignKey("authorities.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(40))
+    name_ar: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+
+    authority: Mapped[Authority] = relationship(back_populates="departments")

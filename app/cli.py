@@ -1,0 +1,122 @@
+"""Flask CLI commands: seed, staff accounts, jobs, the development server."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.extensions import db
+
+users = AppGroup("users", help="Accounts.")
+jobs_cli = AppGroup("jobs", help="Background jobs (rq).")
+
+
+@click.command("seed")
+def seed_command() -> None:
+    """Create or update the reference data: authorities, departments."""
+    from app.seed import seed_reference_data
+
+    seed_reference_data()
+    db.session.commit()
+    click.echo("seeded")
+
+
+@users.command("create-staff")
+@click.option("--authority", required=True, help="Authority code, e.g. NBG")
+@click.option("--department", required=True, help="Department code, e.g. licensing")
+@click.option(
+    "--role", required=True, type=click.Choice(["inspector", "finance", "department_head", "admin"])
+)
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--civil-id", required=True)
+@click.option("--phone", required=True)
+@click.option("--language", default="ar", type=click.Choice(["ar", "en"]))
+@click.password_option("--password", envvar="BALADIYA_STAFF_PASSWORD")
+def create_staff_command(
+    authority, department, role, email, name, civil_id, phone, language, password
+) -> None:
+    """Create a staff account (the first admin of an authority starts here)."""
+    from marshmallow import ValidationError
+
+    from app.accounts.schemas import StaffInputSchema
+    from app.accounts.services import create_staff_account
+    from app.authorities.models import Authority
+    from app.errors import Problem
+
+    found = db.session.scalar(sa.select(Authority).where(Authority.code == authority.upper()))
+    if found is None:
+        raise click.BadParameter(
+            f"no authority {authority!r}; run 'flask seed' first", param_hint="--authority"
+        )
+    raw = {
+        "email": email,
+        "name": name,
+        "civil_id": civil_id,
+        "phone": phone,
+        "password": password,
+        "role": role,
+        "department": department,
+        "preferred_language": language,
+    }
+    try:
+        data = StaffInputSchema().load(raw)
+        user = create_staff_account(found.id, data, language)
+    except ValidationError as error:
+        raise click.ClickException(f"invalid: {error.messages}") from error
+    except Problem as problem:
+        raise click.ClickException(f"{problem.code}: {problem.detail}") from problem
+    click.echo(f"created {role} #{user.id} <{user.email}> in {found.code}")
+
+
+@jobs_cli.command("worker")
+@click.argument("queues", nargs=-1)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty")
+def worker_command(queues, burst) -> None:
+    """Run an rq worker on the named queues (all, highest first, by default)."""
+    from rq import Worker
+
+    from jobs import QUEUES, redis_connection
+
+    if not current_app.config["REDIS_URL"]:
+        raise click.ClickException(
+            "REDIS_URL is not set: without Redis, jobs run inside the web process"
+        )
+    Worker(list(queues or QUEUES), connection=redis_connection()).work(
+        burst=burst, with_scheduler=True
+    )
+
+
+@jobs_cli.command("cron")
+def cron_command() -> None:
+    """Run rq's cron scheduler with the periodic jobs (one per installation)."""
+    from jobs import redis_connection
+    from jobs.schedule import run_rq_cron
+
+    if not current_app.config["REDIS_URL"]:
+        raise click.ClickException("REDIS_URL is not set: `flask serve` runs periodic jobs itself")
+    run_rq_cron(redis_connection())
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def serve_command(host, port) -> None:
+    """Development server; without Redis it also runs the periodic jobs in-process."""
+    from jobs.schedule import InProcessCron
+
+    app = current_app._get_current_object()
+    if not app.config["REDIS_URL"]:
+        InProcessCron(app).start()
+    click.echo(
+        f"Baladiya API: http://{host}:{port}/api/v1  docs: http://{host}:{port}/api/docs  "
+        f"OpenAPI: http://{host}:{port}/api/openapi.json  health: http://{host}:{port}/healthz"
+    )
+    app.run(host=host, port=port, use_reloader=False, threaded=True)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (seed_command, users, jobs_cli, serve_command):
+        app.cli.add_command(command)

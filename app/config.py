@@ -1,0 +1,106 @@
+"""Configuration: every setting comes from an environment variable with a documented default.
+
+The README's configuration table is written from `SETTINGS`; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+    cast: type = str
+
+
+def _bool(value: str | bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DATABASE_URL",
+        f"sqlite:///{INSTANCE / 'baladiya.sqlite3'}",
+        "SQLAlchemy URL of the database",
+    ),
+    Setting("REDIS_URL", "", "Redis for rq jobs; empty: jobs run in-process"),
+    Setting(
+        "SECRET_KEY",
+        "dev-insecure-change-me",
+        "Signs access tokens; set a long random value in production",
+    ),
+    Setting("ACCESS_TOKEN_TTL", 900, "Lifetime of a bearer access token, seconds", int),
+    Setting("REFRESH_TOKEN_TTL", 30 * 24 * 3600, "Lifetime of a refresh token, seconds", int),
+    Setting("PASSWORD_HASH_MEMORY_KIB", 65536, "Argon2id memory cost per hash, KiB", int),
+    Setting(
+        "LOGIN_MAX_FAILURES", 5, "Failed logins in a row before the account locks for a while", int
+    ),
+    Setting("LOGIN_LOCK_SECONDS", 900, "How long a locked account stays locked, seconds", int),
+    Setting("MAX_CONTENT_LENGTH", 1024 * 1024, "Largest JSON request body, bytes (413 above)", int),
+    Setting("CORS_ORIGINS", "", "Comma-separated origins allowed by CORS; empty: CORS off"),
+    Setting("HSTS", False, "Send Strict-Transport-Security (behind HTTPS only)", _bool),
+    Setting("LOG_LEVEL", "INFO", "Log level of the JSON logs"),
+    Setting("STRIPE_API_KEY", "sk_test_baladiya", "Stripe secret key"),
+    Setting(
+        "STRIPE_PUBLISHABLE_KEY",
+        "pk_test_baladiya",
+        "Stripe publishable key, given to the front end",
+    ),
+    Setting(
+        "STRIPE_API_BASE", "http://127.0.0.1:8420", "Stripe API base URL; localstripe by default"
+    ),
+    Setting("STRIPE_WEBHOOK_SECRET", "whsec_baladiya_dev", "Secret that signs Stripe webhooks"),
+    Setting("SMTP_HOST", "", "SMTP server; empty: e-mail is written to the console"),
+    Setting("SMTP_PORT", 25, "SMTP port", int),
+    Setting("SMTP_USERNAME", "", "SMTP user (optional)"),
+    Setting("SMTP_PASSWORD", "", "SMTP password (optional)"),
+    Setting("SMTP_STARTTLS", False, "Use STARTTLS with the SMTP server", _bool),
+    Setting("MAIL_FROM", "Baladiya <no-reply@baladiya.om>", "Sender of e-mail"),
+    Setting("SMS_BACKEND", "console", "console, or http for the generic HTTP gateway"),
+    Setting("SMS_GATEWAY_URL", "", "URL of the HTTP SMS gateway"),
+    Setting("SMS_GATEWAY_USERNAME", "", "SMS gateway user"),
+    Setting("SMS_GATEWAY_PASSWORD", "", "SMS gateway password"),
+    Setting("SMS_SENDER_ID", "Baladiya", "SMS sender id"),
+    Setting(
+        "PUBLIC_BASE_URL",
+        "http://127.0.0.1:5000",
+        "Base URL printed in links (verification, QR codes)",
+    ),
+)
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:
+    """Read every setting from the environment, falling back to its documented default."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.name)
+        values[setting.name] = setting.default if raw is None else setting.cast(raw)
+    return values
+
+
+# Fixed settings of the libraries; not meant to change per deployment.
+STATIC = {
+    "API_TITLE": "Baladiya API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.1.0",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "docs",
+    "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
+    "BABEL_DEFAULT_LOCALE": "ar",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Muscat",
+    "LANGUAGES": ("ar", "en"),
+    "JSON_SORT_KEYS": False,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+}

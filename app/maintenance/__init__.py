@@ -1,0 +1,1 @@
+"""Maintenance windows: announced suspensions during which writes are refused with 503."""

@@ -1,0 +1,28 @@
+"""Fields and schemas shared by every API: times in Asia/Muscat, bilingual names, money."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from app.timeutil import to_muscat
+
+
+class MuscatDateTime(fields.DateTime):
+    """A UTC datetime shown in Asia/Muscat (ISO 8601 with +04:00)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return to_muscat(value).isoformat()
+
+
+class AuthorityRefSchema(Schema):
+    code = fields.String()
+    name_ar = fields.String()
+    name_en = fields.String()
+
+
+class DepartmentRefSchema(Schema):
+    code = fields.String()
+    name_ar = fields.String()
+    name_en = fields.String()

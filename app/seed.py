@@ -1,0 +1,10 @@
+"""Reference data of a new installation, loaded by `flask seed` and by the tests."""
+
+from __future__ import annotations
+
+from app.authorities.seed import seed_authorities
+
+
+def seed_reference_data() -> None:
+    """Idempotent: creates what is missing, updates what changed; the caller commits."""
+    seed_authorities()

@@ -1,0 +1,93 @@
+"""Background jobs: rq when `REDIS_URL` is set, a thread in this process when it is not.
+
+Jobs are named by the dotted path of a function that takes ids, never objects. `enqueue()` holds
+a job until the database transaction that asked for it commits; a rollback drops it. Each queue
+has a retry policy with exponential back-off; after the last retry the job is failed and logged
+(rq keeps it in its failed registry).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from flask import current_app
+from redis import Redis
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger("jobs")
+
+QUEUES = ("high", "default", "low")
+# Seconds before each retry: 10 s, 40 s, 2 min 40 s, ~11 min, ~43 min.
+BACKOFF = (10, 40, 160, 640, 2560)
+
+
+@dataclass(frozen=True)
+class Job:
+    task: str  # dotted path of a function that takes ids
+    args: tuple = ()
+    queue: str = "default"
+    job_id: str | None = None  # deterministic where a duplicate would hurt
+    retry_intervals: tuple[int, ...] = field(default=BACKOFF)
+    timeout: int = 300
+
+
+def enqueue(
+    task: str,
+    *args,
+    queue: str = "default",
+    job_id: str | None = None,
+    retry_intervals: tuple[int, ...] = BACKOFF,
+    session: Session | None = None,
+) -> Job:
+    """Run `task(*args)` once the current transaction commits; nothing if it rolls back."""
+    from app.extensions import db
+
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+    job = Job(task, tuple(args), queue, job_id, tuple(retry_intervals))
+    session = session or db.session()
+    session.info.setdefault("pending_jobs", []).append((current_app._get_current_object(), job))
+    return job
+
+
+def dispatch(job: Job) -> None:
+    """Hand a job to the backend now, outside any transaction (cron, relays, tests)."""
+    backend().submit(job)
+
+
+def backend():
+    return current_app.extensions["jobs"]
+
+
+def redis_connection() -> Redis:
+    return Redis.from_url(current_app.config["REDIS_URL"])
+
+
+def _after_commit(session: Session) -> None:
+    for app, job in session.info.pop("pending_jobs", []):
+        with app.app_context():
+            try:
+                app.extensions["jobs"].submit(job)
+            except Exception:  # noqa: BLE001 - committed work must not fail the request
+                log.exception(
+                    "could not enqueue job", extra={"task": job.task, "job_id": job.job_id}
+                )
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("pending_jobs", None)
+
+
+def init_jobs(app) -> None:
+    """Pick the backend by configuration and hook job dispatch to commits."""
+    from jobs.backends import InProcessBackend, RedisBackend
+
+    if app.config["REDIS_URL"]:
+        app.extensions["jobs"] = RedisBackend(app.config["REDIS_URL"])
+    else:
+        app.extensions["jobs"] = InProcessBackend(app)
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)

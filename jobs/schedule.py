@@ -1,0 +1,81 @@
+"""Periodic jobs: one table, run by rq's cron scheduler (`flask jobs cron`) or, without
+Redis, by a thread of the `flask serve` process.
+
+Cron strings are in UTC (Oman is UTC+4, no daylight saving): "0 22 * * *" is 02:00 in Muscat.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from croniter import croniter
+
+log = logging.getLogger("jobs")
+
+
+@dataclass(frozen=True)
+class Periodic:
+    task: str
+    cron: str  # UTC
+    queue: str = "low"
+
+
+PERIODIC: tuple[Periodic, ...] = (
+    # 02:00 Asia/Muscat: forget sessions that expired or were revoked.
+    Periodic("app.accounts.jobs.purge_expired_sessions", "0 22 * * *"),
+)
+
+
+def next_run(entry: Periodic, after: datetime) -> datetime:
+    return croniter(entry.cron, after.astimezone(UTC)).get_next(datetime)
+
+
+def run_rq_cron(connection) -> None:
+    """Start rq's CronScheduler with every periodic job; blocks until stopped.
+
+    rq matches cron strings against the process's local time, so the process runs in UTC.
+    """
+    from rq.cron import CronScheduler
+
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    scheduler = CronScheduler(connection=connection)
+    for entry in PERIODIC:
+        scheduler.register(
+            _rq_entry_point(), entry.queue, args=(entry.task,), cron=entry.cron, name=entry.task
+        )
+    scheduler.start()
+
+
+def _rq_entry_point():
+    from jobs.runner import run_task
+
+    return run_task
+
+
+class InProcessCron(threading.Thread):
+    """Without Redis: submit each periodic job to the in-process backend when it falls due."""
+
+    def __init__(self, app) -> None:
+        super().__init__(name="jobs-cron", daemon=True)
+        self.app = app
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        from jobs import Job
+
+        now = datetime.now(UTC)
+        due = {entry: next_run(entry, now) for entry in PERIODIC}
+        while not self.stopped.is_set():
+            now = datetime.now(UTC)
+            for entry, at in due.items():
+                if at <= now:
+                    self.app.extensions["jobs"].submit(Job(entry.task, queue=entry.queue))
+                    due[entry] = next_run(entry, now)
+            wait = min((at - now).total_seconds() for at in due.values()) if due else 60
+            self.stopped.wait(max(1.0, min(wait, 60.0)))

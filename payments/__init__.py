@@ -1,0 +1,1 @@
+"""Fee payments through Stripe PaymentIntents, confirmed exactly once, reconciled."""

@@ -1,0 +1,1 @@
+"""Receipts and credit notes: gapless numbers, bilingual PDFs, public verification."""

@@ -1,0 +1,1 @@
+"""Refunds: applicant requests with evidence, finance review, money sent back exactly once."""
