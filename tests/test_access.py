@@ -1,0 +1,103 @@
+"""Each role reaches only its endpoints: a table of every route, tried by every role."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.access import allowed_callers
+from tests.factories import applicant_headers, staff_headers
+
+ANYONE = "anyone"
+LOGGED_IN = "logged_in"
+ROLES = ("applicant", "inspector", "finance", "department_head", "admin")
+
+# Who may call each route. A new route must be added here, or test_every_route_is_listed fails.
+EXPECTED = {
+    ("POST", "/api/v1/auth/register"): ANYONE,
+    ("POST", "/api/v1/auth/login"): ANYONE,
+    ("POST", "/api/v1/auth/refresh"): ANYONE,
+    ("POST", "/api/v1/auth/logout"): LOGGED_IN,
+    ("GET", "/api/v1/me"): LOGGED_IN,
+    ("PATCH", "/api/v1/me"): LOGGED_IN,
+    ("GET", "/api/v1/applicants/<int:user_id>"): {"applicant"},
+    ("GET", "/api/v1/staff"): {"admin"},
+    ("POST", "/api/v1/staff"): {"admin"},
+    ("GET", "/api/v1/staff/<int:user_id>"): {"admin"},
+    ("PATCH", "/api/v1/staff/<int:user_id>"): {"admin"},
+    ("GET", "/api/v1/authorities"): ANYONE,
+    ("GET", "/api/v1/authorities/<string:code>"): ANYONE,
+    ("GET", "/api/v1/announcements"): ANYONE,
+    ("POST", "/api/v1/announcements"): {"admin"},
+    ("DELETE", "/api/v1/announcements/<int:window_id>"): {"admin"},
+}
+
+
+def api_routes(app):
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1"):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, rule
+
+
+def concrete(path: str) -> str:
+    path = re.sub(r"<int:\w+>", "999999", path)
+    return re.sub(r"<(?:string:)?\w+>", "NBG", path)
+
+
+def test_every_route_is_listed_and_declares_its_callers(app):
+    found = {(method, rule.rule) for method, rule in api_routes(app)}
+    assert found == set(EXPECTED)
+    for method, rule in api_routes(app):
+        assert allowed_callers(app.view_functions[rule.endpoint], method), (method, rule.rule)
+
+
+def test_openapi_states_who_may_call_each_operation(client):
+    spec = client.get("/api/openapi.json").get_json()
+    for (method, path), expected in EXPECTED.items():
+        operation = spec["paths"][re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)][method.lower()]
+        roles = set(operation["x-allowed-roles"])
+        if expected == ANYONE:
+            assert roles == {"public"} and operation["security"] == []
+        else:
+            assert roles == (set(ROLES) if expected == LOGGED_IN else expected)
+            assert operation["security"] == [{"bearerAuth": []}]
+        assert "Who may call" in operation["description"]
+
+
+def _headers_for(app, client, role):
+    if role is None:
+        return {}
+    if role == "applicant":
+        return applicant_headers(client)[1]
+    return staff_headers(app, client, role)[1]
+
+
+@pytest.mark.parametrize("caller", [None, *ROLES])
+def test_each_role_reaches_only_its_endpoints(app, client, caller):
+    for (method, path), expected in EXPECTED.items():
+        headers = _headers_for(app, client, caller)  # fresh login: logout would end a shared one
+        response = client.open(concrete(path), method=method, json={}, headers=headers)
+        allowed = expected == ANYONE or (caller is not None and (expected == LOGGED_IN or caller in expected))
+        where = f"{caller} {method} {path}: {response.status_code} {response.get_json(silent=True)}"
+        if allowed:
+            assert response.status_code not in (401, 403), where
+        elif caller is None:
+            assert response.status_code == 401, where
+        else:
+            assert response.status_code == 403, where
+            assert response.get_json()["code"] == "forbidden"
+
+
+def test_every_list_is_paginated(client):
+    spec = client.get("/api/openapi.json").get_json()
+    for path, operations in spec["paths"].items():
+        get = operations.get("get")
+        if not get:
+            continue
+        schema = get["responses"]["200"]["content"]["application/json"]["schema"]
+        if schema.get("type") == "array":
+            names = {p["name"] for p in get.get("parameters", [])}
+            assert {"page", "page_size"} <= names, path
