@@ -48,6 +48,8 @@ def enqueue(
         raise ValueError(f"unknown queue {queue!r}")
     job = Job(task, tuple(args), queue, job_id, tuple(retry_intervals))
     session = session or db.session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback before the next commit drops the job
     session.info.setdefault("pending_jobs", []).append((current_app._get_current_object(), job))
     return job
 
@@ -76,8 +78,10 @@ def _after_commit(session: Session) -> None:
                 )
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop("pending_jobs", None)
+def _after_rollback(session: Session, previous_transaction) -> None:
+    # A rollback of the session's transaction (not of a savepoint) drops its jobs.
+    if not previous_transaction.nested:
+        session.info.pop("pending_jobs", None)
 
 
 def init_jobs(app) -> None:
@@ -90,4 +94,4 @@ def init_jobs(app) -> None:
         app.extensions["jobs"] = InProcessBackend(app)
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
+        event.listen(Session, "after_soft_rollback", _after_rollback)

@@ -35,27 +35,29 @@ def next_run(entry: Periodic, after: datetime) -> datetime:
     return croniter(entry.cron, after.astimezone(UTC)).get_next(datetime)
 
 
-def run_rq_cron(connection) -> None:
-    """Start rq's CronScheduler with every periodic job; blocks until stopped.
+def build_rq_cron(connection):
+    """rq's CronScheduler with every periodic job registered.
 
-    rq matches cron strings against the process's local time, so the process runs in UTC.
+    rq matches cron strings against the process's local time (rq 3) or UTC (rq 2); the
+    process is put in UTC so that both read our UTC strings alike.
     """
     from rq.cron import CronScheduler
+
+    from jobs.runner import run_task
 
     os.environ["TZ"] = "UTC"
     time.tzset()
     scheduler = CronScheduler(connection=connection)
     for entry in PERIODIC:
         scheduler.register(
-            _rq_entry_point(), entry.queue, args=(entry.task,), cron=entry.cron, name=entry.task
+            run_task, entry.queue, args=(entry.task,), cron=entry.cron, name=entry.task
         )
-    scheduler.start()
+    return scheduler
 
 
-def _rq_entry_point():
-    from jobs.runner import run_task
-
-    return run_task
+def run_rq_cron(connection) -> None:
+    """Run the periodic jobs through rq's cron scheduler; blocks until stopped."""
+    build_rq_cron(connection).start()
 
 
 class InProcessCron(threading.Thread):

@@ -80,7 +80,9 @@ def test_each_role_reaches_only_its_endpoints(app, client, caller):
     for (method, path), expected in EXPECTED.items():
         headers = _headers_for(app, client, caller)  # fresh login: logout would end a shared one
         response = client.open(concrete(path), method=method, json={}, headers=headers)
-        allowed = expected == ANYONE or (caller is not None and (expected == LOGGED_IN or caller in expected))
+        allowed = expected == ANYONE or (
+            caller is not None and (expected == LOGGED_IN or caller in expected)
+        )
         where = f"{caller} {method} {path}: {response.status_code} {response.get_json(silent=True)}"
         if allowed:
             assert response.status_code not in (401, 403), where

@@ -27,7 +27,9 @@ def test_an_admin_sees_and_manages_only_their_authoritys_staff(app, client):
     assert all(s["authority"]["code"] == "NBG" for s in listed)
 
     assert client.get(f"/api/v1/staff/{abg_inspector['id']}", headers=nbg_admin).status_code == 404
-    patch = client.patch(f"/api/v1/staff/{abg_inspector['id']}", json={"is_active": False}, headers=nbg_admin)
+    patch = client.patch(
+        f"/api/v1/staff/{abg_inspector['id']}", json={"is_active": False}, headers=nbg_admin
+    )
     assert patch.status_code == 404
 
 
@@ -38,13 +40,29 @@ def test_admin_creates_staff_only_in_own_authority_and_deactivates_them(app, cli
     created = client.post("/api/v1/staff", json=data, headers=admin)
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
-    assert (body["authority"]["code"], body["department"]["code"], body["role"]) == ("ABG", "finance", "finance")
+    assert (body["authority"]["code"], body["department"]["code"], body["role"]) == (
+        "ABG",
+        "finance",
+        "finance",
+    )
 
-    tokens = client.post("/api/v1/auth/login", json={"email": data["email"], "password": data["password"]}).get_json()
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code == 200
+    tokens = client.post(
+        "/api/v1/auth/login", json={"email": data["email"], "password": data["password"]}
+    ).get_json()
+    assert (
+        client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+        ).status_code
+        == 200
+    )
     off = client.patch(f"/api/v1/staff/{body['id']}", json={"is_active": False}, headers=admin)
     assert off.status_code == 200 and off.get_json()["is_active"] is False
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code == 401
+    assert (
+        client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+        ).status_code
+        == 401
+    )
 
 
 def test_staff_cannot_be_put_in_an_unknown_department(app, client):

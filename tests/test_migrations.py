@@ -34,7 +34,13 @@ def test_migrations_apply_to_an_empty_database_and_roll_back(request, database_u
     migrations = os.path.join(app.root_path, "..", "migrations")
     with app.app_context():
         tables = set(sa.inspect(db.engine).get_table_names())
-        assert {"users", "authorities", "auth_sessions", "maintenance_windows", "audit_log"} <= tables
+        assert {
+            "users",
+            "authorities",
+            "auth_sessions",
+            "maintenance_windows",
+            "audit_log",
+        } <= tables
         flask_migrate.downgrade(directory=migrations, revision="base")
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         flask_migrate.upgrade(directory=migrations)

@@ -33,15 +33,30 @@ def _both(client, status, code, send):
 
 
 def test_malformed_json(client):
-    ar, en = _both(client, 400, "malformed_json", lambda h: client.post(
-        "/api/v1/auth/register", data='{"civil_id": "1234', content_type="application/json", headers=h))
+    ar, en = _both(
+        client,
+        400,
+        "malformed_json",
+        lambda h: client.post(
+            "/api/v1/auth/register",
+            data='{"civil_id": "1234',
+            content_type="application/json",
+            headers=h,
+        ),
+    )
     assert en["title"] == "Malformed JSON"
 
 
 def test_body_over_the_size_limit(client):
     big = '{"name": "' + "x" * (1024 * 1024 + 10) + '"}'
-    _, en = _both(client, 413, "payload_too_large", lambda h: client.post(
-        "/api/v1/auth/register", data=big, content_type="application/json", headers=h))
+    _, en = _both(
+        client,
+        413,
+        "payload_too_large",
+        lambda h: client.post(
+            "/api/v1/auth/register", data=big, content_type="application/json", headers=h
+        ),
+    )
     assert en["title"] == "Request too large"
 
 
@@ -56,28 +71,56 @@ def test_wrong_method(client):
 
 
 def test_body_that_is_not_json(client):
-    _both(client, 415, "unsupported_media_type", lambda h: client.post(
-        "/api/v1/auth/login", data="email=a", content_type="application/x-www-form-urlencoded", headers=h))
+    _both(
+        client,
+        415,
+        "unsupported_media_type",
+        lambda h: client.post(
+            "/api/v1/auth/login",
+            data="email=a",
+            content_type="application/x-www-form-urlencoded",
+            headers=h,
+        ),
+    )
 
 
 def test_unknown_field_is_named(client):
     data = applicant_data(nickname="Abu Ali")
-    ar, en = _both(client, 422, "validation_failed", lambda h: client.post("/api/v1/auth/register", json=data, headers=h))
-    assert en["errors"] == [{"field": "nickname", "pointer": "/nickname", "detail": "Unknown field."}]
+    ar, en = _both(
+        client,
+        422,
+        "validation_failed",
+        lambda h: client.post("/api/v1/auth/register", json=data, headers=h),
+    )
+    assert en["errors"] == [
+        {"field": "nickname", "pointer": "/nickname", "detail": "Unknown field."}
+    ]
     assert ar["errors"][0]["field"] == "nickname" and ar["errors"][0]["detail"] == "حقل غير معروف."
 
 
 def test_wrong_type_is_named(client):
     data = applicant_data(civil_id=12345678)
-    ar, en = _both(client, 422, "validation_failed", lambda h: client.post("/api/v1/auth/register", json=data, headers=h))
-    assert en["errors"] == [{"field": "civil_id", "pointer": "/civil_id", "detail": "Not a valid string."}]
+    ar, en = _both(
+        client,
+        422,
+        "validation_failed",
+        lambda h: client.post("/api/v1/auth/register", json=data, headers=h),
+    )
+    assert en["errors"] == [
+        {"field": "civil_id", "pointer": "/civil_id", "detail": "Not a valid string."}
+    ]
     assert ar["errors"][0]["detail"] == "ليس نصًا صحيحًا."
 
 
 def test_every_bad_field_is_named_with_arguments_translated(client):
     data = applicant_data(name="Al", email="not-an-email", phone="12345", preferred_language="fr")
     del data["password"]
-    ar, en = _both(client, 422, "validation_failed", lambda h: client.post("/api/v1/auth/register", json=data, headers=h))
+    ar, en = _both(
+        client,
+        422,
+        "validation_failed",
+        lambda h: client.post("/api/v1/auth/register", json=data, headers=h),
+    )
     fields = {e["field"]: e["detail"] for e in en["errors"]}
     assert set(fields) == {"name", "email", "phone", "preferred_language", "password"}
     assert fields["name"] == "Length must be between 3 and 200."
@@ -90,8 +133,15 @@ def test_every_bad_field_is_named_with_arguments_translated(client):
 @pytest.mark.parametrize("field", ["civil_id", "email", "cr_number"])
 def test_duplicates_are_refused_with_a_clear_message_and_nothing_written(app, client, field):
     first = register(client, cr_number="7654321", trade_name="First LLC")
-    data = applicant_data(**{"cr_number": "7654322", "trade_name": "Second LLC", field: first[field]})
-    ar, en = _both(client, 409, f"duplicate_{field}", lambda h: client.post("/api/v1/auth/register", json=data, headers=h))
+    data = applicant_data(
+        **{"cr_number": "7654322", "trade_name": "Second LLC", field: first[field]}
+    )
+    ar, en = _both(
+        client,
+        409,
+        f"duplicate_{field}",
+        lambda h: client.post("/api/v1/auth/register", json=data, headers=h),
+    )
     assert en["fields"] == [field]
     assert "already exists" in en["detail"]
     with app.app_context():

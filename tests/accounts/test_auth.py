@@ -47,15 +47,23 @@ def test_business_needs_both_cr_and_trade_name(client):
 
 def test_login_by_civil_id(client):
     user = register(client)
-    response = client.post("/api/v1/auth/login", json={"civil_id": user["civil_id"], "password": PASSWORD})
+    response = client.post(
+        "/api/v1/auth/login", json={"civil_id": user["civil_id"], "password": PASSWORD}
+    )
     assert response.status_code == 200
-    assert client.get("/api/v1/me", headers=bearer(response.get_json())).get_json()["id"] == user["id"]
+    assert (
+        client.get("/api/v1/me", headers=bearer(response.get_json())).get_json()["id"] == user["id"]
+    )
 
 
 def test_wrong_password_and_unknown_account_answer_alike(client):
     user = register(client)
-    wrong = client.post("/api/v1/auth/login", json={"email": user["email"], "password": "nope nope 1"})
-    unknown = client.post("/api/v1/auth/login", json={"email": "nobody@example.om", "password": "x"})
+    wrong = client.post(
+        "/api/v1/auth/login", json={"email": user["email"], "password": "nope nope 1"}
+    )
+    unknown = client.post(
+        "/api/v1/auth/login", json={"email": "nobody@example.om", "password": "x"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.get_json()["code"] == unknown.get_json()["code"] == "invalid_credentials"
 
@@ -92,7 +100,9 @@ def test_logout_revokes_access_and_refresh_tokens(client):
     assert refused.status_code == 401
     # Only that session ended; the other device stays logged in until it logs out everywhere.
     assert client.get("/api/v1/me", headers=bearer(other_device)).status_code == 200
-    everywhere = client.post("/api/v1/auth/logout", json={"all_sessions": True}, headers=bearer(other_device))
+    everywhere = client.post(
+        "/api/v1/auth/logout", json={"all_sessions": True}, headers=bearer(other_device)
+    )
     assert everywhere.status_code == 204
     assert client.get("/api/v1/me", headers=bearer(other_device)).status_code == 401
 
@@ -114,7 +124,9 @@ def test_expired_and_forged_tokens_are_refused(app, client):
 def test_passwords_are_stored_as_argon2id_hashes(app, client):
     user = register(client)
     with app.app_context():
-        stored = db.session.scalar(sa.text("SELECT password_hash FROM users WHERE id = :id"), {"id": user["id"]})
+        stored = db.session.scalar(
+            sa.text("SELECT password_hash FROM users WHERE id = :id"), {"id": user["id"]}
+        )
     assert stored.startswith("$argon2id$")
     assert PASSWORD not in stored
 
@@ -122,7 +134,9 @@ def test_passwords_are_stored_as_argon2id_hashes(app, client):
 def test_applicant_changes_phone_and_language(client):
     user = register(client)
     headers = bearer(login(client, user["email"]))
-    response = client.patch("/api/v1/me", json={"phone": "0096879876543", "preferred_language": "ar"}, headers=headers)
+    response = client.patch(
+        "/api/v1/me", json={"phone": "0096879876543", "preferred_language": "ar"}, headers=headers
+    )
     assert response.status_code == 200
     assert response.get_json()["phone"] == "+96879876543"
     assert response.get_json()["preferred_language"] == "ar"
