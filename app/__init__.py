@@ -60,6 +60,10 @@ def _init_extensions(app: Flask) -> None:
     app.config["API_SPEC_OPTIONS"] = _spec_options()
     api.init_app(app)
 
+    from app.converters import register_converters
+
+    register_converters(app, api)
+
     from jobs import init_jobs
 
     init_jobs(app)
@@ -69,11 +73,12 @@ def _register_blueprints(app: Flask) -> None:
     """Every blueprint, in one place."""
     from app.accounts.routes import blp as accounts
     from app.authorities.routes import blp as authorities
+    from app.calendar.routes import blp as calendar
     from app.extensions import api
     from app.health import bp as ops
     from app.maintenance.routes import blp as announcements
 
-    for blueprint in (accounts, authorities, announcements):
+    for blueprint in (accounts, authorities, announcements, calendar):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)
 

@@ -31,6 +31,10 @@ EXPECTED = {
     ("GET", "/api/v1/announcements"): ANYONE,
     ("POST", "/api/v1/announcements"): {"admin"},
     ("DELETE", "/api/v1/announcements/<int:window_id>"): {"admin"},
+    ("GET", "/api/v1/calendar/due-date"): ANYONE,
+    ("GET", "/api/v1/calendar/holidays"): ANYONE,
+    ("POST", "/api/v1/calendar/holidays"): {"admin"},
+    ("DELETE", "/api/v1/calendar/holidays/<isodate:day>"): {"admin"},
 }
 
 
@@ -44,6 +48,7 @@ def api_routes(app):
 
 def concrete(path: str) -> str:
     path = re.sub(r"<int:\w+>", "999999", path)
+    path = re.sub(r"<isodate:\w+>", "2031-01-01", path)
     return re.sub(r"<(?:string:)?\w+>", "NBG", path)
 
 

@@ -1,0 +1,252 @@
+"""The calendar of each authority: building it, changing its holidays, asking it for due dates."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import holidays as holidays_package
+import sqlalchemy as sa
+
+from app.accounts.models import User
+from app.audit import record_change
+from app.authorities.models import Authority
+from app.calendar.models import CalendarDay, HolidayOverride
+from app.calendar.workdays import WorkingCalendar
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.extensions import db
+from app.i18n import N_
+from app.timeutil import MUSCAT, utcnow
+
+FIRST_DAY = date(2020, 1, 1)
+LAST_DAY = date(2040, 12, 31)
+
+_cache: dict[tuple[int, tuple], WorkingCalendar] = {}
+_cache_lock = threading.Lock()
+
+
+def package_holidays(first_year: int, last_year: int) -> dict[date, tuple[str, str]]:
+    """Oman's public holidays from the `holidays` package: {day: (English name, Arabic name)}."""
+    years = range(first_year, last_year + 1)
+    english = holidays_package.country_holidays("OM", years=years, language="en_US")
+    arabic = holidays_package.country_holidays("OM", years=years, language="ar")
+    return {day: (name, arabic.get(day, name)) for day, name in english.items()}
+
+
+def _overrides(authority_id: int) -> list[HolidayOverride]:
+    return list(
+        db.session.scalars(
+            sa.select(HolidayOverride)
+            .where(
+                HolidayOverride.withdrawn_at.is_(None),
+                sa.or_(
+                    HolidayOverride.authority_id.is_(None),
+                    HolidayOverride.authority_id == authority_id,
+                ),
+            )
+            .order_by(HolidayOverride.id)
+        )
+    )
+
+
+def holidays_of(
+    authority_id: int, overrides: list[HolidayOverride] | None = None
+) -> dict[date, tuple[str, str]]:
+    """The package's holidays with the overrides applied, in the order they were made."""
+    found = dict(_package_span())
+    for override in overrides if overrides is not None else _overrides(authority_id):
+        if override.kind == "declared":
+            found[override.day] = (override.name_en, override.name_ar)
+        else:
+            found.pop(override.day, None)
+    return found
+
+
+_package_cache: dict[date, tuple[str, str]] | None = None
+
+
+def _package_span() -> dict[date, tuple[str, str]]:
+    global _package_cache
+    if _package_cache is None:
+        _package_cache = package_holidays(FIRST_DAY.year, LAST_DAY.year)
+    return _package_cache
+
+
+def calendar_for(authority_id: int) -> WorkingCalendar:
+    """The authority's working calendar, cached per process until its overrides change."""
+    overrides = _overrides(authority_id)
+    key = (authority_id, tuple((o.id, o.kind, o.day) for o in overrides))
+    with _cache_lock:
+        found = _cache.get(key)
+    if found is None:
+        found = WorkingCalendar(FIRST_DAY, LAST_DAY, holidays_of(authority_id, overrides))
+        with _cache_lock:
+            for stale in [k for k in _cache if k[0] == authority_id]:
+                del _cache[stale]
+            _cache[key] = found
+    return found
+
+
+def default_authority_id() -> int:
+    """The calendar asked for without an authority: the national one (first seeded authority
+    with no overrides of its own would do; we use North Al Batinah's)."""
+    return db.session.scalar(sa.select(Authority.id).order_by(Authority.id).limit(1))
+
+
+def authority_id_for(code: str | None) -> int:
+    if not code:
+        return default_authority_id()
+    found = db.session.scalar(sa.select(Authority.id).where(Authority.code == code.upper()))
+    if found is None:
+        raise ValidationFailed({"authority": [N_("No such authority.")]})
+    return found
+
+
+def rebuild_calendar_table(authority_id: int) -> int:
+    """Write the authority's `calendar_days` rows anew (the caller commits); returns the count."""
+    calendar = WorkingCalendar(FIRST_DAY, LAST_DAY, holidays_of(authority_id))
+    rows = []
+    day = FIRST_DAY
+    while day <= LAST_DAY:
+        working = calendar.is_working(day)
+        name = calendar.holidays.get(day) if not working else None
+        rows.append(
+            {
+                "authority_id": authority_id,
+                "day": day,
+                "is_working": working,
+                "working_day_number": calendar.number(day),
+                "reason": None if working else ("holiday" if name else "weekend"),
+                "name_en": name[0] if name else None,
+                "name_ar": name[1] if name else None,
+            }
+        )
+        day += timedelta(days=1)
+    db.session.execute(sa.delete(CalendarDay).where(CalendarDay.authority_id == authority_id))
+    db.session.execute(sa.insert(CalendarDay), rows)
+    return len(rows)
+
+
+def ensure_calendar_tables() -> None:
+    """Build the table of every authority that has none yet (seed)."""
+    have = set(db.session.scalars(sa.select(CalendarDay.authority_id).distinct()))
+    for authority_id in db.session.scalars(sa.select(Authority.id)):
+        if authority_id not in have:
+            rebuild_calendar_table(authority_id)
+
+
+def _rebuild_affected(authority_id: int | None) -> None:
+    ids = [authority_id] if authority_id else list(db.session.scalars(sa.select(Authority.id)))
+    for one in ids:
+        rebuild_calendar_table(one)
+
+
+def declare_holiday(admin: User, data: dict[str, Any]) -> HolidayOverride:
+    """Declare a day a holiday for the admin's authority, or for all (`all_authorities`)."""
+    day = data["date"]
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationFailed({"date": [N_("The date is outside the calendar.")]})
+    authority_id = None if data.get("all_authorities") else admin.authority_id
+    if day in calendar_for(admin.authority_id).holidays:
+        raise Conflict(code="already_a_holiday", detail=N_("This day is already a holiday."))
+    override = HolidayOverride(
+        authority_id=authority_id,
+        day=day,
+        kind="declared",
+        name_ar=data["name_ar"],
+        name_en=data["name_en"],
+        created_by_id=admin.id,
+    )
+    db.session.add(override)
+    db.session.flush()
+    record_change(
+        "holiday.declared",
+        "holiday",
+        day.isoformat(),
+        authority_id=admin.authority_id,
+        after={
+            "day": day.isoformat(),
+            "all_authorities": authority_id is None,
+            "name_en": data["name_en"],
+        },
+    )
+    _rebuild_affected(authority_id)
+    db.session.commit()
+    return override
+
+
+def cancel_holiday(admin: User, day: date, all_authorities: bool = False) -> None:
+    """Make a holiday a working day again: withdraw a declaration, or cancel a package holiday."""
+    calendar = calendar_for(admin.authority_id)
+    if day not in calendar.holidays:
+        raise NotFound(code="not_a_holiday", detail=N_("This day is not a holiday."))
+    authority_id = None if all_authorities else admin.authority_id
+    declared = db.session.scalars(
+        sa.select(HolidayOverride).where(
+            HolidayOverride.day == day,
+            HolidayOverride.kind == "declared",
+            HolidayOverride.withdrawn_at.is_(None),
+            HolidayOverride.authority_id.is_(None)
+            if authority_id is None
+            else HolidayOverride.authority_id == authority_id,
+        )
+    ).all()
+    for override in declared:
+        override.withdrawn_at = utcnow()
+    if not declared:
+        db.session.add(
+            HolidayOverride(
+                authority_id=authority_id, day=day, kind="cancelled", created_by_id=admin.id
+            )
+        )
+    db.session.flush()
+    record_change(
+        "holiday.cancelled",
+        "holiday",
+        day.isoformat(),
+        authority_id=admin.authority_id,
+        before={"day": day.isoformat(), "name_en": calendar.holidays[day][0]},
+        after={"all_authorities": authority_id is None},
+    )
+    _rebuild_affected(authority_id)
+    db.session.commit()
+
+
+def holidays_in_year(authority_id: int, year: int) -> list[dict[str, Any]]:
+    calendar = calendar_for(authority_id)
+    return [
+        {"date": day, "name_en": names[0], "name_ar": names[1], "weekday": day.strftime("%A")}
+        for day, names in sorted(calendar.holidays.items())
+        if day.year == year
+    ]
+
+
+def start_day(moment: datetime) -> date:
+    """The Muscat date on which a clock started at `moment` starts."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=MUSCAT)
+    return moment.astimezone(MUSCAT).date()
+
+
+def end_of_day(day: date) -> datetime:
+    """The last moment of `day` in Muscat: when a target that ends that day ends."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=MUSCAT) - timedelta(
+        microseconds=1
+    )
+
+
+def due_date_report(authority_id: int, start: datetime, days: int) -> dict[str, Any]:
+    calendar = calendar_for(authority_id)
+    first = start_day(start)
+    due = calendar.add(first, days)
+    return {
+        "start": start,
+        "days": days,
+        "due_date": due,
+        "due_at": end_of_day(due),
+        "skipped": [
+            {"date": off.day, "reason": off.reason, "name_en": off.name_en, "name_ar": off.name_ar}
+            for off in calendar.days_off(first, due)
+        ],
+    }

@@ -1,0 +1,97 @@
+"""Working-day arithmetic over a fixed span of dates, in pure Python.
+
+Rule: day 1 of a target is the first working day *after* the day the clock starts; a target of
+N days ends at the end of the Nth working day. A target of 0 (instant) ends the same day.
+
+Each date carries a running number: how many working days there are from the first date of the
+span up to and including it. Due dates and elapsed working days are then plain arithmetic on
+those numbers — the same arithmetic that the `calendar_days` table allows in SQL.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+WEEKEND = frozenset({4, 5})  # Friday, Saturday (Monday is 0)
+
+
+@dataclass(frozen=True)
+class DayOff:
+    day: date
+    reason: str  # "weekend" or "holiday"
+    name_en: str | None = None
+    name_ar: str | None = None
+
+
+class OutOfRange(ValueError):
+    """A date outside the span the calendar covers."""
+
+
+class WorkingCalendar:
+    """Working days between `first` and `last` (inclusive), given the holidays in that span."""
+
+    def __init__(self, first: date, last: date, holidays: dict[date, tuple[str, str]]) -> None:
+        self.first, self.last = first, last
+        self.holidays = dict(holidays)
+        size = (last - first).days + 1
+        self._working = [False] * size
+        self._number = [0] * size
+        self._working_days: list[date] = []  # the working days, in order: number n is at n - 1
+        count = 0
+        for i in range(size):
+            day = first + timedelta(days=i)
+            if day.weekday() not in WEEKEND and day not in self.holidays:
+                self._working[i] = True
+                count += 1
+                self._working_days.append(day)
+            self._number[i] = count
+
+    def _index(self, day: date) -> int:
+        if not self.first <= day <= self.last:
+            raise OutOfRange(f"{day} is outside the calendar ({self.first} to {self.last})")
+        return (day - self.first).days
+
+    def is_working(self, day: date) -> bool:
+        return self._working[self._index(day)]
+
+    def number(self, day: date) -> int:
+        """Working days from the start of the span up to and including `day`."""
+        return self._number[self._index(day)]
+
+    def add(self, start: date, days: int) -> date:
+        """The day a target of `days` working days ends, for a clock started on `start`."""
+        if days < 0:
+            raise ValueError("a target cannot be negative")
+        if days == 0:
+            return start
+        target = self.number(start) + days
+        if target > len(self._working_days):
+            raise OutOfRange(f"{days} working days after {start} is past {self.last}")
+        return self._working_days[target - 1]
+
+    def between(self, start: date, end: date) -> int:
+        """Working days after `start` up to and including `end` (0 when end ≤ start)."""
+        if end <= start:
+            return 0
+        return self.number(end) - self.number(start)
+
+    def days_off(self, after: date, through: date) -> list[DayOff]:
+        """Non-working days after `after` up to and including `through`, with their reason."""
+        found = []
+        day = after + timedelta(days=1)
+        while day <= through:
+            if not self.is_working(day):
+                if day in self.holidays:
+                    name_en, name_ar = self.holidays[day]
+                    found.append(DayOff(day, "holiday", name_en, name_ar))
+                else:
+                    found.append(DayOff(day, "weekend"))
+            day += timedelta(days=1)
+        return found
+
+    def working_days_in(self, start: date, end: date) -> list[date]:
+        lo = bisect.bisect_left(self._working_days, start)
+        hi = bisect.bisect_right(self._working_days, end)
+        return self._working_days[lo:hi]
