@@ -105,6 +105,8 @@ def cron_command() -> None:
 @click.option("--port", default=5000, type=int)
 def serve_command(host, port) -> None:
     """Development server; without Redis it also runs the periodic jobs in-process."""
+    from werkzeug.serving import run_simple
+
     from jobs.schedule import InProcessCron
 
     app = current_app._get_current_object()
@@ -114,7 +116,8 @@ def serve_command(host, port) -> None:
         f"Baladiya API: http://{host}:{port}/api/v1  docs: http://{host}:{port}/api/docs  "
         f"OpenAPI: http://{host}:{port}/api/openapi.json  health: http://{host}:{port}/healthz"
     )
-    app.run(host=host, port=port, use_reloader=False, threaded=True)
+    # app.run() refuses to run inside a `flask` command; werkzeug's server is what it would start.
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def register_commands(app: Flask) -> None:

@@ -92,6 +92,7 @@ def configure_logging(app: Flask) -> None:
     app.logger.handlers = []
     app.logger.propagate = True
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     @app.before_request
     def assign_request_id() -> None:

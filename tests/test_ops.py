@@ -100,3 +100,47 @@ def test_readme_documents_every_setting():
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert [s.name for s in SETTINGS if f"| `{s.name}` |" not in readme] == []
+
+
+def test_flask_serve_answers_health_and_docs(tmp_path):
+    """What `make run` starts: the development server with in-process jobs."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "FLASK_APP": "wsgi",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        "REDIS_URL": "",
+    }
+    root = Path(__file__).resolve().parents[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flask", "serve", "--port", str(port)],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/healthz", timeout=1
+                ) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, server.stdout.read().decode()
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/docs", timeout=5) as docs:
+            assert b"swagger-ui" in docs.read()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
