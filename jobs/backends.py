@@ -76,30 +76,28 @@ class InProcessBackend:
 
         while True:
             job, attempt = self._queue.get()
+            retrying = False
             try:
                 with self.app.app_context():
                     execute(job.task, *job.args)
             except Exception:  # noqa: BLE001 - a failing job must not stop the thread
                 if attempt < len(job.retry_intervals):
+                    retrying = True  # still pending: drain() keeps waiting for it
                     delay = job.retry_intervals[attempt]
                     log.warning(
                         "job failed; retrying",
                         extra={"task": job.task, "attempt": attempt + 1, "delay": delay},
                     )
-                    timer = threading.Timer(delay, self.submit, args=(job, attempt + 1))
+                    timer = threading.Timer(delay, self._queue.put, args=((job, attempt + 1),))
                     timer.daemon = True
-                    with self._idle:
-                        self._pending += 1  # the timer's job is still pending
                     timer.start()
-                    timer_done = threading.Timer(delay, self._done)
-                    timer_done.daemon = True
-                    timer_done.start()
                 else:
                     log.exception(
                         "job failed for good", extra={"task": job.task, "attempts": attempt + 1}
                     )
             finally:
-                self._done()
+                if not retrying:
+                    self._done()
 
     def _done(self) -> None:
         with self._idle:

@@ -127,3 +127,18 @@ def test_periodic_jobs_are_in_utc_and_registered_with_rq_cron(redis_server):
     jobs = {job.name: job for job in scheduler.get_jobs()}
     assert set(jobs) == {p.task for p in PERIODIC}
     assert jobs[PURGE].next_enqueue_time.hour == 22
+
+
+def test_in_process_job_is_retried_with_back_off_then_given_up(app, tmp_path):
+    with app.app_context():
+        marker = tmp_path / "tries"
+        enqueue("tests.jobs.tasks.flaky", str(marker), 2, retry_intervals=(0.05, 0.1))
+        db.session.commit()
+        assert app.extensions["jobs"].drain(10)
+        assert marker.read_text() == "3"  # two failures, then success on the last retry
+
+        given_up = tmp_path / "given-up"
+        enqueue("tests.jobs.tasks.flaky", str(given_up), 5, retry_intervals=(0.05,))
+        db.session.commit()
+        assert app.extensions["jobs"].drain(10)
+        assert given_up.read_text() == "2"  # one try and one retry, then no more
