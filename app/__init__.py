@@ -74,11 +74,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.routes import blp as accounts
     from app.authorities.routes import blp as authorities
     from app.calendar.routes import blp as calendar
+    from app.catalogue.routes import blp as catalogue
     from app.extensions import api
     from app.health import bp as ops
     from app.maintenance.routes import blp as announcements
 
-    for blueprint in (accounts, authorities, announcements, calendar):
+    for blueprint in (accounts, authorities, announcements, calendar, catalogue):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)
 

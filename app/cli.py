@@ -15,7 +15,7 @@ jobs_cli = AppGroup("jobs", help="Background jobs (rq).")
 
 @click.command("seed")
 def seed_command() -> None:
-    """Create or update the reference data: authorities, departments."""
+    """Create or update the reference data: authorities, departments, calendars, catalogue."""
     from app.seed import seed_reference_data
 
     seed_reference_data()

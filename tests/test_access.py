@@ -35,6 +35,9 @@ EXPECTED = {
     ("GET", "/api/v1/calendar/holidays"): ANYONE,
     ("POST", "/api/v1/calendar/holidays"): {"admin"},
     ("DELETE", "/api/v1/calendar/holidays/<isodate:day>"): {"admin"},
+    ("GET", "/api/v1/services"): ANYONE,
+    ("GET", "/api/v1/services/<string:code>"): ANYONE,
+    ("PATCH", "/api/v1/services/<string:code>"): {"admin"},
 }
 
 

@@ -1,0 +1,2 @@
+"""The service catalogue: what each authority offers, its target in working days, fee and
+required documents."""

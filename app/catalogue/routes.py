@@ -1,0 +1,55 @@
+"""Catalogue API: the services each authority offers, listed publicly, changed by admins."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.access import PUBLIC, allow, require_user
+from app.accounts.models import Role
+from app.catalogue import services
+from app.catalogue.schemas import ServiceQuerySchema, ServiceSchema, ServiceUpdateSchema
+from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
+
+blp = Blueprint(
+    "catalogue",
+    __name__,
+    url_prefix="/api/v1",
+    description="Service catalogue: targets in working days, fees and required documents",
+)
+
+
+@blp.route("/services")
+class Services(MethodView):
+    @allow(PUBLIC)
+    @blp.arguments(ServiceQuerySchema, location="query")
+    @blp.response(200, ServiceSchema(many=True))
+    @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+    def get(self, query):
+        """Services of the catalogue, by authority, family or action, or searched by name"""
+        return services.service_query(query)
+
+
+@blp.route("/services/<string:code>")
+class ServiceItem(MethodView):
+    @allow(PUBLIC)
+    @blp.response(200, ServiceSchema)
+    def get(self, code):
+        """One service: its target, escalation, fee and required documents"""
+        return services.get_service(code)
+
+    @allow(Role.ADMIN)
+    @blp.arguments(ServiceUpdateSchema)
+    @blp.response(200, ServiceSchema)
+    def patch(self, data, code):
+        """Change a service of your authority: fee, target, escalation, documents, active flag
+
+        Changes apply to new applications only: an application keeps the target (`sla_days`)
+        and the fee it was submitted with. `fee` is a string in rials with three decimals and
+        a multiple of 10 baisa (the card gateway's rule); setting it marks the fee as no
+        longer a placeholder. A new `sla_days` clears `sla_note_ar` and `sla_note_en`, which
+        explain where a seeded target came from. `required_documents` replaces the whole
+        list. Every change is written to the audit log with who made it and the values
+        before and after. A service of another authority answers 404.
+        """
+        return services.update_service(require_user(), code, data)

@@ -1,0 +1,155 @@
+"""Use cases of the catalogue: list and find services; an admin changes one.
+
+`update_service` owns its transaction and commits once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.audit import record_change
+from app.authorities.models import Authority
+from app.catalogue.models import RequiredDocument, Service
+from app.catalogue.search import normalise_arabic
+from app.errors import NotFound, ValidationFailed
+from app.extensions import db
+from app.i18n import N_
+from app.timeutil import utcnow
+
+# Stripe takes OMR amounts in baisa whose last digit is 0, and at most eight digits.
+FEE_STEP_BAISA = 10
+MAX_FEE_BAISA = 99_999_990
+FEE_NOT_A_MULTIPLE_OF_10 = N_(
+    "The fee must be a whole multiple of 10 baisa: the card payment gateway only accepts "
+    "Omani rial amounts whose last digit is 0 (for example 12.340, not 12.345)."
+)
+FEE_TOO_HIGH = N_("The fee cannot be more than 99999.990 rials, the card payment gateway's limit.")
+ESCALATION_NEEDS_ROLE = N_("Say whom escalations go to (escalate_to) when setting escalation days.")
+UNKNOWN_SERVICE = N_("There is no service with this code.")
+
+
+def _with_details(query: sa.Select) -> sa.Select:
+    return query.options(selectinload(Service.authority), selectinload(Service.required_documents))
+
+
+def service_query(filters: dict[str, Any]) -> sa.Select:
+    """Services matching `filters` (authority code, family, action, q, active), in seed order.
+
+    Each word of `q` must appear in the Arabic or the English name, both in search form
+    (`normalise_arabic`), so spelling variants and diacritics do not matter.
+    """
+    query = sa.select(Service).where(Service.is_active == filters.get("active", True))
+    if filters.get("authority"):
+        query = query.where(Service.authority.has(Authority.code == filters["authority"].upper()))
+    for field in ("family", "action"):
+        if filters.get(field):
+            query = query.where(getattr(Service, field) == filters[field])
+    words = normalise_arabic(filters.get("q") or "").split()
+    for word in words:
+        query = query.where(
+            sa.or_(
+                Service.search_ar.contains(word, autoescape=True),
+                Service.search_en.contains(word, autoescape=True),
+            )
+        )
+    return _with_details(query.order_by(Service.id))
+
+
+def get_service(code: str) -> Service:
+    """The service with `code`, active or not; 404 when there is none."""
+    service = db.session.scalar(
+        _with_details(sa.select(Service)).where(Service.code == code.upper())
+    )
+    if service is None:
+        raise NotFound(detail=UNKNOWN_SERVICE)
+    return service
+
+
+def update_service(admin: User, code: str, data: dict[str, Any]) -> Service:
+    """An admin changes a service of the admin's own authority (404 for any other).
+
+    `fee_baisa` must be a multiple of 10 (the gateway's rule) and setting it marks the fee as
+    confirmed; a new `sla_days` clears the notes on the seeded target; `required_documents`
+    replaces the whole list. The change is audited with the
+    values before and after, and applies to applications submitted from now on.
+    """
+    service = db.session.scalar(
+        sa.select(Service)
+        .where(Service.code == code.upper(), Service.authority_id == admin.authority_id)
+        .with_for_update()
+    )
+    if service is None:
+        raise NotFound(detail=UNKNOWN_SERVICE)
+    _check(service, data)
+    before = audit_view(service)
+    if "fee_baisa" in data:
+        service.fee_baisa = data["fee_baisa"]
+        service.fee_is_placeholder = False
+    if data.get("sla_days", service.sla_days) != service.sla_days:
+        # The notes explain where a seeded target came from; an admin's target replaces it.
+        service.sla_days, service.sla_note_ar, service.sla_note_en = data["sla_days"], None, None
+    for field in ("escalation_days", "escalate_to", "is_active"):
+        if field in data:
+            setattr(service, field, data[field])
+    if "required_documents" in data:
+        _replace_documents(service, data["required_documents"])
+    after = audit_view(service)
+    if after != before:
+        service.updated_at = utcnow()
+        record_change(
+            "service.updated",
+            "service",
+            service.code,
+            authority_id=service.authority_id,
+            before=before,
+            after=after,
+        )
+    db.session.commit()
+    return service
+
+
+def _check(service: Service, data: dict[str, Any]) -> None:
+    errors: dict[str, list[str]] = {}
+    fee = data.get("fee_baisa")
+    if fee is not None and fee % FEE_STEP_BAISA:
+        errors["fee"] = [FEE_NOT_A_MULTIPLE_OF_10]
+    elif fee is not None and fee > MAX_FEE_BAISA:
+        errors["fee"] = [FEE_TOO_HIGH]
+    escalation_days = data.get("escalation_days", service.escalation_days)
+    if escalation_days is not None and data.get("escalate_to", service.escalate_to) is None:
+        errors["escalate_to"] = [ESCALATION_NEEDS_ROLE]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _replace_documents(service: Service, documents: list[dict[str, Any]]) -> None:
+    """Keep the rows of codes still listed (updated in place), add new ones, drop the rest."""
+    existing = {d.code: d for d in service.required_documents}
+    replacement = []
+    for position, item in enumerate(documents):
+        document = existing.get(item["code"]) or RequiredDocument(code=item["code"])
+        document.name_ar, document.name_en = item["name_ar"], item["name_en"]
+        document.mandatory, document.position = item["mandatory"], position
+        replacement.append(document)
+    service.required_documents = replacement
+
+
+def audit_view(service: Service) -> dict[str, Any]:
+    """What the audit log keeps of a service: everything an admin may change."""
+    return {
+        "fee_baisa": service.fee_baisa,
+        "fee_is_placeholder": service.fee_is_placeholder,
+        "sla_days": service.sla_days,
+        "sla_note_en": service.sla_note_en,
+        "escalation_days": service.escalation_days,
+        "escalate_to": service.escalate_to,
+        "is_active": service.is_active,
+        "required_documents": [
+            {"code": d.code, "name_ar": d.name_ar, "name_en": d.name_en, "mandatory": d.mandatory}
+            for d in service.required_documents
+        ],
+    }
