@@ -78,8 +78,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.extensions import api
     from app.health import bp as ops
     from app.maintenance.routes import blp as announcements
+    from app.notifications.routes import blp as notifications
 
-    for blueprint in (accounts, authorities, announcements, calendar, catalogue):
+    for blueprint in (accounts, authorities, announcements, calendar, catalogue, notifications):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)
 

@@ -28,6 +28,8 @@ class Periodic:
 PERIODIC: tuple[Periodic, ...] = (
     # 02:00 Asia/Muscat: forget sessions that expired or were revoked.
     Periodic("app.accounts.jobs.purge_expired_sessions", "0 22 * * *"),
+    # Every minute: notifications still queued (Redis was down, a retry fell due, a sender died).
+    Periodic("app.notifications.delivery.relay_notifications", "* * * * *", queue="high"),
 )
 
 

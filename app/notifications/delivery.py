@@ -1,0 +1,126 @@
+"""Delivering outbox rows: each row is sent at most once, retried with back-off, and never lost.
+
+A sender first *claims* the row: one UPDATE that moves it from queued to sending only if it is
+still queued (or its previous sender's claim is older than the lease, i.e. that sender died).
+Only the claimant sends. The one window where a message can go out twice: the provider accepted
+it, and the sender died before recording `sent`; after the lease the relay sends it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.notifications.channels import Email, mailer, sms_gateway
+from app.notifications.models import Channel, DeliveryState, Notification
+from app.notifications.services import DELIVER, load_attachment
+from app.timeutil import utcnow
+from jobs import Job, dispatch
+
+log = logging.getLogger(__name__)
+
+BACKOFF = (30, 120, 600, 1800, 7200)  # seconds before retries 1..5
+MAX_ATTEMPTS = len(BACKOFF) + 1
+LEASE = timedelta(minutes=5)  # a claim older than this belongs to a sender that died
+RELAY_BATCH = 500
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|\+?\d{7,}")
+
+
+def _claimable(now):
+    return sa.or_(
+        sa.and_(
+            Notification.state == DeliveryState.QUEUED,
+            sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+        ),
+        sa.and_(Notification.state == DeliveryState.SENDING, Notification.claimed_at < now - LEASE),
+    )
+
+
+def claim(notification_id: int) -> Notification | None:
+    """Take the row for sending, or None when it is not ours to send (sent, or being sent)."""
+    now = utcnow()
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.id == notification_id, _claimable(now))
+        .values(state=DeliveryState.SENDING, claimed_at=now, attempts=Notification.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount != 1:
+        return None
+    return db.session.get(Notification, notification_id, populate_existing=True)
+
+
+def send(row: Notification) -> str:
+    """Send one row through its channel, to the address the account has now."""
+    user = row.user
+    if row.channel == Channel.EMAIL:
+        attachments = tuple(load_attachment(a) for a in row.attachments or [])
+        return mailer().send(
+            Email(user.email, row.title, row.body_text, row.body_html, attachments)
+        )
+    if row.channel == Channel.SMS:
+        return sms_gateway().send(user.phone, row.body_text)
+    raise ValueError(f"nothing to send on {row.channel}")
+
+
+def deliver_notification(notification_id: int) -> None:
+    """Job: claim the row, send it, record the outcome (sent, queued for a retry, or failed)."""
+    row = claim(notification_id)
+    if row is None:
+        log.info("notification not claimable", extra={"notification_id": notification_id})
+        return
+    try:
+        reference = send(row)
+    except Exception as error:  # noqa: BLE001 - every failure is recorded and retried
+        _record_failure(row, error)
+        return
+    row.state, row.sent_at, row.provider_reference = (
+        DeliveryState.SENT,
+        utcnow(),
+        reference[:200] or None,
+    )
+    row.last_error = None
+    db.session.commit()
+    log.info("notification sent", extra={"notification_id": row.id, "attempts": row.attempts})
+
+
+def _record_failure(row: Notification, error: Exception) -> None:
+    row.last_error = _ADDRESS.sub("[address]", f"{type(error).__name__}: {error}")[:500]
+    if row.attempts >= MAX_ATTEMPTS:
+        row.state = DeliveryState.FAILED
+        log.error(
+            "notification failed for good",
+            extra={"notification_id": row.id, "attempts": row.attempts},
+        )
+    else:
+        row.state = DeliveryState.QUEUED
+        row.next_attempt_at = utcnow() + timedelta(seconds=BACKOFF[row.attempts - 1])
+        log.warning(
+            "notification will be retried",
+            extra={"notification_id": row.id, "attempts": row.attempts},
+        )
+    db.session.commit()
+
+
+def relay_notifications() -> int:
+    """Periodic: hand every row that is due (queued and its retry time come, or abandoned by a
+    sender that died) to a delivery job. Returns how many."""
+    ids = list(
+        db.session.scalars(
+            sa.select(Notification.id)
+            .where(_claimable(utcnow()))
+            .order_by(Notification.id)
+            .limit(RELAY_BATCH)
+        )
+    )
+    db.session.rollback()
+    for notification_id in ids:
+        dispatch(Job(DELIVER, (notification_id,), queue="high", retry_intervals=()))
+    if ids:
+        log.info("notifications relayed", extra={"count": len(ids)})
+    return len(ids)
