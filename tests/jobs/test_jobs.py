@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +18,7 @@ from jobs import BACKOFF, enqueue
 from jobs.schedule import PERIODIC, build_rq_cron, next_run
 from tests.conftest import build_app, clear_tables
 from tests.factories import register
+from tests.workers import run_burst_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 PURGE = "app.accounts.jobs.purge_expired_sessions"
@@ -89,22 +87,7 @@ def test_job_goes_to_redis_after_commit_and_a_real_worker_runs_it(redis_app, red
         job = queue.jobs[0]
         assert job.retries_left == len(BACKOFF) and job.retry_intervals == list(BACKOFF)
 
-        env = {
-            **os.environ,
-            "FLASK_APP": "wsgi",
-            "DATABASE_URL": redis_app.config["DATABASE_URL"],
-            "REDIS_URL": redis_server.url,
-            "SECRET_KEY": redis_app.config["SECRET_KEY"],
-        }
-        worker = subprocess.run(
-            [sys.executable, "-m", "flask", "jobs", "worker", "--burst"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert worker.returncode == 0, worker.stderr[-3000:]
+        run_burst_worker(redis_app, redis_server.url)
         assert queue.count == 0
         db.session.remove()
         assert _sessions() == 0

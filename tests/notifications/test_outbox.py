@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,6 +25,7 @@ from app.timeutil import utcnow
 from tests.conftest import build_app, clear_tables
 from tests.factories import applicant_headers, register, staff_headers
 from tests.notifications.conftest import delivery_config
+from tests.workers import run_burst_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 REJECTED = {
@@ -235,22 +233,7 @@ def test_committed_with_redis_down_is_delivered_once_redis_is_back(
     with app.app_context():
         assert relay_notifications() == 1
     assert Queue("high", connection=Redis.from_url(redis_server.url)).count == 1
-    env = {
-        **os.environ,
-        "FLASK_APP": "wsgi",
-        "DATABASE_URL": app.config["DATABASE_URL"],
-        "REDIS_URL": redis_server.url,
-        **{k: str(v) for k, v in delivery_config(smtp, sms).items()},
-    }
-    worker = subprocess.run(
-        [sys.executable, "-m", "flask", "jobs", "worker", "--burst"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert worker.returncode == 0, worker.stderr[-3000:]
+    run_burst_worker(app, redis_server.url, **delivery_config(smtp, sms))
     assert len(smtp.messages) == 1 and smtp.messages[0]["To"] == user["email"]
     with app.app_context():
         assert db.session.scalar(sa.select(Notification.state)) == DeliveryState.SENT
