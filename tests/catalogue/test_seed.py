@@ -13,8 +13,12 @@ from app.catalogue.seed import seed_catalogue
 from app.extensions import db
 from tests.catalogue.helpers import list_services, seed_file
 
-SEEDS = Path(os.environ.get("BALADIYA_SEEDS", Path(__file__).resolve().parents[3] / "shared/seeds"))
-NORTH_AL_BATINAH_TABLE = SEEDS / "002_4b83e4b24ba46651.txt"
+ROOT = Path(__file__).resolve().parents[2]
+# The published texts are kept beside the seed data they were read from; the team's copy in
+# ../shared/seeds (where a checkout has it) must be the same text.
+SOURCES = ROOT / "app/catalogue/seed_data/sources"
+SHARED = Path(os.environ.get("BALADIYA_SEEDS", ROOT.parent / "shared/seeds"))
+NORTH_AL_BATINAH_TABLE = SOURCES / "002_4b83e4b24ba46651.txt"
 # support, availability, days, name: one line of the table "مستويات تقديم الخدمات".
 TABLE_ROW = re.compile(
     r"^(?P<support>24/7)\t(?P<availability>24/7)\t(?P<days>\d+)\t(?P<name>.+?)\s*$"
@@ -23,7 +27,6 @@ TABLE_ROW = re.compile(
 
 def published_rows() -> list[tuple[int, str]]:
     """(days, Arabic name) of each row of North Al Batinah's table, in the published order."""
-    assert NORTH_AL_BATINAH_TABLE.exists(), f"no seed text at {NORTH_AL_BATINAH_TABLE}"
     rows = []
     for line in NORTH_AL_BATINAH_TABLE.read_text(encoding="utf-8").splitlines():
         match = TABLE_ROW.match(line)
@@ -150,3 +153,11 @@ def test_seeding_again_refreshes_names_but_keeps_what_an_admin_changed(app):
 def test_the_list_follows_the_order_of_the_published_table(client):
     listed = [s["code"] for s in list_services(client, authority="NBG")]
     assert listed == [e["code"] for e in seed_file("north_al_batinah.json")["services"]]
+
+
+def test_the_kept_sources_are_the_published_texts():
+    kept = sorted(p.name for p in SOURCES.glob("*.txt"))
+    assert "002_4b83e4b24ba46651.txt" in kept and "001_36e17a4c681255e1.txt" in kept
+    if SHARED.is_dir():
+        for name in kept:
+            assert (SOURCES / name).read_bytes() == (SHARED / name).read_bytes(), name
