@@ -79,8 +79,19 @@ def _register_blueprints(app: Flask) -> None:
     from app.health import bp as ops
     from app.maintenance.routes import blp as announcements
     from app.notifications.routes import blp as notifications
+    from licensing.families.routes import BLUEPRINTS as families
+    from licensing.routes import blp as applications
 
-    for blueprint in (accounts, authorities, announcements, calendar, catalogue, notifications):
+    for blueprint in (
+        accounts,
+        authorities,
+        announcements,
+        calendar,
+        catalogue,
+        notifications,
+        applications,
+        *families,
+    ):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)
 

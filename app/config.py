@@ -47,6 +47,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("LOGIN_LOCK_SECONDS", 900, "How long a locked account stays locked, seconds", int),
     Setting("MAX_CONTENT_LENGTH", 1024 * 1024, "Largest JSON request body, bytes (413 above)", int),
+    Setting(
+        "DOCUMENT_MAX_BYTES", 10 * 1024 * 1024, "Largest uploaded document, bytes (413 above)", int
+    ),
+    Setting(
+        "DOCUMENT_STORAGE_PATH",
+        "",
+        "Folder of uploaded and generated documents; empty: instance/documents",
+    ),
     Setting("CORS_ORIGINS", "", "Comma-separated origins allowed by CORS; empty: CORS off"),
     Setting("HSTS", False, "Send Strict-Transport-Security (behind HTTPS only)", _bool),
     Setting("LOG_LEVEL", "INFO", "Log level of the JSON logs"),

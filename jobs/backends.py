@@ -86,6 +86,7 @@ class InProcessBackend:
                     delay = job.retry_intervals[attempt]
                     log.warning(
                         "job failed; retrying",
+                        exc_info=True,
                         extra={"task": job.task, "attempt": attempt + 1, "delay": delay},
                     )
                     timer = threading.Timer(delay, self._queue.put, args=((job, attempt + 1),))

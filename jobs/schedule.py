@@ -30,6 +30,9 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("app.accounts.jobs.purge_expired_sessions", "0 22 * * *"),
     # Every minute: notifications still queued (Redis was down, a retry fell due, a sender died).
     Periodic("app.notifications.delivery.relay_notifications", "* * * * *", queue="high"),
+    # 06:00 Asia/Muscat: renewal reminders 30 and 7 days before expiry; 00:05: expire licences.
+    Periodic("licensing.register.send_renewal_reminders", "0 2 * * *"),
+    Periodic("licensing.register.expire_licences", "5 20 * * *"),
 )
 
 

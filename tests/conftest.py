@@ -86,6 +86,7 @@ def clear_tables(app) -> None:
                 names = ", ".join(t.name for t in tables)
                 conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             else:
+                conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")  # licences <-> applications
                 for table in tables:
                     conn.execute(table.delete())
 

@@ -1,0 +1,139 @@
+"""PDF documents (licences now, receipts later): Jinja2 renders HTML, WeasyPrint lays it out.
+
+`render_pdf(template, context)` renders `app/pdf_templates/<template>` (autoescaped; a missing
+context key is an error, never a blank on a legal document) and lays it out with WeasyPrint.
+Arabic is shaped by Pango/HarfBuzz in the Amiri font, Latin text is set in DejaVu Sans; both come
+from Debian packages (`scripts/system-deps`), are found through fontconfig and are embedded
+(subset) in the PDF. Nothing is fetched while rendering: the URL fetcher accepts `data:` URLs and
+files inside the template folder, and refuses everything else, which stops the rendering.
+
+Context of `licence.html.j2`:
+
+- `authority_name_ar`, `authority_name_en`: the issuing authority.
+- `number`: the licence number, e.g. "NBG-LIC-2026-000123".
+- `service_name_ar`, `service_name_en`: the licence type / service name.
+- `holder_name`: the holder (Arabic or Latin; Arabic is set in Amiri).
+- `holder_id_masked`: civil ID or CR number, already masked by the caller, e.g. "****3344".
+- `details`: list of dicts with `label_ar`, `label_en`, `value` (values are escaped).
+- `valid_from`, `valid_until`: `datetime.date`, printed as YYYY-MM-DD.
+- `issued_at`: an aware `datetime`, printed in Asia/Muscat; it is also the PDF's creation and
+  modification date, so the same context gives the same document.
+- `verify_url`: printed under a QR code that encodes it.
+
+Determinism: WeasyPrint writes no date or random identifier of its own when the HTML declares
+`dcterms.created`/`dcterms.modified` (the templates do, from `issued_at`), so the same context and
+the same WeasyPrint, Pango, HarfBuzz and fonts give identical bytes (tests check the bytes and the
+extracted text). Another version of any of those may lay out or subset differently.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import jinja2
+import qrcode
+import weasyprint
+from qrcode.image.svg import SvgPathImage
+from weasyprint.urls import URLFetcher
+
+from app.timeutil import to_muscat
+
+TEMPLATES = Path(__file__).parent / "pdf_templates"
+
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+class FetchRefused(ValueError):
+    """A document asked for a resource that is neither a `data:` URL nor a template file."""
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """WeasyPrint's fetcher, restricted to `data:` URLs and files under the template folder.
+
+    A refusal raises `FetchRefused`; inside a rendering (`fail_on_errors`) WeasyPrint turns it into
+    `weasyprint.urls.FatalURLFetchingError`, so a document never silently lacks a resource.
+    """
+
+    def __init__(self, root: Path = TEMPLATES) -> None:
+        super().__init__(allowed_protocols={"data", "file"}, fail_on_errors=True)
+        self._root = root.resolve()
+
+    def fetch(self, url: str, headers=None):
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "file" and parts.netloc in ("", "localhost"):
+            path = Path(unquote(parts.path)).resolve()
+            if not path.is_relative_to(self._root) or not path.is_file():
+                raise FetchRefused(f"not a file of the PDF templates: {url}")
+        elif scheme != "data":
+            raise FetchRefused(f"PDFs fetch nothing from the network: {url[:200]}")
+        return super().fetch(url, headers)
+
+
+def _is_arabic(text: object) -> bool:
+    return bool(_ARABIC.search(str(text)))
+
+
+def _muscat(moment: datetime) -> str:
+    """An aware datetime as Muscat wall time: "2026-03-15 14:30 (+04:00)"."""
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        raise ValueError("documents print aware datetimes only")
+    local = to_muscat(moment)
+    return f"{local:%Y-%m-%d %H:%M} ({local.isoformat()[-6:]})"
+
+
+def _w3c(moment: datetime) -> str:
+    """The W3C date WeasyPrint copies into the PDF's CreationDate/ModDate."""
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        raise ValueError("documents carry aware datetimes only")
+    return to_muscat(moment).isoformat(timespec="seconds")
+
+
+def _iso_date(day: date) -> str:
+    return day.isoformat()
+
+
+def qr_svg(url: str) -> str:
+    """An SVG document (a `<svg …>` string, sized in mm) of a QR code that encodes `url`."""
+    return qrcode.make(url, image_factory=SvgPathImage).to_string(encoding="unicode")
+
+
+def _qr_data_uri(url: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(url).encode()).decode("ascii")
+
+
+_environment = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_environment.tests["arabic"] = _is_arabic
+_environment.filters["muscat"] = _muscat
+_environment.filters["w3c"] = _w3c
+_environment.filters["iso_date"] = _iso_date
+_environment.globals["qr_data_uri"] = _qr_data_uri
+
+
+def render_html(template: str, context: dict[str, Any]) -> str:
+    """The HTML of a document; a missing context key raises `jinja2.UndefinedError`."""
+    return _environment.get_template(template).render(context)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Lay out `html` (relative URLs resolve inside the template folder) and return the PDF."""
+    document = weasyprint.HTML(
+        string=html, base_url=str(TEMPLATES) + "/", url_fetcher=LocalOnlyFetcher()
+    )
+    return document.write_pdf()
+
+
+def render_pdf(template: str, context: dict[str, Any]) -> bytes:
+    """Render `app/pdf_templates/<template>` with `context` to PDF bytes (see the module doc)."""
+    return html_to_pdf(render_html(template, context))

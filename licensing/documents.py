@@ -1,0 +1,198 @@
+"""Documents: applicants' uploads (checked by their bytes, not their names) and licence PDFs."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.accounts.models import Role, User
+from app.errors import Conflict, NotFound, Problem, ValidationFailed
+from app.extensions import db
+from app.i18n import N_
+from licensing.lifecycle import State
+from licensing.models import Application, Document, Licence
+from licensing.services import caller_role, get_application
+from licensing.storage import storage
+
+log = logging.getLogger(__name__)
+
+# The first bytes of each accepted type; the declared type and the file name are not trusted.
+SIGNATURES = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+UPLOAD_STATES = frozenset({State.DRAFT, State.INFO_REQUESTED})
+
+
+class UnsupportedFile(Problem):
+    status = 415
+    code = "unsupported_file_type"
+
+
+def sniff(content: bytes) -> tuple[str, str] | None:
+    for signature, content_type, extension in SIGNATURES:
+        if content.startswith(signature):
+            return content_type, extension
+    return None
+
+
+def clean_filename(name: str | None) -> str:
+    """Only the last part of what the client called the file, without control characters."""
+    name = re.split(r"[\\/]", name or "")[-1]
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
+    return name[:200] or "document"
+
+
+def upload_document(
+    actor: User, application_id: int, document_code: str, filename: str | None, content: bytes
+) -> Document:
+    """Keep an applicant's file for one of the service's documents."""
+    application = get_application(actor, application_id)
+    if actor.role != Role.APPLICANT:
+        raise NotFound()
+    if application.state not in UPLOAD_STATES:
+        raise Conflict(
+            code="documents_closed",
+            detail=N_("Documents can be added only to a draft, or when asked."),
+        )
+    codes = {d.code for d in application.service.required_documents}
+    if document_code not in codes:
+        raise ValidationFailed({"document_code": [N_("This service asks for no such document.")]})
+    if not content:
+        raise ValidationFailed({"file": [N_("The file is empty.")]})
+    if len(content) > current_app.config["DOCUMENT_MAX_BYTES"]:
+        raise Problem(
+            code="file_too_large", status=413, detail=N_("The file is larger than the limit.")
+        )
+    found = sniff(content)
+    if found is None:
+        raise UnsupportedFile(detail=N_("Upload a PDF, JPEG or PNG file."))
+    content_type, extension = found
+    key = f"{uuid.uuid4().hex}.{extension}"
+    storage().save(key, content)
+    document = Document(
+        application_id=application.id,
+        owner_id=actor.id,
+        authority_id=application.authority_id,
+        document_code=document_code,
+        filename=clean_filename(filename),
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        storage_key=key,
+    )
+    db.session.add(document)
+    db.session.commit()
+    log.info(
+        "document stored", extra={"document_id": document.id, "application_id": application.id}
+    )
+    return document
+
+
+def get_document(actor: User, document_id: int) -> tuple[Document, bytes]:
+    """The document and its bytes, for its owner or staff of its authority; else 404."""
+    document = db.session.get(Document, document_id)
+    if document is None:
+        raise NotFound()
+    caller_role(db.session.get(Application, document.application_id), actor)
+    return document, storage().load(document.storage_key)
+
+
+def documents_query(actor: User, application_id: int) -> sa.Select:
+    application = get_application(actor, application_id)
+    return (
+        sa.select(Document).where(Document.application_id == application.id).order_by(Document.id)
+    )
+
+
+MONEY_FIELDS = frozenset({"monthly_rent"})
+LABELS_AR = {
+    "landlord_name": "اسم المؤجر",
+    "landlord_civil_id": "الرقم المدني للمؤجر",
+    "tenant_name": "اسم المستأجر",
+    "tenant_civil_id": "الرقم المدني للمستأجر",
+    "property_reference": "رقم العقار",
+    "use": "الاستعمال",
+    "monthly_rent": "الإيجار الشهري (ر.ع)",
+    "start_date": "تاريخ البدء",
+    "end_date": "تاريخ الانتهاء",
+    "holder_civil_id": "الرقم المدني لحامل البطاقة",
+    "holder_name": "اسم حامل البطاقة",
+    "nationality": "الجنسية",
+    "occupation": "المهنة",
+    "establishment_cr": "السجل التجاري للمنشأة",
+    "medical_examination_reference": "رقم الفحص الطبي",
+    "plate_number": "رقم اللوحة",
+    "sign_type": "نوع الملصق",
+    "sign_width_cm": "عرض الملصق (سم)",
+    "sign_height_cm": "ارتفاع الملصق (سم)",
+    "wording_ar": "النص العربي",
+    "wording_en": "النص الإنجليزي",
+    "plot_number": "رقم القطعة",
+    "land_use": "استعمال الأرض",
+    "floors": "عدد الطوابق",
+    "built_area_m2": "مساحة البناء (م²)",
+    "consultant_licence_number": "رقم ترخيص الاستشاري",
+    "drawings": "المخططات",
+    "cr_number": "رقم السجل التجاري",
+    "activity": "النشاط",
+    "premises_location": "موقع المحل",
+    "premises_area_m2": "مساحة المحل (م²)",
+}
+
+
+def licence_context(licence: Licence) -> dict[str, Any]:
+    from app.accounts.services import mask
+    from app.money import format_baisa
+
+    holder = licence.holder
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return {
+        "authority_name_ar": licence.authority.name_ar,
+        "authority_name_en": licence.authority.name_en,
+        "number": licence.number,
+        "service_name_ar": licence.service.name_ar,
+        "service_name_en": licence.service.name_en,
+        "holder_name": holder.trade_name or holder.name,
+        "holder_id_masked": mask(holder.cr_number or holder.civil_id),
+        "details": [
+            {
+                "label_ar": LABELS_AR.get(k, k),
+                "label_en": k.replace("_", " ").capitalize(),
+                "value": format_baisa(v)
+                if k in MONEY_FIELDS
+                else ", ".join(map(str, v))
+                if isinstance(v, list)
+                else str(v),
+            }
+            for k, v in sorted(licence.details.items())
+            if not isinstance(v, dict)
+        ],
+        "valid_from": licence.valid_from,
+        "valid_until": licence.valid_until,
+        "issued_at": licence.updated_at or licence.created_at,
+        "verify_url": f"{base}/api/v1/licences/{licence.number}/verify"
+        f"?code={licence.verification_code}",
+    }
+
+
+def render_licence_document(licence_id: int) -> None:
+    """Job: render the licence's bilingual PDF and keep it with its SHA-256."""
+    from app.pdf import render_pdf
+
+    licence = db.session.get(Licence, licence_id)
+    if licence is None:
+        return
+    pdf = render_pdf("licence.html.j2", licence_context(licence))
+    key = f"licence-{licence.id}-{uuid.uuid4().hex}.pdf"
+    storage().save(key, pdf)
+    licence.document_key, licence.document_sha256 = key, hashlib.sha256(pdf).hexdigest()
+    db.session.commit()
+    log.info("licence document rendered", extra={"licence_id": licence.id})

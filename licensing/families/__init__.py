@@ -1,0 +1,1 @@
+"""One blueprint per application family, each with the schema of what that family needs."""

@@ -1,0 +1,107 @@
+"""What each family needs. The register schema is complete; renewals take the same fields as
+optional updates, amendments a non-empty set of changes."""
+
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from app.i18n import N_
+from licensing.families.fields import (
+    CIVIL_ID,
+    CR_NUMBER,
+    PLATE,
+    DetailsSchema,
+    PeriodMixin,
+    money_field,
+    text,
+)
+
+USES = ("residential", "commercial", "industrial", "agricultural", "mixed", "government")
+
+
+class LeaseSchema(PeriodMixin, DetailsSchema):
+    landlord_name = text(required=True)
+    landlord_civil_id = fields.String(required=True, validate=CIVIL_ID)
+    tenant_name = text(required=True)
+    tenant_civil_id = fields.String(required=True, validate=CIVIL_ID)
+    property_reference = text(
+        60, required=True, metadata={"description": "Plot or property reference"}
+    )
+    use = fields.String(required=True, validate=validate.OneOf(USES))
+    monthly_rent = money_field(
+        required=True, metadata={"description": "Monthly rent, OMR with three decimals"}
+    )
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
+
+
+class HealthCardSchema(DetailsSchema):
+    holder_civil_id = fields.String(required=True, validate=CIVIL_ID)
+    holder_name = text(required=True)
+    nationality = text(60, required=True)
+    occupation = text(100, required=True)
+    establishment_cr = fields.String(required=True, validate=CR_NUMBER)
+    medical_examination_reference = text(60, required=True)
+
+
+class VehicleSignageSchema(DetailsSchema):
+    plate_number = fields.String(required=True, validate=PLATE)
+    sign_type = fields.String(required=True, validate=validate.OneOf(("health", "commercial")))
+    sign_width_cm = fields.Integer(required=True, validate=validate.Range(min=10, max=1000))
+    sign_height_cm = fields.Integer(required=True, validate=validate.Range(min=10, max=1000))
+    wording_ar = text(300)
+    wording_en = text(300)
+
+    @validates_schema
+    def some_wording(self, data, partial=None, **kwargs):
+        if not partial and not (data.get("wording_ar") or data.get("wording_en")):
+            raise ValidationError(N_("Give the sign's wording in Arabic or English."), "wording_ar")
+
+
+class BuildingPermitSchema(DetailsSchema):
+    plot_number = text(60, required=True)
+    land_use = fields.String(required=True, validate=validate.OneOf(USES))
+    floors = fields.Integer(required=True, validate=validate.Range(min=1, max=60))
+    built_area_m2 = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
+    consultant_licence_number = text(40, required=True)
+    drawings = fields.List(
+        text(120),
+        required=True,
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "Titles of the drawings uploaded as documents"},
+    )
+
+
+class MunicipalLicenceSchema(DetailsSchema):
+    cr_number = fields.String(required=True, validate=CR_NUMBER)
+    activity = text(200, required=True)
+    premises_location = text(300, required=True, metadata={"description": "Wilayat, area and plot"})
+    premises_area_m2 = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
+
+
+class TemporaryLicenceSchema(PeriodMixin, MunicipalLicenceSchema):
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
+
+
+FAMILIES = {
+    # family: (url segment, blueprint description, schema)
+    "lease": ("leases", "Lease contracts: register, renew, amend, cancel", LeaseSchema),
+    "health_card": ("health-cards", "Health cards", HealthCardSchema),
+    "vehicle_signage": (
+        "vehicle-signage",
+        "Health and commercial vehicle signage",
+        VehicleSignageSchema,
+    ),
+    "building_permit": ("building-permits", "Building permits", BuildingPermitSchema),
+    "municipal_licence": (
+        "municipal-licences",
+        "Permanent municipal licences",
+        MunicipalLicenceSchema,
+    ),
+    "temporary_licence": (
+        "temporary-licences",
+        "Temporary municipal licences",
+        TemporaryLicenceSchema,
+    ),
+}

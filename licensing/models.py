@@ -1,0 +1,173 @@
+"""Applications, their timeline and messages, uploaded documents, and the licence register."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.authorities.models import Authority
+from app.catalogue.models import Service
+from app.extensions import db
+from app.models import Timestamped
+from app.sla import SlaClock
+from app.timeutil import UTCDateTime, utcnow
+
+
+class Application(Timestamped, db.Model):
+    """One request for one catalogue service, by one applicant, moving through the lifecycle.
+
+    The fee and the SLA target are copied from the catalogue when the application is made, so a
+    later change to the catalogue applies to new applications only.
+    """
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        sa.Index("ix_applications_queue", "authority_id", "state", "sla_due_date"),
+        sa.Index("ix_applications_applicant", "applicant_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    authority_id: Mapped[int] = mapped_column(sa.ForeignKey("authorities.id"))
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"))
+    applicant_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    licence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("licences.id"))
+    family: Mapped[str] = mapped_column(sa.String(30))
+    action: Mapped[str] = mapped_column(sa.String(10))
+    state: Mapped[str] = mapped_column(sa.String(25), default="draft")
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    fee_baisa: Mapped[int]
+    inspection_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    rejection_reason_ar: Mapped[str | None] = mapped_column(sa.Text)
+    rejection_reason_en: Mapped[str | None] = mapped_column(sa.Text)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_action_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The SLA clock (app/sla.py), kept in columns; the due date is stored for the work queue.
+    sla_target_days: Mapped[int]
+    sla_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    sla_paused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    sla_paused_days: Mapped[int] = mapped_column(default=0)
+    sla_stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    sla_due_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+
+    authority: Mapped[Authority] = relationship()
+    service: Mapped[Service] = relationship()
+    applicant: Mapped[User] = relationship(foreign_keys=[applicant_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    licence: Mapped[Licence | None] = relationship(foreign_keys=[licence_id])
+    events: Mapped[list[ApplicationEvent]] = relationship(
+        order_by="ApplicationEvent.id", back_populates="application"
+    )
+
+    @property
+    def clock(self) -> SlaClock:
+        return SlaClock(
+            self.sla_target_days,
+            self.sla_started_at,
+            self.sla_paused_at,
+            self.sla_paused_days,
+            self.sla_stopped_at,
+        )
+
+    @clock.setter
+    def clock(self, clock: SlaClock) -> None:
+        self.sla_started_at, self.sla_paused_at = clock.started_at, clock.paused_at
+        self.sla_paused_days, self.sla_stopped_at = clock.paused_days, clock.stopped_at
+
+
+class ApplicationEvent(db.Model):
+    """One step of an application's timeline: a transition, with who, when and why."""
+
+    __tablename__ = "application_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    actor_role: Mapped[str] = mapped_column(sa.String(20))
+    action: Mapped[str] = mapped_column(sa.String(30))
+    from_state: Mapped[str] = mapped_column(sa.String(25))
+    to_state: Mapped[str] = mapped_column(sa.String(25))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+    application: Mapped[Application] = relationship(back_populates="events")
+
+
+class ApplicationMessage(db.Model):
+    """The thread between the applicant and staff about one application."""
+
+    __tablename__ = "application_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    author_role: Mapped[str] = mapped_column(sa.String(20))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Document(db.Model):
+    """A file an applicant uploaded for an application, stored under a name we chose."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    authority_id: Mapped[int] = mapped_column(sa.ForeignKey("authorities.id"))
+    document_code: Mapped[str] = mapped_column(sa.String(60))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(50))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    storage_key: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Licence(Timestamped, db.Model):
+    """An entry of the licence register: numbered per authority per year without gaps."""
+
+    __tablename__ = "licences"
+    __table_args__ = (sa.Index("ix_licences_expiry", "state", "valid_until"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    authority_id: Mapped[int] = mapped_column(sa.ForeignKey("authorities.id"))
+    family: Mapped[str] = mapped_column(sa.String(30))
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"))
+    holder_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", use_alter=True))
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    valid_from: Mapped[dt.date] = mapped_column(sa.Date)
+    valid_until: Mapped[dt.date] = mapped_column(sa.Date)
+    state: Mapped[str] = mapped_column(
+        sa.String(15), default="active"
+    )  # active, expired, cancelled
+    verification_code: Mapped[str] = mapped_column(sa.String(40))
+    document_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    document_key: Mapped[str | None] = mapped_column(sa.String(100))
+    reminders_sent: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+
+    authority: Mapped[Authority] = relationship()
+    service: Mapped[Service] = relationship()
+    holder: Mapped[User] = relationship()
+
+
+class LicenceRevision(db.Model):
+    """What a renewal, amendment or cancellation changed on a licence: before and after."""
+
+    __tablename__ = "licence_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    licence_id: Mapped[int] = mapped_column(sa.ForeignKey("licences.id"), index=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id"))
+    action: Mapped[str] = mapped_column(sa.String(10))
+    before: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,236 @@
+"""Applications API shared by every family: the queue, one application, actions, messages,
+documents; and the licence register."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.access import AUTHENTICATED, PUBLIC, STAFF, allow, require_user
+from app.accounts.models import Role
+from app.errors import NotFound, ValidationFailed
+from app.extensions import db
+from app.i18n import N_
+from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
+from licensing import documents, services
+from licensing.models import Licence
+from licensing.schemas import (
+    ActionInput,
+    ApplicationDetailSchema,
+    ApplicationSchema,
+    AssignInput,
+    DocumentSchema,
+    GenericApplicationInput,
+    LicenceSchema,
+    MessageInput,
+    MessageSchema,
+    QueueQuery,
+    VerificationSchema,
+    VerifyQuery,
+)
+
+blp = Blueprint(
+    "applications", __name__, url_prefix="/api/v1", description="Applications and licences"
+)
+
+
+def send_file(content: bytes, content_type: str, filename: str) -> Response:
+    response = Response(content, mimetype=content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@blp.route("/applications")
+class Applications(MethodView):
+    @allow(AUTHENTICATED)
+    @blp.arguments(QueueQuery, location="query")
+    @blp.response(200, ApplicationSchema(many=True))
+    @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+    def get(self, filters):
+        """Applicants: their applications. Staff: their authority's work queue, by SLA due date"""
+        return services.applications_query(require_user(), filters)
+
+    @allow(Role.APPLICANT)
+    @blp.arguments(GenericApplicationInput)
+    @blp.response(201, ApplicationDetailSchema)
+    def post(self, data):
+        """Apply for any other catalogue service (inspections, certificates, requests) as a draft"""
+        from app.catalogue.models import Service
+
+        service = db.session.scalar(sa.select(Service).where(Service.code == data["service"]))
+        if service is None:
+            raise ValidationFailed({"service": [N_("There is no service with this code.")]})
+        return services.create_application(require_user(), service, data["details"])
+
+
+@blp.route("/applications/<int:application_id>")
+class ApplicationItem(MethodView):
+    @allow(AUTHENTICATED)
+    @blp.response(200, ApplicationDetailSchema)
+    def get(self, application_id):
+        """One application with its SLA and timeline (its applicant, or staff of its authority)"""
+        return services.get_application(require_user(), application_id)
+
+
+@blp.route("/applications/<int:application_id>/actions/<string:action>")
+class ApplicationAction(MethodView):
+    @allow(AUTHENTICATED)
+    @blp.arguments(ActionInput)
+    @blp.response(200, ApplicationDetailSchema)
+    def post(self, data, application_id, action):
+        """Move the application on: submit, start_review, schedule_inspection, record_inspection,
+        request_info, answer, approve, issue, reject, withdraw, cancel (each for the roles the
+        lifecycle table allows, from the states it allows: 403 or 409 otherwise)"""
+        return services.act(require_user(), application_id, action, data)
+
+
+@blp.route("/applications/<int:application_id>/assignment")
+class Assignment(MethodView):
+    @allow(Role.DEPARTMENT_HEAD, Role.ADMIN, Role.INSPECTOR)
+    @blp.arguments(AssignInput)
+    @blp.response(200, ApplicationSchema)
+    def put(self, data, application_id):
+        """Assign the application to an inspector of the authority (null: unassign)"""
+        return services.assign(require_user(), application_id, data["assignee_id"])
+
+
+@blp.route("/applications/<int:application_id>/messages")
+class Messages(MethodView):
+    @allow(AUTHENTICATED)
+    @blp.response(200, MessageSchema(many=True))
+    @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+    def get(self, application_id):
+        """The message thread between the applicant and staff"""
+        return services.messages_query(require_user(), application_id)
+
+    @allow(AUTHENTICATED)
+    @blp.arguments(MessageInput)
+    @blp.response(201, MessageSchema)
+    def post(self, data, application_id):
+        """Write in the thread"""
+        return services.add_message(require_user(), application_id, data["body"])
+
+
+@blp.route("/applications/<int:application_id>/documents")
+class Documents(MethodView):
+    @allow(AUTHENTICATED)
+    @blp.response(200, DocumentSchema(many=True))
+    @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+    def get(self, application_id):
+        """The documents uploaded for the application"""
+        return documents.documents_query(require_user(), application_id)
+
+    @allow(Role.APPLICANT)
+    @blp.doc(
+        requestBody={
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["document_code", "file"],
+                        "properties": {
+                            "document_code": {"type": "string"},
+                            "file": {"type": "string", "format": "binary"},
+                        },
+                    }
+                }
+            }
+        }
+    )
+    @blp.response(201, DocumentSchema)
+    def post(self, application_id):
+        """Upload one document the service asks for (PDF, JPEG or PNG, checked by content)"""
+        request.max_content_length = current_app.config["DOCUMENT_MAX_BYTES"] + 64 * 1024
+        upload = request.files.get("file")
+        code = request.form.get("document_code", "")
+        if upload is None:
+            raise ValidationFailed({"file": [N_("Missing data for required field.")]})
+        return documents.upload_document(
+            require_user(), application_id, code, upload.filename, upload.read()
+        )
+
+
+@blp.route("/documents/<int:document_id>")
+class DocumentFile(MethodView):
+    @allow(AUTHENTICATED)
+    @blp.response(
+        200, {"format": "binary", "type": "string"}, content_type="application/octet-stream"
+    )
+    def get(self, document_id):
+        """Download a document (its owner, or staff of the application's authority)"""
+        document, content = documents.get_document(require_user(), document_id)
+        return send_file(
+            content,
+            document.content_type,
+            f"document-{document.id}.{document.storage_key.rsplit('.', 1)[1]}",
+        )
+
+
+@blp.route("/licences")
+class Licences(MethodView):
+    @allow(AUTHENTICATED)
+    @blp.response(200, LicenceSchema(many=True))
+    @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+    def get(self):
+        """Holders: their licences. Staff: their authority's register"""
+        user = require_user()
+        query = sa.select(Licence).order_by(Licence.id.desc())
+        if user.role == Role.APPLICANT:
+            return query.where(Licence.holder_id == user.id)
+        return query.where(Licence.authority_id == user.authority_id)
+
+
+@blp.route("/licences/<string:number>")
+class LicenceItem(MethodView):
+    @allow(AUTHENTICATED)
+    @blp.response(200, LicenceSchema)
+    def get(self, number):
+        """One licence of the register"""
+        return services.find_licence(require_user(), number)
+
+
+@blp.route("/licences/<string:number>/document")
+class LicenceDocument(MethodView):
+    @allow(AUTHENTICATED)
+    @blp.response(200, {"format": "binary", "type": "string"}, content_type="application/pdf")
+    def get(self, number):
+        """The licence as a bilingual PDF"""
+        from licensing.storage import storage
+
+        licence = services.find_licence(require_user(), number)
+        if not licence.document_key:
+            raise NotFound(
+                code="document_not_ready", detail=N_("The licence document is being prepared.")
+            )
+        return send_file(
+            storage().load(licence.document_key), "application/pdf", f"{licence.number}.pdf"
+        )
+
+
+@blp.route("/licences/<string:number>/verify")
+class LicenceVerification(MethodView):
+    @allow(PUBLIC)
+    @blp.arguments(VerifyQuery, location="query")
+    @blp.response(200, VerificationSchema)
+    def get(self, query, number):
+        """Check a licence from its QR code: validity and public facts only, no personal data"""
+        import hmac
+
+        licence = db.session.scalar(sa.select(Licence).where(Licence.number == number))
+        if licence is None or not hmac.compare_digest(licence.verification_code, query["code"]):
+            raise NotFound()
+        return {
+            "valid": licence.state == "active",
+            "number": licence.number,
+            "authority": licence.authority,
+            "service": licence.service,
+            "valid_from": licence.valid_from,
+            "valid_until": licence.valid_until,
+            "state": licence.state,
+        }
+
+
+__all__ = ["STAFF", "blp"]

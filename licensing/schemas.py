@@ -1,0 +1,149 @@
+"""What the applications API shows and takes."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.money import Money
+from app.schemas import AuthorityRefSchema, MuscatDateTime
+from licensing.lifecycle import TRANSITIONS, State
+
+
+class ServiceRefSchema(Schema):
+    code = fields.String()
+    name_ar = fields.String()
+    name_en = fields.String()
+
+
+class PersonRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class SlaSchema(Schema):
+    target_days = fields.Integer()
+    started_at = MuscatDateTime(allow_none=True)
+    due_date = fields.Date(allow_none=True)
+    working_days_used = fields.Integer()
+    working_days_left = fields.Integer()
+    paused = fields.Boolean()
+    state = fields.String()
+
+
+class EventSchema(Schema):
+    at = MuscatDateTime()
+    action = fields.String()
+    actor_role = fields.String()
+    from_state = fields.String()
+    to_state = fields.String()
+    note = fields.String(allow_none=True)
+
+
+class ApplicationSchema(Schema):
+    id = fields.Integer()
+    reference = fields.String()
+    authority = fields.Nested(AuthorityRefSchema)
+    service = fields.Nested(ServiceRefSchema)
+    family = fields.String()
+    action = fields.String()
+    state = fields.String()
+    details = fields.Dict()
+    fee = Money(attribute="fee_baisa")
+    licence_number = fields.Function(lambda a: a.licence.number if a.licence else None)
+    inspection_date = fields.Date(allow_none=True)
+    rejection_reason_ar = fields.String(allow_none=True)
+    rejection_reason_en = fields.String(allow_none=True)
+    applicant = fields.Nested(PersonRefSchema)
+    assignee = fields.Nested(PersonRefSchema, allow_none=True)
+    submitted_at = MuscatDateTime(allow_none=True)
+    created_at = MuscatDateTime()
+    sla = fields.Method("_sla")
+
+    def _sla(self, application):
+        from licensing.services import sla_status
+
+        return SlaSchema().dump(sla_status(application))
+
+
+class ApplicationDetailSchema(ApplicationSchema):
+    timeline = fields.List(fields.Nested(EventSchema), attribute="events")
+
+
+class QueueQuery(Schema):
+    state = fields.String(validate=validate.OneOf([s.value for s in State]))
+    service = fields.String()
+    family = fields.String()
+    sla_state = fields.String(validate=validate.OneOf(("at_risk", "breached")))
+    assignee = fields.String(
+        metadata={"description": "an inspector's id, `me`, or `none`"},
+        validate=validate.Regexp(r"^(me|none|[0-9]{1,10})$"),
+    )
+
+
+class GenericApplicationInput(Schema):
+    service = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    details = fields.Dict(
+        load_default=dict, metadata={"description": "Free-form details of the request"}
+    )
+
+
+class ActionInput(Schema):
+    note = fields.String(validate=validate.Length(min=1, max=4000))
+    reason_ar = fields.String(validate=validate.Length(min=1, max=2000))
+    reason_en = fields.String(validate=validate.Length(min=1, max=2000))
+    inspection_date = fields.Date()
+
+
+ACTIONS = sorted(a for a, t in TRANSITIONS.items() if "system" not in t.roles)
+
+
+class AssignInput(Schema):
+    assignee_id = fields.Integer(required=True, allow_none=True)
+
+
+class MessageInput(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class MessageSchema(Schema):
+    id = fields.Integer()
+    author_role = fields.String()
+    body = fields.String()
+    created_at = MuscatDateTime()
+
+
+class DocumentSchema(Schema):
+    id = fields.Integer()
+    document_code = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_at = MuscatDateTime()
+
+
+class LicenceSchema(Schema):
+    number = fields.String()
+    authority = fields.Nested(AuthorityRefSchema)
+    service = fields.Nested(ServiceRefSchema)
+    family = fields.String()
+    holder = fields.Nested(PersonRefSchema)
+    details = fields.Dict()
+    valid_from = fields.Date()
+    valid_until = fields.Date()
+    state = fields.String()
+    document_sha256 = fields.String(allow_none=True)
+
+
+class VerifyQuery(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=80))
+
+
+class VerificationSchema(Schema):
+    valid = fields.Boolean()
+    number = fields.String()
+    authority = fields.Nested(AuthorityRefSchema)
+    service = fields.Nested(ServiceRefSchema)
+    valid_from = fields.Date()
+    valid_until = fields.Date()
+    state = fields.String()

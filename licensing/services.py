@@ -1,0 +1,463 @@
+"""Use cases of applications: create, move through the lifecycle, read, talk.
+
+`transition()` is the one way an application changes state: it checks the table in
+`licensing.lifecycle`, applies the SLA effect, writes the timeline and the audit log, queues the
+notices, and commits once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext
+
+from app.accounts.models import Role, User
+from app.audit import record_change
+from app.calendar.services import calendar_for
+from app.catalogue.models import Service
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.i18n import N_
+from app.maintenance.services import refuse_writes_during_maintenance
+from app.money import format_baisa
+from app.notifications.services import notify
+from app.numbering import next_number
+from app.sla import SlaStatus
+from app.timeutil import MUSCAT, utcnow
+from licensing.lifecycle import TRANSITIONS, State
+from licensing.models import Application, ApplicationEvent, ApplicationMessage, Document, Licence
+
+SYSTEM = "system"
+NOT_ALLOWED_NOW = lazy_gettext("This action is not allowed in the application's current state.")
+RENEWAL_WINDOW_DAYS = 60
+
+
+def reference_for(authority_code: str, year: int, number: int) -> str:
+    return f"{authority_code}-{year}-{number:06d}"
+
+
+def create_application(
+    applicant: User, service: Service, details: dict[str, Any], licence: Licence | None = None
+) -> Application:
+    """A draft application for `service`, with the catalogue's fee and target copied onto it."""
+    refuse_writes_during_maintenance(service.authority_id)
+    if not service.is_active:
+        raise Conflict(
+            code="service_inactive", detail=N_("This service is not accepting applications.")
+        )
+    if licence is not None:
+        _check_licence_action(applicant, service.action, licence)
+    now = utcnow()
+    year = now.astimezone(MUSCAT).year
+    number = next_number(service.authority_id, "application", year)
+    application = Application(
+        reference=reference_for(service.authority.code, year, number),
+        authority_id=service.authority_id,
+        service_id=service.id,
+        applicant_id=applicant.id,
+        licence_id=licence.id if licence else None,
+        family=service.family,
+        action=service.action,
+        state=State.DRAFT,
+        details=details,
+        fee_baisa=service.fee_baisa,
+        sla_target_days=service.sla_days,
+        last_action_at=now,
+    )
+    db.session.add(application)
+    db.session.flush()
+    _timeline(application, applicant, "create", State.DRAFT, State.DRAFT, None)
+    record_change(
+        "application.created",
+        "application",
+        application.reference,
+        authority_id=application.authority_id,
+        after={"service": service.code, "state": "draft"},
+    )
+    db.session.commit()
+    return application
+
+
+def _check_licence_action(applicant: User, action: str, licence: Licence) -> None:
+    if licence.holder_id != applicant.id:
+        raise NotFound()
+    if licence.state == "cancelled":
+        raise Conflict(code="licence_cancelled", detail=N_("This licence has been cancelled."))
+    today = utcnow().astimezone(MUSCAT).date()
+    if action == "renew" and (licence.valid_until - today).days > RENEWAL_WINDOW_DAYS:
+        raise Conflict(
+            code="renewal_too_early",
+            detail=N_("A licence can be renewed in the 60 days before it expires, or after."),
+        )
+    if action in ("amend", "cancel") and licence.state != "active":
+        raise Conflict(
+            code="licence_not_active",
+            detail=N_("Only an active licence can be amended or cancelled."),
+        )
+    pending = db.session.scalar(
+        sa.select(Application.id)
+        .where(
+            Application.licence_id == licence.id,
+            Application.state.notin_([s.value for s in _final()]),
+        )
+        .limit(1)
+    )
+    if pending is not None:
+        raise Conflict(
+            code="licence_has_open_application",
+            detail=N_("This licence already has an open application."),
+        )
+
+
+def _final():
+    from licensing.lifecycle import FINAL
+
+    return FINAL
+
+
+def caller_role(application: Application, actor: User | str) -> str:
+    """The role the caller acts in on this application (404 for anyone who may not see it)."""
+    if actor == SYSTEM:
+        return SYSTEM
+    if actor.role == Role.APPLICANT:
+        if actor.id != application.applicant_id:
+            raise NotFound()
+        return "applicant"
+    if actor.authority_id != application.authority_id:
+        raise NotFound()
+    return actor.role.value
+
+
+def transition(
+    application: Application, action: str, actor: User | str, data: dict[str, Any] | None = None
+) -> Application:
+    """Take `action` on the application, or refuse it (403 role, 409 state, 422 missing field)
+    without changing anything."""
+    data = data or {}
+    rule = TRANSITIONS.get(action)
+    if rule is None:
+        raise NotFound()
+    role = caller_role(application, actor)
+    if role not in rule.roles:
+        raise Forbidden()
+    if application.state not in rule.sources:
+        raise Conflict(
+            code="transition_not_allowed",
+            detail=NOT_ALLOWED_NOW,
+            extra={"state": application.state, "action": action},
+        )
+    missing = {
+        f: [N_("Missing data for required field.")] for f in rule.requires if not data.get(f)
+    }
+    if missing:
+        raise ValidationFailed(missing)
+    refuse_writes_during_maintenance(application.authority_id)
+    if action == "submit":
+        _check_documents(application)
+    before = {"state": application.state}
+    source = State(application.state)
+    target = rule.target
+    now = utcnow()
+    if action == "submit" and application.fee_baisa > 0:
+        target = State.PAYMENT_PENDING
+    _apply(application, action, data, now)
+    starts_clock = rule.sla == "start" and target == State.SUBMITTED
+    _move_clock(application, rule.sla if (rule.sla != "start" or starts_clock) else None, now)
+    application.state = target
+    application.last_action_at = now
+    _timeline(application, actor, action, source, target, data.get("note") or data.get("reason_en"))
+    record_change(
+        f"application.{action}",
+        "application",
+        application.reference,
+        authority_id=application.authority_id,
+        before=before,
+        after={"state": target.value},
+    )
+    if rule.notice and (rule.notice != "submitted" or starts_clock):
+        _notify(application, rule.notice, data)
+    db.session.commit()
+    return application
+
+
+def _apply(application: Application, action: str, data: dict[str, Any], now: dt.datetime) -> None:
+    """What an action writes on the application besides its state."""
+    if action == "submit":
+        application.submitted_at = now
+    elif action == "schedule_inspection":
+        application.inspection_date = data["inspection_date"]
+    elif action in ("approve", "reject"):
+        application.decided_at = now
+        if action == "reject":
+            application.rejection_reason_ar, application.rejection_reason_en = (
+                data["reason_ar"],
+                data["reason_en"],
+            )
+    elif (
+        action == "start_review"
+        and application.assignee_id is None
+        and isinstance(data.get("actor"), User)
+    ):
+        application.assignee_id = data["actor"].id
+    elif action == "issue":
+        from licensing.register import write_register
+
+        write_register(application)
+
+
+def _move_clock(application: Application, effect: str | None, now: dt.datetime) -> None:
+    clock = application.clock
+    calendar = calendar_for(application.authority_id)
+    if effect == "start":
+        clock = clock.start(now)
+    elif effect == "pause" and clock.running:
+        clock = clock.pause(now)
+    elif effect == "resume" and clock.paused_at is not None:
+        clock = clock.resume(now, calendar)
+    elif effect == "stop" and clock.started_at is not None and clock.stopped_at is None:
+        clock = clock.stop(now, calendar)
+    application.clock = clock
+    application.sla_due_date = clock.due_date(calendar, now)
+
+
+def sla_status(application: Application, now: dt.datetime | None = None) -> SlaStatus:
+    return application.clock.status(calendar_for(application.authority_id), now or utcnow())
+
+
+def _timeline(application, actor, action, source, target, note) -> None:
+    db.session.add(
+        ApplicationEvent(
+            application_id=application.id,
+            actor_id=None if actor == SYSTEM else actor.id,
+            actor_role=SYSTEM if actor == SYSTEM else actor.role.value,
+            action=action,
+            from_state=str(source),
+            to_state=str(target),
+            note=note,
+        )
+    )
+
+
+def _notify(application: Application, event: str, data: dict[str, Any]) -> None:
+    service = application.service
+    context = {
+        "reference": application.reference,
+        "service_ar": service.name_ar,
+        "service_en": service.name_en,
+        "due_date": application.sla_due_date.isoformat() if application.sla_due_date else "",
+        "inspection_date": str(application.inspection_date or ""),
+        "note_ar": data.get("note", ""),
+        "note_en": data.get("note", ""),
+        "reason_ar": application.rejection_reason_ar or "",
+        "reason_en": application.rejection_reason_en or "",
+        "amount": format_baisa(application.fee_baisa),
+    }
+    if event == "licence_issued":
+        licence = application.licence
+        context.update(licence_number=licence.number, valid_until=licence.valid_until.isoformat())
+    notify(
+        application.applicant,
+        event,
+        context,
+        subject=("application", application.reference),
+        authority_id=application.authority_id,
+    )
+
+
+def _check_documents(application: Application) -> None:
+    have = set(
+        db.session.scalars(
+            sa.select(Document.document_code).where(Document.application_id == application.id)
+        )
+    )
+    missing = [
+        d for d in application.service.required_documents if d.mandatory and d.code not in have
+    ]
+    if missing:
+        raise Conflict(
+            code="documents_missing",
+            detail=N_("Upload every mandatory document before submitting."),
+            extra={
+                "missing": [
+                    {"code": d.code, "name_ar": d.name_ar, "name_en": d.name_en} for d in missing
+                ]
+            },
+        )
+
+
+def confirm_payment(application_id: int) -> Application:
+    """Called by payment confirmation: the fee is paid, the application moves on and its SLA
+    clock starts. Safe to call again: an application no longer waiting for payment is left alone."""
+    application = db.session.scalar(
+        sa.select(Application).where(Application.id == application_id).with_for_update()
+    )
+    if application is None:
+        raise NotFound()
+    if application.state != State.PAYMENT_PENDING:
+        return application
+    return transition(application, "confirm_payment", SYSTEM)
+
+
+def get_application(actor: User, application_id: int) -> Application:
+    """The application if the caller may see it (owner, or staff of its authority); else 404."""
+    application = db.session.get(Application, application_id)
+    if application is None:
+        raise NotFound()
+    caller_role(application, actor)
+    return application
+
+
+def act(actor: User, application_id: int, action: str, data: dict[str, Any]) -> Application:
+    application = db.session.scalar(
+        sa.select(Application).where(Application.id == application_id).with_for_update()
+    )
+    if application is None:
+        raise NotFound()
+    return transition(application, action, actor, {**data, "actor": actor})
+
+
+def assign(actor: User, application_id: int, assignee_id: int | None) -> Application:
+    """Give the application to an inspector of its authority (or take it back: None)."""
+    application = get_application(actor, application_id)
+    if actor.role == Role.APPLICANT:
+        raise Forbidden()
+    if assignee_id is not None:
+        assignee = db.session.get(User, assignee_id)
+        if (
+            assignee is None
+            or assignee.authority_id != application.authority_id
+            or assignee.role != Role.INSPECTOR
+        ):
+            raise ValidationFailed({"assignee_id": [N_("Choose an inspector of this authority.")]})
+    before = {"assignee_id": application.assignee_id}
+    application.assignee_id = assignee_id
+    application.last_action_at = utcnow()
+    record_change(
+        "application.assigned",
+        "application",
+        application.reference,
+        authority_id=application.authority_id,
+        before=before,
+        after={"assignee_id": assignee_id},
+    )
+    db.session.commit()
+    return application
+
+
+def add_message(actor: User, application_id: int, body: str) -> ApplicationMessage:
+    application = get_application(actor, application_id)
+    refuse_writes_during_maintenance(application.authority_id)
+    message = ApplicationMessage(
+        application_id=application.id, author_id=actor.id, author_role=actor.role.value, body=body
+    )
+    db.session.add(message)
+    if actor.role != Role.APPLICANT:
+        application.last_action_at = utcnow()
+    db.session.commit()
+    return message
+
+
+def messages_query(actor: User, application_id: int) -> sa.Select:
+    application = get_application(actor, application_id)
+    return (
+        sa.select(ApplicationMessage)
+        .where(ApplicationMessage.application_id == application.id)
+        .order_by(ApplicationMessage.id)
+    )
+
+
+def find_service(
+    family: str,
+    action: str,
+    *,
+    authority_code: str | None = None,
+    code: str | None = None,
+    licence: Licence | None = None,
+) -> Service:
+    """The catalogue service an application is for: the one named, or the family's own service
+    for this action in the authority (for a licence: the sibling of the service it was issued
+    under, e.g. ...-RENEW beside ...-REGISTER)."""
+    from app.authorities.models import Authority
+
+    query = sa.select(Service).where(
+        Service.family == family, Service.action == action, Service.is_active
+    )
+    if code:
+        found = db.session.scalar(query.where(Service.code == code))
+        if found is None:
+            raise ValidationFailed(
+                {"service": [N_("No active service of this kind has this code.")]}
+            )
+        return found
+    if licence is not None:
+        query = query.where(Service.authority_id == licence.authority_id)
+        sibling = licence.service.code.rsplit("-", 1)[0] + "-" + action.upper()
+        found = db.session.scalar(query.where(Service.code == sibling))
+        if found is not None:
+            return found
+    else:
+        query = query.join(Authority).where(Authority.code == (authority_code or "").upper())
+    found = db.session.scalar(query.order_by(Service.id).limit(1))
+    if found is None:
+        raise ValidationFailed({"authority": [N_("This authority offers no such service.")]})
+    return found
+
+
+def find_licence(actor: User, number: str, family: str | None = None) -> Licence:
+    """A licence the caller may see (holder, or staff of its authority); else 404."""
+    licence = db.session.scalar(sa.select(Licence).where(Licence.number == number))
+    if licence is None or (family and licence.family != family):
+        raise NotFound()
+    if actor.role == Role.APPLICANT and licence.holder_id != actor.id:
+        raise NotFound()
+    if actor.role != Role.APPLICANT and licence.authority_id != actor.authority_id:
+        raise NotFound()
+    return licence
+
+
+def applications_query(actor: User, filters: dict[str, Any]) -> sa.Select:
+    """The applicant's own applications (newest first), or staff's work queue of their authority
+    sorted by SLA due date (soonest first), with the filters of the queue."""
+    query = sa.select(Application)
+    if actor.role == Role.APPLICANT:
+        return query.where(Application.applicant_id == actor.id).order_by(Application.id.desc())
+    query = query.where(Application.authority_id == actor.authority_id)
+    if filters.get("state"):
+        query = query.where(Application.state == filters["state"])
+    if filters.get("service"):
+        query = query.where(Application.service.has(Service.code == filters["service"]))
+    if filters.get("family"):
+        query = query.where(Application.family == filters["family"])
+    assignee = filters.get("assignee")
+    if assignee == "me":
+        query = query.where(Application.assignee_id == actor.id)
+    elif assignee == "none":
+        query = query.where(Application.assignee_id.is_(None))
+    elif assignee:
+        query = query.where(Application.assignee_id == int(assignee))
+    if filters.get("sla_state"):
+        query = query.where(*_sla_state_filter(actor.authority_id, filters["sla_state"]))
+    return query.order_by(
+        Application.sla_due_date.is_(None), Application.sla_due_date, Application.id
+    )
+
+
+def _sla_state_filter(authority_id: int, state: str) -> list:
+    """Running clocks only (a paused clock's due date moves daily): breached when the due date
+    has passed, at risk when it is today or the next working day."""
+    today = utcnow().astimezone(MUSCAT).date()
+    running = [
+        Application.sla_started_at.is_not(None),
+        Application.sla_stopped_at.is_(None),
+        Application.sla_paused_at.is_(None),
+    ]
+    if state == "breached":
+        return [*running, Application.sla_due_date < today]
+    next_working_day = calendar_for(authority_id).add(today, 1)
+    return [
+        *running,
+        Application.sla_due_date >= today,
+        Application.sla_due_date <= next_working_day,
+    ]

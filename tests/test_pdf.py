@@ -1,0 +1,178 @@
+"""Bilingual PDFs: a licence certificate rendered with WeasyPrint, read back with pypdf."""
+
+from __future__ import annotations
+
+import base64
+import io
+import socket
+import unicodedata
+from datetime import UTC, date, datetime
+
+import pypdf
+import pytest
+from weasyprint.urls import FatalURLFetchingError
+
+from app.pdf import (
+    TEMPLATES,
+    FetchRefused,
+    LocalOnlyFetcher,
+    html_to_pdf,
+    qr_svg,
+    render_html,
+    render_pdf,
+)
+
+SERVICE_AR = "رخصة لوحة إعلانية"
+HOLDER_AR = "سالم بن حمد الحارثي"
+INJECTED = '<img src="http://example.com/x.png">'
+
+
+def licence_context(**changes):
+    context = {
+        "authority_name_ar": "محافظة شمال الباطنة",
+        "authority_name_en": "North Al Batinah Governorate",
+        "number": "NBG-LIC-2026-000123",
+        "service_name_ar": SERVICE_AR,
+        "service_name_en": "Signage Licence",
+        "holder_name": HOLDER_AR,
+        "holder_id_masked": "****3344",
+        "details": [
+            {"label_ar": "الموقع", "label_en": "Location", "value": "Sohar, Al Hambar"},
+            {"label_ar": "ملاحظة", "label_en": "Note", "value": INJECTED},
+        ],
+        "valid_from": date(2026, 3, 15),
+        "valid_until": date(2027, 3, 14),
+        "issued_at": datetime(2026, 3, 15, 10, 30, tzinfo=UTC),
+        "verify_url": "https://baladiya.om/verify/NBG-LIC-2026-000123",
+    }
+    return {**context, **changes}
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """A connection attempt fails, and fails the test even if WeasyPrint swallows the error."""
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError(f"a PDF rendering tried to reach the network: {args}")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    yield
+    assert attempts == []
+
+
+@pytest.fixture(scope="module")
+def licence_pdf():
+    return render_pdf("licence.html.j2", licence_context())
+
+
+def page_text(pdf: bytes) -> str:
+    return pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def test_a_licence_reads_back_in_english_and_arabic(licence_pdf):
+    text = page_text(licence_pdf)
+
+    assert len(pypdf.PdfReader(io.BytesIO(licence_pdf)).pages) == 1
+    assert "NBG-LIC-2026-000123" in text
+    assert "Signage Licence" in text
+    assert "North Al Batinah Governorate" in text
+    assert "****3344" in text
+    assert "2026-03-15 14:30 (+04:00)" in text  # issued_at, in Muscat
+    assert "2027-03-14" in text
+    assert "https://baladiya.om/verify/" in text
+    # What pypdf gives back for Arabic from WeasyPrint: base letters (U+06xx) in logical order,
+    # not presentation forms and not reversed; the lam-alef ligature comes back as two letters.
+    assert SERVICE_AR in text
+    assert HOLDER_AR in text
+    assert "Licence holder " + HOLDER_AR + " صاحب الرخصة" in text.splitlines()
+    assert not [char for char in text if "\ufb50" <= char <= "\ufeff"]
+    assert SERVICE_AR in unicodedata.normalize("NFKC", text)
+
+
+def test_the_pdf_embeds_amiri_and_dejavu(licence_pdf):
+    page = pypdf.PdfReader(io.BytesIO(licence_pdf)).pages[0]
+    fonts = [font.get_object() for font in page["/Resources"]["/Font"].values()]
+    families = {str(font["/BaseFont"]).split("+", 1)[-1] for font in fonts}
+
+    assert {"Amiri", "DejaVu-Sans"} <= families
+    for font in fonts:
+        (descendant,) = font["/DescendantFonts"]
+        assert "/FontFile2" in descendant.get_object()["/FontDescriptor"]  # embedded, subset
+
+
+def test_the_same_licence_renders_the_same(licence_pdf):
+    again = render_pdf("licence.html.j2", licence_context())
+
+    assert page_text(again) == page_text(licence_pdf)
+    assert again == licence_pdf  # no "now" and no random id: the dates come from issued_at
+    metadata = pypdf.PdfReader(io.BytesIO(again)).metadata
+    assert metadata["/CreationDate"] == "D:20260315143000+04'00"
+
+
+def test_markup_in_a_value_is_printed_not_fetched(licence_pdf):
+    html = render_html("licence.html.j2", licence_context())
+
+    assert "&lt;img src=&#34;http://example.com/x.png&#34;&gt;" in html
+    assert "http://" not in html.replace("&#34;http://example.com/x.png&#34;", "")
+    # The value wraps after "example.com/"; pypdf joins the two lines with a space or a newline.
+    assert "".join(INJECTED.split()) in "".join(page_text(licence_pdf).split())
+
+
+def test_a_naive_issue_time_is_refused():
+    with pytest.raises(ValueError, match="aware"):
+        render_pdf("licence.html.j2", licence_context(issued_at=datetime(2026, 3, 15, 10, 30)))
+
+
+def test_the_fetcher_refuses_the_network_and_files_outside_the_templates():
+    fetcher = LocalOnlyFetcher()
+
+    for url in ("http://example.com/x.png", "https://example.com/a.css", "ftp://example.com/f"):
+        with pytest.raises(FetchRefused):
+            fetcher.fetch(url)
+    with pytest.raises(FetchRefused):
+        fetcher.fetch("file:///etc/passwd")
+    with pytest.raises(FetchRefused):
+        fetcher.fetch((TEMPLATES / ".." / "pdf.py").as_uri())
+    with pytest.raises(FetchRefused):
+        fetcher.fetch("file://example.com/share/x.png")
+
+    assert fetcher.fetch("data:text/plain;base64,b2s=").read() == b"ok"
+    assert fetcher.fetch((TEMPLATES / "_base.css.j2").as_uri()).read().startswith(b"/*")
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<img src="http://example.com/x.png">',
+        '<style>@import url("https://example.com/a.css");</style><p>x</p>',
+        '<p style="background: url(http://example.com/b.png)">x</p>',
+    ],
+)
+def test_a_document_that_asks_for_a_remote_resource_is_not_rendered(html):
+    with pytest.raises(FatalURLFetchingError):
+        html_to_pdf(html)
+
+
+def test_a_bare_page_renders():
+    assert page_text(html_to_pdf("<p>Receipt</p>")).strip() == "Receipt"
+
+
+def test_qr_svg_is_an_svg_document():
+    svg = qr_svg("https://baladiya.om/verify/NBG-LIC-2026-000123")
+
+    assert svg.startswith(("<svg", "<?xml"))
+    assert svg.rstrip().endswith("</svg>")
+    assert 'xmlns="http://www.w3.org/2000/svg"' in svg
+    assert "<path" in svg
+    assert qr_svg("https://baladiya.om/verify/NBG-LIC-2026-000123") == svg
+
+
+def test_the_licence_embeds_the_qr_code_of_its_verify_url():
+    context = licence_context()
+    html = render_html("licence.html.j2", context)
+
+    svg = base64.b64encode(qr_svg(context["verify_url"]).encode()).decode()
+    assert f'<img src="data:image/svg+xml;base64,{svg}"' in html
