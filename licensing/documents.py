@@ -28,6 +28,7 @@ SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg", "jpg"),
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
 )
+EXTENSIONS = {"jpeg": "jpg", "jpe": "jpg", "pdf": "pdf", "png": "png", "jpg": "jpg"}
 UPLOAD_STATES = frozenset({State.DRAFT, State.INFO_REQUESTED})
 
 
@@ -65,6 +66,10 @@ def upload_document(
     codes = {d.code for d in application.service.required_documents}
     if document_code not in codes:
         raise ValidationFailed({"document_code": [N_("This service asks for no such document.")]})
+    if filename and (re.search(r"[\\/]", filename) or ".." in filename or "\x00" in filename):
+        raise ValidationFailed(
+            {"file": [N_("The file name must be a plain name, without folders.")]}
+        )
     if not content:
         raise ValidationFailed({"file": [N_("The file is empty.")]})
     if len(content) > current_app.config["DOCUMENT_MAX_BYTES"]:
@@ -75,6 +80,12 @@ def upload_document(
     if found is None:
         raise UnsupportedFile(detail=N_("Upload a PDF, JPEG or PNG file."))
     content_type, extension = found
+    claimed = (filename or "").rsplit(".", 1)[-1].lower() if "." in (filename or "") else ""
+    if claimed and EXTENSIONS.get(claimed, claimed) != extension:
+        raise UnsupportedFile(
+            code="file_type_mismatch",
+            detail=N_("The file's name does not match what the file contains."),
+        )
     key = f"{uuid.uuid4().hex}.{extension}"
     storage().save(key, content)
     document = Document(

@@ -164,7 +164,7 @@ def transition(
         target = State.PAYMENT_PENDING
     _apply(application, action, data, now)
     starts_clock = rule.sla == "start" and target == State.SUBMITTED
-    _move_clock(application, rule.sla if (rule.sla != "start" or starts_clock) else None, now)
+    move_clock(application, rule.sla if (rule.sla != "start" or starts_clock) else None, now)
     application.state = target
     application.last_action_at = now
     _timeline(application, actor, action, source, target, data.get("note") or data.get("reason_en"))
@@ -207,7 +207,7 @@ def _apply(application: Application, action: str, data: dict[str, Any], now: dt.
         write_register(application)
 
 
-def _move_clock(application: Application, effect: str | None, now: dt.datetime) -> None:
+def move_clock(application: Application, effect: str | None, now: dt.datetime) -> None:
     clock = application.clock
     calendar = calendar_for(application.authority_id)
     if effect == "start":
