@@ -1,0 +1,203 @@
+"""Applications benchmark: requests per second for submitting an application and for reading one
+with its SLA, under gunicorn with PostgreSQL, each beside a bare Flask JSON endpoint served by the
+same gunicorn set-up in the same run.
+
+Usage: .venv/bin/python bench/applications.py [--requests 2000] [--clients 8] [--workers 4]
+Starts its own PostgreSQL (as the tests do) and two gunicorn servers on free loopback ports.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# bench/calendar.py is named like the standard library's `calendar`: keep this folder off the path.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+import argparse
+import http.client
+import json
+import os
+import subprocess
+import threading
+import time
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import free_port, start_postgres  # noqa: E402
+
+PASSWORD = "bench password 1"
+
+
+def prepare(url: str, count: int) -> list[int]:
+    """Migrate, seed, and make `count` draft lease applications whose documents are all there."""
+    import flask_migrate
+    import sqlalchemy as sa
+
+    from app import create_app
+    from app.accounts.services import register_applicant
+    from app.catalogue.models import Service
+    from app.extensions import db
+    from app.seed import seed_reference_data
+    from licensing.models import Document
+    from licensing.services import create_application
+
+    app = create_app({"DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        flask_migrate.upgrade(directory=str(ROOT / "migrations"))
+        seed_reference_data()
+        db.session.commit()
+        user = register_applicant(
+            {
+                "civil_id": "99887766",
+                "name": "Bench Applicant",
+                "email": "bench@example.om",
+                "phone": "+96899887766",
+                "password": PASSWORD,
+            },
+            "en",
+        )
+        service = db.session.scalar(sa.select(Service).where(Service.code == "NBG-LEASE-REGISTER"))
+        ids = []
+        for i in range(count):
+            application = create_application(user, service, {"property_reference": f"P-{i}"})
+            for n, document in enumerate(service.required_documents):
+                db.session.add(
+                    Document(
+                        application_id=application.id,
+                        owner_id=user.id,
+                        authority_id=application.authority_id,
+                        document_code=document.code,
+                        filename="x.pdf",
+                        content_type="application/pdf",
+                        size=1,
+                        sha256="0" * 64,
+                        storage_key=f"bench-{application.id}-{n}.pdf",
+                    )
+                )
+            db.session.commit()
+            ids.append(application.id)
+        return ids
+
+
+def gunicorn(target: str, port: int, workers: int, env: dict) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            target,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/ping" if "bare" in target else "/healthz")
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn {target} did not start")
+
+
+def load(
+    port: int, requests: list[tuple[str, str, bytes | None]], headers: dict, clients: int
+) -> float:
+    """Send the requests from `clients` keep-alive connections; requests per second."""
+    chunks = [requests[i::clients] for i in range(clients)]
+    failures = []
+
+    def worker(chunk):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for method, path, body in chunk:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            if response.status >= 400:
+                failures.append(response.status)
+
+    threads = [threading.Thread(target=worker, args=(c,)) for c in chunks]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    if failures:
+        raise RuntimeError(f"{len(failures)} requests failed, e.g. {failures[:5]}")
+    return len(requests) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+
+    server = start_postgres()
+    processes = []
+    try:
+        url = server.create_database("baladiya_bench_apps")
+        ids = prepare(url, args.requests)
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "REDIS_URL": "",
+            "LOG_LEVEL": "WARNING",
+            "SECRET_KEY": "bench-secret-key-that-is-long-enough-for-hs256",
+        }
+        app_port, bare_port = free_port(), free_port()
+        processes.append(gunicorn("wsgi:app", app_port, args.workers, env))
+        processes.append(gunicorn("bench.bare_app:app", bare_port, args.workers, env))
+
+        connection = http.client.HTTPConnection("127.0.0.1", app_port)
+        connection.request(
+            "POST",
+            "/api/v1/auth/login",
+            body=json.dumps({"email": "bench@example.om", "password": PASSWORD}),
+            headers={"Content-Type": "application/json"},
+        )
+        token = json.loads(connection.getresponse().read())["access_token"]
+        auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+        bare = load(bare_port, [("GET", "/ping", None)] * args.requests, {}, args.clients)
+        read = load(
+            app_port, [("GET", f"/api/v1/applications/{i}", None) for i in ids], auth, args.clients
+        )
+        bare_again = load(bare_port, [("GET", "/ping", None)] * args.requests, {}, args.clients)
+        submit = load(
+            app_port,
+            [("POST", f"/api/v1/applications/{i}/actions/submit", b"{}") for i in ids],
+            auth,
+            args.clients,
+        )
+        baseline = (bare + bare_again) / 2
+        print(
+            f"gunicorn {args.workers} workers, {args.clients} clients, {args.requests} requests each, PostgreSQL"
+        )
+        print(f"bare Flask JSON endpoint: {baseline:,.0f} req/s")
+        print(f"read application with SLA: {read:,.0f} req/s   ratio to bare {read / baseline:.2f}")
+        print(
+            f"submit application:        {submit:,.0f} req/s   ratio to bare {submit / baseline:.2f}"
+        )
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
