@@ -156,6 +156,11 @@ def transition(
     refuse_writes_during_maintenance(application.authority_id)
     if action == "submit":
         _check_documents(application)
+    if (
+        action == "schedule_inspection"
+        and data["inspection_date"] < utcnow().astimezone(MUSCAT).date()
+    ):
+        raise ValidationFailed({"inspection_date": [N_("The inspection cannot be in the past.")]})
     before = {"state": application.state}
     source = State(application.state)
     target = rule.target

@@ -104,3 +104,19 @@ def test_missing_fields_are_named_and_nothing_changes(app, client):
         client.get(f"/api/v1/applications/{created['id']}", headers=owner).get_json()["state"]
         == "in_review"
     )
+
+
+def test_an_inspection_cannot_be_scheduled_in_the_past(app, client):
+    _, owner = applicant_headers(client)
+    _, inspector = staff_headers(app, client, "inspector", "NBG")
+    created = client.post("/api/v1/leases", json=LEASE, headers=owner).get_json()
+    with app.app_context():
+        db.session.get(Application, created["id"]).state = "in_review"
+        db.session.commit()
+    response = act(
+        client, inspector, created["id"], "schedule_inspection", inspection_date="2020-01-05"
+    )
+    assert (
+        response.status_code == 422
+        and response.get_json()["errors"][0]["field"] == "inspection_date"
+    )
