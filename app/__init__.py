@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.notifications.routes import blp as notifications
     from licensing.families.routes import BLUEPRINTS as families
     from licensing.routes import blp as applications
+    from payments.routes import blp as payments
 
     for blueprint in (
         accounts,
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
         catalogue,
         notifications,
         applications,
+        payments,
         *families,
     ):
         api.register_blueprint(blueprint)

@@ -67,6 +67,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "STRIPE_API_BASE", "http://127.0.0.1:8420", "Stripe API base URL; localstripe by default"
     ),
+    Setting("STRIPE_TIMEOUT", 10, "Seconds to wait for Stripe before answering 503", int),
+    Setting(
+        "UNPAID_EXPIRY_DAYS",
+        14,
+        "Days an application waits for its fee before it is cancelled",
+        int,
+    ),
     Setting("STRIPE_WEBHOOK_SECRET", "whsec_baladiya_dev", "Secret that signs Stripe webhooks"),
     Setting("SMTP_HOST", "", "SMTP server; empty: e-mail is written to the console"),
     Setting("SMTP_PORT", 25, "SMTP port", int),

@@ -33,6 +33,9 @@ PERIODIC: tuple[Periodic, ...] = (
     # 06:00 Asia/Muscat: renewal reminders 30 and 7 days before expiry; 00:05: expire licences.
     Periodic("licensing.register.send_renewal_reminders", "0 2 * * *"),
     Periodic("licensing.register.expire_licences", "5 20 * * *"),
+    # Every 10 minutes: compare open and recent payments with Stripe; 01:00 Muscat: unpaid expiry.
+    Periodic("payments.reconciliation.reconcile_payments", "*/10 * * * *"),
+    Periodic("payments.reconciliation.expire_unpaid_applications", "0 21 * * *"),
 )
 
 

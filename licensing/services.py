@@ -131,7 +131,11 @@ def caller_role(application: Application, actor: User | str) -> str:
 
 
 def transition(
-    application: Application, action: str, actor: User | str, data: dict[str, Any] | None = None
+    application: Application,
+    action: str,
+    actor: User | str,
+    data: dict[str, Any] | None = None,
+    commit: bool = True,
 ) -> Application:
     """Take `action` on the application, or refuse it (403 role, 409 state, 422 missing field)
     without changing anything."""
@@ -183,7 +187,8 @@ def transition(
     )
     if rule.notice and (rule.notice != "submitted" or starts_clock):
         _notify(application, rule.notice, data)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return application
 
 
@@ -292,9 +297,10 @@ def _check_documents(application: Application) -> None:
         )
 
 
-def confirm_payment(application_id: int) -> Application:
+def confirm_payment(application_id: int, commit: bool = True) -> Application:
     """Called by payment confirmation: the fee is paid, the application moves on and its SLA
-    clock starts. Safe to call again: an application no longer waiting for payment is left alone."""
+    clock starts. Safe to call again: an application no longer waiting for payment is left alone.
+    With `commit=False` it joins the caller's transaction (the payment's)."""
     application = db.session.scalar(
         sa.select(Application).where(Application.id == application_id).with_for_update()
     )
@@ -302,7 +308,7 @@ def confirm_payment(application_id: int) -> Application:
         raise NotFound()
     if application.state != State.PAYMENT_PENDING:
         return application
-    return transition(application, "confirm_payment", SYSTEM)
+    return transition(application, "confirm_payment", SYSTEM, commit=commit)
 
 
 def get_application(actor: User, application_id: int) -> Application:

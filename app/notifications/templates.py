@@ -28,6 +28,7 @@ EVENTS: dict[str, frozenset[str]] = {
     "refund_submitted": frozenset({"refund_reference", "amount"}),
     "refund_decided": frozenset({"refund_reference", "decision_ar", "decision_en", "amount"}),
     "escalation": frozenset({"reference", "service_ar", "service_en", "idle_days", "assignee"}),
+    "payment_expired": frozenset({"reference", "service_ar", "service_en"}),
 }
 
 

@@ -1,0 +1,287 @@
+"""Payments API: paying a fee, Stripe's webhook, and the finance views."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+
+import sqlalchemy as sa
+from flask import Response, current_app, json, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from app.access import PUBLIC, allow, require_user
+from app.accounts.models import Role, User
+from app.catalogue.models import Service
+from app.errors import BadRequest, NotFound
+from app.extensions import db
+from app.i18n import N_
+from app.maintenance.hooks import maintenance_exempt
+from app.money import Money, format_baisa
+from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
+from app.schemas import MuscatDateTime
+from app.timeutil import MUSCAT
+from licensing.models import Application
+from payments import services
+from payments.models import Payment, PaymentEvent, ReconciliationFinding
+
+blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Fee payments (Stripe)")
+FINANCE = (Role.FINANCE,)
+
+
+class PaymentStartSchema(Schema):
+    payment_id = fields.Integer(attribute="id")
+    reference = fields.String()
+    state = fields.String()
+    amount = Money(attribute="amount_baisa")
+    currency = fields.Function(lambda p: p.currency.upper())
+    gateway_intent_id = fields.String()
+    client_secret = fields.String()
+    publishable_key = fields.Function(lambda _p: current_app.config["STRIPE_PUBLISHABLE_KEY"])
+
+
+class PaymentSchema(Schema):
+    id = fields.Integer()
+    reference = fields.String()
+    state = fields.String()
+    amount = Money(attribute="amount_baisa")
+    application = fields.Function(lambda p: p.application.reference)
+    service = fields.Function(lambda p: p.application.service.code)
+    payer = fields.Function(lambda p: {"id": p.payer.id, "name": p.payer.name})
+    gateway_intent_id = fields.String(allow_none=True)
+    gateway_charge_id = fields.String(allow_none=True)
+    card_brand = fields.String(allow_none=True)
+    card_last4 = fields.String(allow_none=True)
+    failure_code = fields.String(allow_none=True)
+    failure_message = fields.String(allow_none=True)
+    created_at = MuscatDateTime()
+    succeeded_at = MuscatDateTime(allow_none=True)
+
+
+class EventSchema(Schema):
+    gateway_event_id = fields.String()
+    type = fields.String()
+    received_at = MuscatDateTime()
+    processed_at = MuscatDateTime(allow_none=True)
+    outcome = fields.String(allow_none=True)
+
+
+class PaymentDetailSchema(PaymentSchema):
+    events = fields.Method("_events")
+
+    def _events(self, payment):
+        rows = db.session.scalars(
+            sa.select(PaymentEvent)
+            .where(PaymentEvent.payment_id == payment.id)
+            .order_by(PaymentEvent.id)
+        )
+        return EventSchema(many=True).dump(rows)
+
+
+class PaymentQuery(Schema):
+    date_from = fields.Date(
+        data_key="from", metadata={"description": "First day (Asia/Muscat), inclusive"}
+    )
+    date_to = fields.Date(
+        data_key="to", metadata={"description": "Last day (Asia/Muscat), inclusive"}
+    )
+    state = fields.String(
+        validate=validate.OneOf(["pending", "failed", "succeeded", "canceled", "expired"])
+    )
+    service = fields.String()
+    application = fields.String(metadata={"description": "Application reference"})
+    payer = fields.String(metadata={"description": "Civil ID, or part of the payer's name"})
+
+
+class ReportQuery(Schema):
+    date_from = fields.Date(data_key="from", required=True)
+    date_to = fields.Date(data_key="to", required=True)
+
+
+class FindingSchema(Schema):
+    id = fields.Integer()
+    payment = fields.Function(lambda f: f.payment.reference)
+    kind = fields.String()
+    local_state = fields.String()
+    gateway_state = fields.String(allow_none=True)
+    repaired = fields.Boolean()
+    note = fields.String(allow_none=True)
+    found_at = MuscatDateTime()
+
+
+def _json(body, status: int) -> Response:
+    return current_app.response_class(json.dumps(body), status=status, mimetype="application/json")
+
+
+@blp.route("/applications/<int:application_id>/payment")
+class Pay(MethodView):
+    @allow(Role.APPLICANT)
+    @blp.response(201, PaymentStartSchema)
+    @blp.doc(
+        parameters=[
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "schema": {"type": "string", "maxLength": 100},
+                "description": "Same key and body: the first answer again; other body: 409",
+            }
+        ]
+    )
+    def post(self, application_id):
+        """Pay the fee: creates (or gives back the still-open) payment; answers the client secret"""
+        user = require_user()
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 1 <= len(key) <= 100:
+            raise BadRequest(
+                code="idempotency_key_invalid",
+                detail=N_("The Idempotency-Key must be 1 to 100 characters."),
+            )
+        print_ = services.fingerprint("POST", request.path, request.get_data()) if key else None
+        if key and (found := services.remembered_answer(user, key, print_)) is not None:
+            return _json(found.body, found.status)
+        before = services.open_payment(application_id)
+        payment = services.start_payment(user, application_id)
+        status = 200 if before is not None else 201
+        body = PaymentStartSchema().dump(payment)
+        if key:
+            services.remember_answer(user, key, print_, status, body)
+        return _json(body, status)
+
+
+@blp.route("/payments/stripe/webhook")
+class StripeWebhook(MethodView):
+    @allow(PUBLIC)
+    @maintenance_exempt
+    @blp.response(200)
+    def post(self):
+        """Stripe's events, verified by their signature (Stripe-Signature) on the raw body"""
+        services.receive_webhook(request.get_data(), request.headers.get("Stripe-Signature"))
+        return _json({"received": True}, 200)
+
+
+def _payments_query(user: User, query: dict) -> sa.Select:
+    select = sa.select(Payment).where(Payment.authority_id == user.authority_id)
+    if query.get("date_from"):
+        select = select.where(Payment.created_at >= _start_of(query["date_from"]))
+    if query.get("date_to"):
+        select = select.where(
+            Payment.created_at < _start_of(query["date_to"] + dt.timedelta(days=1))
+        )
+    if query.get("state"):
+        select = select.where(Payment.state == query["state"])
+    if query.get("service"):
+        select = select.where(
+            Payment.application.has(Application.service.has(Service.code == query["service"]))
+        )
+    if query.get("application"):
+        select = select.where(
+            Payment.application.has(Application.reference == query["application"])
+        )
+    if query.get("payer"):
+        payer = query["payer"]
+        select = select.where(
+            Payment.payer.has(sa.or_(User.civil_id == payer, User.name.ilike(f"%{payer}%")))
+        )
+    return select.order_by(Payment.id.desc())
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=MUSCAT)
+
+
+@blp.route("/payments")
+class Payments(MethodView):
+    @allow(*FINANCE)
+    @blp.arguments(PaymentQuery, location="query")
+    @blp.response(200, PaymentSchema(many=True))
+    @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+    def get(self, query):
+        """Payments of your authority: by date, state, service, application, payer"""
+        return _payments_query(require_user(), query)
+
+
+@blp.route("/payments/<int:payment_id>")
+class PaymentItem(MethodView):
+    @allow(*FINANCE)
+    @blp.response(200, PaymentDetailSchema)
+    def get(self, payment_id):
+        """One payment with its gateway references and event history"""
+        payment = db.session.get(Payment, payment_id)
+        if payment is None or payment.authority_id != require_user().authority_id:
+            raise NotFound()
+        return payment
+
+
+@blp.route("/payments/reports/daily.csv")
+class DailyReport(MethodView):
+    @allow(*FINANCE)
+    @blp.arguments(ReportQuery, location="query")
+    @blp.response(200, {"type": "string"}, content_type="text/csv")
+    def get(self, query):
+        """Daily collection report: succeeded payments per service per day (Asia/Muscat), CSV"""
+        user = require_user()
+        rows = db.session.execute(
+            sa.select(
+                Payment.succeeded_at,
+                Payment.amount_baisa,
+                Service.code,
+                Service.name_en,
+                Service.name_ar,
+            )
+            .join(Application, Payment.application_id == Application.id)
+            .join(Service)
+            .where(
+                Payment.authority_id == user.authority_id,
+                Payment.state == "succeeded",
+                Payment.succeeded_at >= _start_of(query["date_from"]),
+                Payment.succeeded_at < _start_of(query["date_to"] + dt.timedelta(days=1)),
+            )
+        )
+        totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+        for succeeded_at, amount, code, name_en, name_ar in rows:
+            total = totals[(succeeded_at.astimezone(MUSCAT).date(), code, name_en, name_ar)]
+            total[0] += 1
+            total[1] += amount
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(
+            ["date", "service_code", "service_name_en", "service_name_ar", "payments", "total_omr"]
+        )
+        day_totals: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
+        for (day, code, name_en, name_ar), (count, amount) in sorted(totals.items()):
+            writer.writerow([day.isoformat(), code, name_en, name_ar, count, format_baisa(amount)])
+            day_totals[day][0] += count
+            day_totals[day][1] += amount
+        for day, (count, amount) in sorted(day_totals.items()):
+            writer.writerow(
+                [
+                    day.isoformat(),
+                    "ALL",
+                    "All services",
+                    "جميع الخدمات",
+                    count,
+                    format_baisa(amount),
+                ]
+            )
+        response = Response(out.getvalue(), mimetype="text/csv")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="collections-{query["date_from"]}-{query["date_to"]}.csv"'
+        )
+        return response
+
+
+@blp.route("/payments/reconciliation")
+class Reconciliation(MethodView):
+    @allow(*FINANCE)
+    @blp.response(200, FindingSchema(many=True))
+    @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+    def get(self):
+        """What reconciliation with the gateway found, and what it repaired"""
+        return (
+            sa.select(ReconciliationFinding)
+            .where(ReconciliationFinding.authority_id == require_user().authority_id)
+            .order_by(ReconciliationFinding.id.desc())
+        )
