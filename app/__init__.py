@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from licensing.families.routes import BLUEPRINTS as families
     from licensing.routes import blp as applications
     from payments.routes import blp as payments
+    from receipts.routes import blp as receipts
 
     for blueprint in (
         accounts,
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
         notifications,
         applications,
         payments,
+        receipts,
         *families,
     ):
         api.register_blueprint(blueprint)

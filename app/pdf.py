@@ -1,4 +1,4 @@
-"""PDF documents (licences now, receipts later): Jinja2 renders HTML, WeasyPrint lays it out.
+"""PDF documents (licences, receipts and credit notes): Jinja2 renders HTML, WeasyPrint lays it out.
 
 `render_pdf(template, context)` renders `app/pdf_templates/<template>` (autoescaped; a missing
 context key is an error, never a blank on a legal document) and lays it out with WeasyPrint.
@@ -18,6 +18,27 @@ Context of `licence.html.j2`:
 - `valid_from`, `valid_until`: `datetime.date`, printed as YYYY-MM-DD.
 - `issued_at`: an aware `datetime`, printed in Asia/Muscat; it is also the PDF's creation and
   modification date, so the same context gives the same document.
+- `verify_url`: printed under a QR code that encodes it.
+
+Context of `receipt.html.j2` (a receipt, or a credit note that corrects one; one A4 page for up to
+three lines):
+
+- `kind`: "receipt" ("Receipt / إيصال استلام") or "credit_note" ("Credit note / إشعار دائن");
+  anything else is an error.
+- `authority_name_ar`, `authority_name_en`: the authority that received the payment.
+- `number`: the document's number, e.g. "NBG-2026-000123".
+- `refers_to_number`: None, or (a credit note) the number of the receipt it corrects, printed as
+  "Refers to receipt … / مرتبط بالإيصال …".
+- `issued_at`: an aware `datetime`, printed in Asia/Muscat and used as the PDF's dates (as above).
+- `payer_name`; `payer_id_masked`: civil ID or CR number, already masked, e.g. "****3344".
+- `service_name_ar`, `service_name_en`; `application_reference`.
+- `lines`: list of dicts with `description_ar`, `description_en`, `amount` (a string with three
+  decimals, `app.money.format_baisa`: "12.500", or "-5.000" on a credit note).
+- `total`: a string with three decimals, printed with "OMR" and "ر.ع".
+- `amount_words_ar`, `amount_words_en`: the total in words (`app.money_words`).
+- `payment_method_ar`, `payment_method_en`: e.g. "بطاقة" / "Card".
+- `card_brand`, `card_last4`: e.g. "Visa", "4242"; either may be None (printed "****4242").
+- `gateway_reference`: the payment or refund id at the gateway; None leaves the row out.
 - `verify_url`: printed under a QR code that encodes it.
 
 Determinism: WeasyPrint writes no date or random identifier of its own when the HTML declares

@@ -27,6 +27,7 @@ from licensing.services import confirm_payment, get_application
 from payments import lifecycle
 from payments.gateway import GatewayRefused, GatewayUnavailable, Intent, gateway
 from payments.models import IdempotentRequest, Payment, PaymentEvent
+from receipts.services import issue_receipt, verify_url
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
@@ -267,7 +268,7 @@ def apply_gateway_status(
         payment.card_last4 = payment.card_last4 or details.get("card_last4")
         payment.failure_code = payment.failure_message = None
         confirm_payment(payment.application_id, commit=False)
-        _notify_paid(payment)
+        _notify_paid(payment, issue_receipt(payment))
     elif target == lifecycle.FAILED:
         error = details.get("last_payment_error") or {}
         payment.failure_code = (
@@ -288,7 +289,8 @@ def apply_gateway_status(
     return target
 
 
-def _notify_paid(payment: Payment) -> None:
+def _notify_paid(payment: Payment, receipt) -> None:
+    """The payment notices: the e-mail carries the receipt, the SMS its number and link."""
     application = payment.application
     notify(
         application.applicant,
@@ -298,7 +300,10 @@ def _notify_paid(payment: Payment) -> None:
             "amount": format_baisa(payment.amount_baisa),
             "service_ar": application.service.name_ar,
             "service_en": application.service.name_en,
+            "receipt_number": receipt.number,
+            "verify_url": verify_url(receipt),
         },
         subject=("payment", payment.reference),
         authority_id=payment.authority_id,
+        attachments=[{"kind": "receipt", "receipt_id": receipt.id}],
     )

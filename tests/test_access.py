@@ -82,6 +82,8 @@ EXPECTED = {
     ("GET", "/api/v1/payments/<int:payment_id>"): {"finance"},
     ("GET", "/api/v1/payments/reports/daily.csv"): {"finance"},
     ("GET", "/api/v1/payments/reconciliation"): {"finance"},
+    ("GET", "/api/v1/receipts/<string:number>"): {"applicant", "finance"},
+    ("GET", "/api/v1/receipts/<string:number>/verify"): ANYONE,
     ("GET", "/api/v1/calendar/due-date"): ANYONE,
     ("GET", "/api/v1/calendar/holidays"): ANYONE,
     ("POST", "/api/v1/calendar/holidays"): {"admin"},

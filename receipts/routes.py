@@ -1,0 +1,71 @@
+"""Receipts API: the PDF for its payer and finance staff, and public verification."""
+
+from __future__ import annotations
+
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from app.access import PUBLIC, allow, require_user
+from app.accounts.models import Role
+from app.money import Money
+from app.timeutil import MUSCAT
+from receipts import services
+
+blp = Blueprint(
+    "receipts", __name__, url_prefix="/api/v1/receipts", description="Receipts and credit notes"
+)
+
+
+class ReceiptVerifyQuery(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=80))
+
+
+class ReceiptVerificationSchema(Schema):
+    valid = fields.Boolean()
+    kind = fields.String()
+    number = fields.String()
+    authority = fields.Dict()
+    amount = Money(attribute="amount_baisa")
+    date = fields.Date()
+    service = fields.Dict()
+
+
+@blp.route("/<string:number>")
+class ReceiptDocument(MethodView):
+    @allow(Role.APPLICANT, Role.FINANCE)
+    @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf")
+    def get(self, number):
+        """The receipt or credit note as a PDF (its payer, or finance staff of its authority)"""
+        receipt = services.find_receipt(require_user(), number)
+        response = Response(services.receipt_pdf(receipt), mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'attachment; filename="{receipt.number}.pdf"'
+        return response
+
+
+@blp.route("/<string:number>/verify")
+class ReceiptVerification(MethodView):
+    @allow(PUBLIC)
+    @blp.arguments(ReceiptVerifyQuery, location="query")
+    @blp.response(200, ReceiptVerificationSchema)
+    def get(self, query, number):
+        """Check a receipt from its QR code: validity, authority, amount, date and service only"""
+        receipt = services.verify_receipt(number, query["code"])
+        return {
+            "valid": True,
+            "kind": receipt.kind,
+            "number": receipt.number,
+            "authority": {
+                "code": receipt.authority.code,
+                "name_ar": receipt.authority.name_ar,
+                "name_en": receipt.authority.name_en,
+            },
+            "amount_baisa": receipt.amount_baisa,
+            "date": receipt.issued_at.astimezone(MUSCAT).date(),
+            "service": {
+                "code": receipt.service_code,
+                "name_ar": receipt.service_name_ar,
+                "name_en": receipt.service_name_en,
+            },
+        }

@@ -1,0 +1,202 @@
+"""Issuing receipts and credit notes, rendering them, and finding them for who may see them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.accounts.models import Role, User
+from app.accounts.services import mask
+from app.errors import NotFound
+from app.extensions import db
+from app.money import format_baisa
+from app.notifications.channels import Attachment
+from app.notifications.services import register_attachment_loader
+from app.numbering import next_number
+from app.timeutil import MUSCAT, utcnow
+from jobs import enqueue
+from licensing.storage import storage
+from receipts.models import Receipt
+
+log = logging.getLogger(__name__)
+RENDER = "receipts.services.render_receipt"
+
+
+def _number(authority, kind: str, year: int) -> str:
+    if kind == "receipt":
+        return f"{authority.code}-{year}-{next_number(authority.id, 'receipt', year):06d}"
+    return f"{authority.code}-CN-{year}-{next_number(authority.id, 'credit_note', year):06d}"
+
+
+def issue_receipt(payment) -> Receipt:
+    """The receipt of a succeeded payment, in the caller's transaction (which holds the payment's
+    row lock): numbered there, rendered by a job after commit. Issued once: a second call gives the
+    first receipt back."""
+    existing = db.session.scalar(
+        sa.select(Receipt).where(Receipt.receipt_for_payment == payment.id)
+    )
+    if existing is not None:
+        return existing
+    application = payment.application
+    payer = payment.payer
+    receipt = Receipt(
+        number=_number(application.authority, "receipt", utcnow().astimezone(MUSCAT).year),
+        kind="receipt",
+        authority_id=payment.authority_id,
+        payment_id=payment.id,
+        receipt_for_payment=payment.id,
+        payer_id=payer.id,
+        amount_baisa=payment.amount_baisa,
+        issued_at=utcnow(),
+        payer_name=payer.trade_name or payer.name,
+        payer_id_masked=mask(payer.cr_number or payer.civil_id),
+        service_code=application.service.code,
+        service_name_ar=application.service.name_ar,
+        service_name_en=application.service.name_en,
+        application_reference=application.reference,
+        card_brand=payment.card_brand,
+        card_last4=payment.card_last4,
+        gateway_reference=payment.gateway_charge_id or payment.gateway_intent_id,
+        verification_code=secrets.token_urlsafe(12),
+    )
+    db.session.add(receipt)
+    db.session.flush()
+    enqueue(RENDER, receipt.id, queue="default", job_id=f"render-receipt-{receipt.id}")
+    return receipt
+
+
+def issue_credit_note(
+    refund, original: Receipt, amount_baisa: int, gateway_reference: str | None
+) -> Receipt:
+    """A credit note for a succeeded refund, referring to the payment's receipt, with the refunded
+    amount as a negative line. In the caller's transaction; issued once per refund."""
+    existing = db.session.scalar(sa.select(Receipt).where(Receipt.refund_id == refund.id))
+    if existing is not None:
+        return existing
+    note = Receipt(
+        number=_number(original.authority, "credit_note", utcnow().astimezone(MUSCAT).year),
+        kind="credit_note",
+        authority_id=original.authority_id,
+        payment_id=original.payment_id,
+        refund_id=refund.id,
+        refers_to_id=original.id,
+        payer_id=original.payer_id,
+        amount_baisa=-abs(amount_baisa),
+        issued_at=utcnow(),
+        payer_name=original.payer_name,
+        payer_id_masked=original.payer_id_masked,
+        service_code=original.service_code,
+        service_name_ar=original.service_name_ar,
+        service_name_en=original.service_name_en,
+        application_reference=original.application_reference,
+        card_brand=original.card_brand,
+        card_last4=original.card_last4,
+        gateway_reference=gateway_reference,
+        verification_code=secrets.token_urlsafe(12),
+    )
+    db.session.add(note)
+    db.session.flush()
+    enqueue(RENDER, note.id, queue="default", job_id=f"render-receipt-{note.id}")
+    return note
+
+
+def verify_url(receipt: Receipt) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/api/v1/receipts/{receipt.number}/verify?code={receipt.verification_code}"
+
+
+def receipt_context(receipt: Receipt) -> dict[str, Any]:
+    from app.money_words import amount_in_words_ar, amount_in_words_en
+
+    credit = receipt.kind == "credit_note"
+    line_ar = ("استرداد: " if credit else "رسوم: ") + receipt.service_name_ar
+    line_en = ("Refund: " if credit else "Fee: ") + receipt.service_name_en
+    return {
+        "kind": receipt.kind,
+        "authority_name_ar": receipt.authority.name_ar,
+        "authority_name_en": receipt.authority.name_en,
+        "number": receipt.number,
+        "refers_to_number": receipt.refers_to.number if receipt.refers_to else None,
+        "issued_at": receipt.issued_at,
+        "payer_name": receipt.payer_name,
+        "payer_id_masked": receipt.payer_id_masked,
+        "service_name_ar": receipt.service_name_ar,
+        "service_name_en": receipt.service_name_en,
+        "application_reference": receipt.application_reference,
+        "lines": [
+            {
+                "description_ar": line_ar,
+                "description_en": line_en,
+                "amount": format_baisa(receipt.amount_baisa),
+            }
+        ],
+        "total": format_baisa(receipt.amount_baisa),
+        "amount_words_ar": amount_in_words_ar(receipt.amount_baisa),
+        "amount_words_en": amount_in_words_en(receipt.amount_baisa),
+        "payment_method_ar": "بطاقة",
+        "payment_method_en": "Card",
+        "card_brand": receipt.card_brand,
+        "card_last4": receipt.card_last4,
+        "gateway_reference": receipt.gateway_reference,
+        "verify_url": verify_url(receipt),
+    }
+
+
+def receipt_pdf(receipt: Receipt) -> bytes:
+    """The document's bytes: the stored rendering, or rendered and stored now."""
+    if receipt.document_key:
+        return storage().load(receipt.document_key)
+    render_receipt(receipt.id)
+    return storage().load(db.session.get(Receipt, receipt.id).document_key)
+
+
+def render_receipt(receipt_id: int) -> None:
+    """Job: render the PDF once and keep it with its SHA-256 (the same receipt renders the same)."""
+    from app.pdf import render_pdf
+
+    receipt = db.session.scalar(
+        sa.select(Receipt).where(Receipt.id == receipt_id).with_for_update()
+    )
+    if receipt is None or receipt.document_key:
+        db.session.rollback()
+        return
+    pdf = render_pdf("receipt.html.j2", receipt_context(receipt))
+    key = f"receipt-{receipt.id}-{uuid.uuid4().hex}.pdf"
+    storage().save(key, pdf)
+    receipt.document_key, receipt.document_sha256 = key, hashlib.sha256(pdf).hexdigest()
+    db.session.commit()
+    log.info("receipt rendered", extra={"receipt_id": receipt.id})
+
+
+def _load_receipt_attachment(reference: dict[str, Any]) -> Attachment:
+    receipt = db.session.get(Receipt, reference["receipt_id"])
+    return Attachment(f"{receipt.number}.pdf", "application/pdf", receipt_pdf(receipt))
+
+
+register_attachment_loader("receipt", _load_receipt_attachment)
+
+
+def find_receipt(user: User, number: str) -> Receipt:
+    """The receipt for its payer or finance staff of its authority; 404 for anyone else."""
+    receipt = db.session.scalar(sa.select(Receipt).where(Receipt.number == number))
+    if receipt is None:
+        raise NotFound()
+    if user.role == Role.APPLICANT and receipt.payer_id == user.id:
+        return receipt
+    if user.role == Role.FINANCE and receipt.authority_id == user.authority_id:
+        return receipt
+    raise NotFound()
+
+
+def verify_receipt(number: str, code: str) -> Receipt:
+    receipt = db.session.scalar(sa.select(Receipt).where(Receipt.number == number))
+    if receipt is None or not hmac.compare_digest(receipt.verification_code, code):
+        raise NotFound()
+    return receipt

@@ -1,0 +1,130 @@
+"""Receipts: issued once per payment, numbered without gaps, e-mailed as a PDF, verifiable."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from app.extensions import db
+from receipts.models import Receipt
+from tests.factories import applicant_headers, staff_headers
+from tests.mailservers import SmsGateway, SmtpServer
+from tests.notifications.conftest import delivery_config
+from tests.payments.conftest import wait_for
+from tests.payments.helpers import payment_pending
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join(
+        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split()
+    )
+
+
+def _paid(app, client, localstripe):
+    user, headers, application = payment_pending(app, client)
+    payment = client.post(
+        f"/api/v1/applications/{application['id']}/payment", headers=headers
+    ).get_json()
+    localstripe.pay(payment["gateway_intent_id"])
+
+    def receipt():
+        with app.app_context():
+            return db.session.scalar(
+                sa.select(Receipt.number).where(Receipt.payment_id == payment["payment_id"])
+            )
+
+    number = wait_for(receipt)
+    assert app.extensions["jobs"].drain(30)
+    return user, headers, application, payment, number
+
+
+def test_the_payment_email_carries_the_receipt_and_the_sms_its_number(
+    stripe_app, live, localstripe, client
+):
+    smtp, sms = SmtpServer(), SmsGateway()
+    smtp.start()
+    saved = {k: stripe_app.config[k] for k in delivery_config(smtp, sms)}
+    stripe_app.config.update(delivery_config(smtp, sms))
+    try:
+        user, headers, application, payment, number = _paid(stripe_app, client, localstripe)
+        wait_for(
+            lambda: (
+                any(m["Subject"].startswith("Payment received") for m in smtp.messages)
+                and any("Receipt" in m["text"] for m in sms.received)
+            )
+        )
+    finally:
+        stripe_app.config.update(saved)
+        smtp.stop()
+        sms.stop()
+    assert re.fullmatch(r"NBG-\d{4}-\d{6}", number)
+    [mail] = [
+        m
+        for m in smtp.messages
+        if m["To"] == user["email"] and m["Subject"].startswith("Payment received")
+    ]
+    [attachment] = list(mail.iter_attachments())
+    assert (
+        attachment.get_filename() == f"{number}.pdf"
+        and attachment.get_content_type() == "application/pdf"
+    )
+    text = _text(attachment.get_payload(decode=True))
+    service = application["service"]
+    assert number in text and application["fee"] in text
+    assert service["name_en"] in text and service["name_ar"] in text
+    assert "4242" in text
+    [message] = [m for m in sms.received if m["to"] == user["phone"] and "Receipt" in m["text"]]
+    assert (
+        number in message["text"] and f"/api/v1/receipts/{number}/verify?code=" in message["text"]
+    )
+
+
+def test_receipts_are_shown_to_the_payer_and_finance_only(stripe_app, live, localstripe, client):
+    user, headers, application, payment, number = _paid(stripe_app, client, localstripe)
+    mine = client.get(f"/api/v1/receipts/{number}", headers=headers)
+    assert (
+        mine.status_code == 200
+        and mine.mimetype == "application/pdf"
+        and mine.data.startswith(b"%PDF")
+    )
+    again = client.get(f"/api/v1/receipts/{number}", headers=headers)
+    assert again.data == mine.data  # never edited: the same document every time
+    _, finance = staff_headers(stripe_app, client, "finance", "NBG")
+    assert client.get(f"/api/v1/receipts/{number}", headers=finance).data == mine.data
+    _, stranger = applicant_headers(client)
+    _, abg_finance = staff_headers(stripe_app, client, "finance", "ABG")
+    _, inspector = staff_headers(stripe_app, client, "inspector", "NBG")
+    assert client.get(f"/api/v1/receipts/{number}", headers=stranger).status_code == 404
+    assert client.get(f"/api/v1/receipts/{number}", headers=abg_finance).status_code == 404
+    assert client.get(f"/api/v1/receipts/{number}", headers=inspector).status_code == 403
+
+
+def test_verification_tells_only_public_facts(stripe_app, live, localstripe, client):
+    user, headers, application, payment, number = _paid(stripe_app, client, localstripe)
+    with stripe_app.app_context():
+        code = db.session.scalar(
+            sa.select(Receipt.verification_code).where(Receipt.number == number)
+        )
+    answer = client.get(f"/api/v1/receipts/{number}/verify?code={code}")
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert (
+        body["valid"] is True
+        and body["amount"] == application["fee"]
+        and body["authority"]["code"] == "NBG"
+    )
+    assert body["service"]["name_en"] == application["service"]["name_en"] and body["date"]
+    text = answer.get_data(as_text=True)
+    for private in (
+        user["name"],
+        user["civil_id"],
+        user["email"],
+        user["phone"],
+        payment["gateway_intent_id"],
+    ):
+        assert private not in text
+    assert client.get(f"/api/v1/receipts/{number}/verify?code=wrong").status_code == 404
+    assert client.get(f"/api/v1/receipts/NBG-1999-000001/verify?code={code}").status_code == 404
