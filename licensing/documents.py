@@ -6,6 +6,7 @@ import hashlib
 import logging
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,21 +52,18 @@ def clean_filename(name: str | None) -> str:
     return name[:200] or "document"
 
 
-def upload_document(
-    actor: User, application_id: int, document_code: str, filename: str | None, content: bytes
-) -> Document:
-    """Keep an applicant's file for one of the service's documents."""
-    application = get_application(actor, application_id)
-    if actor.role != Role.APPLICANT:
-        raise NotFound()
-    if application.state not in UPLOAD_STATES:
-        raise Conflict(
-            code="documents_closed",
-            detail=N_("Documents can be added only to a draft, or when asked."),
-        )
-    codes = {d.code for d in application.service.required_documents}
-    if document_code not in codes:
-        raise ValidationFailed({"document_code": [N_("This service asks for no such document.")]})
+@dataclass(frozen=True)
+class StoredFile:
+    key: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def accept_file(filename: str | None, content: bytes) -> StoredFile:
+    """Check an uploaded file by its bytes (PDF, JPEG, PNG), its name and its size, and store it
+    under a name we generate. Refusals: 422 (empty, name with folders), 413, 415."""
     if filename and (re.search(r"[\\/]", filename) or ".." in filename or "\x00" in filename):
         raise ValidationFailed(
             {"file": [N_("The file name must be a plain name, without folders.")]}
@@ -88,16 +86,41 @@ def upload_document(
         )
     key = f"{uuid.uuid4().hex}.{extension}"
     storage().save(key, content)
+    return StoredFile(
+        key,
+        clean_filename(filename),
+        content_type,
+        len(content),
+        hashlib.sha256(content).hexdigest(),
+    )
+
+
+def upload_document(
+    actor: User, application_id: int, document_code: str, filename: str | None, content: bytes
+) -> Document:
+    """Keep an applicant's file for one of the service's documents."""
+    application = get_application(actor, application_id)
+    if actor.role != Role.APPLICANT:
+        raise NotFound()
+    if application.state not in UPLOAD_STATES:
+        raise Conflict(
+            code="documents_closed",
+            detail=N_("Documents can be added only to a draft, or when asked."),
+        )
+    codes = {d.code for d in application.service.required_documents}
+    if document_code not in codes:
+        raise ValidationFailed({"document_code": [N_("This service asks for no such document.")]})
+    stored = accept_file(filename, content)
     document = Document(
         application_id=application.id,
         owner_id=actor.id,
         authority_id=application.authority_id,
         document_code=document_code,
-        filename=clean_filename(filename),
-        content_type=content_type,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        storage_key=key,
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
     )
     db.session.add(document)
     db.session.commit()
