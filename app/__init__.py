@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from licensing.routes import blp as applications
     from payments.routes import blp as payments
     from receipts.routes import blp as receipts
+    from refunds.routes import blp as refunds
 
     for blueprint in (
         accounts,
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         applications,
         payments,
         receipts,
+        refunds,
         *families,
     ):
         api.register_blueprint(blueprint)

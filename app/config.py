@@ -74,6 +74,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Days an application waits for its fee before it is cancelled",
         int,
     ),
+    Setting("REFUND_SLA_DAYS", 10, "Working days finance has to decide a refund", int),
+    Setting(
+        "REFUND_SECOND_APPROVAL_BAISA",
+        100_000,
+        "Refunds above this (baisa) need a second approver",
+        int,
+    ),
     Setting("STRIPE_WEBHOOK_SECRET", "whsec_baladiya_dev", "Secret that signs Stripe webhooks"),
     Setting("SMTP_HOST", "", "SMTP server; empty: e-mail is written to the console"),
     Setting("SMTP_PORT", 25, "SMTP port", int),

@@ -36,6 +36,7 @@ PERIODIC: tuple[Periodic, ...] = (
     # Every 10 minutes: compare open and recent payments with Stripe; 01:00 Muscat: unpaid expiry.
     Periodic("payments.reconciliation.reconcile_payments", "*/10 * * * *"),
     Periodic("payments.reconciliation.expire_unpaid_applications", "0 21 * * *"),
+    Periodic("refunds.services.reconcile_refunds", "*/10 * * * *"),
 )
 
 

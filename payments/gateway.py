@@ -51,6 +51,33 @@ class PaymentGateway(Protocol):
     def cancel_intent(self, intent_id: str) -> Intent:
         """Cancel an intent that has not been paid."""
 
+    def create_refund(
+        self, intent_id: str, amount: int, idempotency_key: str, metadata: dict[str, str]
+    ) -> GatewayRefund:
+        """Refund `amount` of a paid intent. The same `idempotency_key` must give back the same
+        refund (a retry after a crash or time-out refunds nothing twice)."""
+
+    def retrieve_refund(self, refund_id: str) -> GatewayRefund:
+        """The gateway's current view of a refund."""
+
+
+@dataclass(frozen=True)
+class GatewayRefund:
+    id: str
+    status: str  # pending, succeeded, failed, canceled, requires_action
+    amount: int
+    failure_reason: str | None = None
+
+
+def _refund(obj: Any) -> GatewayRefund:
+    data = obj.to_dict()
+    return GatewayRefund(
+        data["id"],
+        data.get("status") or "pending",
+        data.get("amount") or 0,
+        data.get("failure_reason"),
+    )
+
 
 def _intent(obj: Any) -> Intent:
     data = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
@@ -122,6 +149,18 @@ class StripeGateway:
 
     def cancel_intent(self, intent_id) -> Intent:
         return _intent(self._call(self.client.v1.payment_intents.cancel, intent_id))
+
+    def create_refund(self, intent_id, amount, idempotency_key, metadata) -> GatewayRefund:
+        return _refund(
+            self._call(
+                self.client.v1.refunds.create,
+                params={"payment_intent": intent_id, "amount": amount, "metadata": metadata},
+                options={"idempotency_key": idempotency_key},
+            )
+        )
+
+    def retrieve_refund(self, refund_id) -> GatewayRefund:
+        return _refund(self._call(self.client.v1.refunds.retrieve, refund_id))
 
 
 def gateway() -> PaymentGateway:

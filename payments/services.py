@@ -37,6 +37,7 @@ HANDLED_EVENTS = (
     "payment_intent.payment_failed",
     "payment_intent.canceled",
 )
+REFUND_EVENTS = ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated")
 
 
 def payment_reference(application: Application) -> str:
@@ -200,7 +201,9 @@ def process_event(event_row_id: int) -> str:
     event = db.session.get(PaymentEvent, event_row_id)
     if event is None or event.processed_at is not None:
         return "already processed"
-    if event.type not in HANDLED_EVENTS:
+    if event.type in REFUND_EVENTS:
+        outcome = _apply_refund_event(event)
+    elif event.type not in HANDLED_EVENTS:
         outcome = "ignored"
     else:
         card = _card_details(event) if event.type == "payment_intent.succeeded" else {}
@@ -226,6 +229,21 @@ def process_event(event_row_id: int) -> str:
         event.processed_at, event.outcome = utcnow(), outcome
     db.session.commit()
     return outcome
+
+
+def _apply_refund_event(event: PaymentEvent) -> str:
+    from refunds.models import Refund
+    from refunds.services import record_gateway_answer
+
+    obj = event.payload["data"]["object"]
+    refund_id = db.session.scalar(
+        sa.select(Refund.id).where(Refund.gateway_refund_id == obj.get("id"))
+    )
+    if refund_id is None:
+        return "unknown refund"
+    return record_gateway_answer(
+        refund_id, obj["id"], obj.get("status", "pending"), obj.get("failure_reason")
+    )
 
 
 def _card_details(event: PaymentEvent) -> dict[str, str | None]:

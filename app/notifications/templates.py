@@ -29,6 +29,8 @@ EVENTS: dict[str, frozenset[str]] = {
     "refund_decided": frozenset({"refund_reference", "decision_ar", "decision_en", "amount"}),
     "escalation": frozenset({"reference", "service_ar", "service_en", "idle_days", "assignee"}),
     "payment_expired": frozenset({"reference", "service_ar", "service_en"}),
+    "refund_evidence_requested": frozenset({"refund_reference", "note"}),
+    "refund_completed": frozenset({"refund_reference", "amount", "credit_note"}),
 }
 
 

@@ -27,6 +27,8 @@ SAMPLE = {
     "decision_en": "approved",
     "idle_days": 5,
     "assignee": "Inspector Salim",
+    "credit_note": "NBG-CN-2026-000001",
+    "note": "Send the bank statement",
 }
 
 

@@ -1,0 +1,81 @@
+"""Refund states and transitions: one table, like the application lifecycle.
+
+"finance" may act on refunds of its authority; "applicant" is the payer the refund is for;
+"system" is our own code (the gateway's answers, reconciliation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SUBMITTED, UNDER_REVIEW, EVIDENCE_REQUESTED = "submitted", "under_review", "evidence_requested"
+APPROVED, PROCESSING, REFUNDED = "approved", "processing", "refunded"
+FAILED, REJECTED, WITHDRAWN = "failed", "rejected", "withdrawn"
+STATES = (
+    SUBMITTED,
+    UNDER_REVIEW,
+    EVIDENCE_REQUESTED,
+    APPROVED,
+    PROCESSING,
+    REFUNDED,
+    FAILED,
+    REJECTED,
+    WITHDRAWN,
+)
+# Money promised or gone: these count against what was captured.
+COMMITTED = frozenset({APPROVED, PROCESSING, REFUNDED, FAILED})
+OPEN = frozenset({SUBMITTED, UNDER_REVIEW, EVIDENCE_REQUESTED})
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    requires: tuple[str, ...] = ()
+    sla: str | None = None
+
+
+def _t(action, sources, target, roles, requires=(), sla=None):
+    return Transition(action, frozenset(sources), target, frozenset(roles), tuple(requires), sla)
+
+
+TRANSITIONS = {
+    t.action: t
+    for t in (
+        _t("start_review", {SUBMITTED}, UNDER_REVIEW, {"finance"}),
+        _t(
+            "request_evidence",
+            {SUBMITTED, UNDER_REVIEW},
+            EVIDENCE_REQUESTED,
+            {"finance"},
+            ("note",),
+            sla="pause",
+        ),
+        _t("evidence_added", {EVIDENCE_REQUESTED}, UNDER_REVIEW, {"applicant"}, sla="resume"),
+        # Above the four-eyes threshold the first approval keeps the refund under review.
+        _t("approve", {SUBMITTED, UNDER_REVIEW}, APPROVED, {"finance"}, sla="stop"),
+        _t(
+            "reject",
+            {SUBMITTED, UNDER_REVIEW, EVIDENCE_REQUESTED},
+            REJECTED,
+            {"finance"},
+            ("reason_ar", "reason_en"),
+            sla="stop",
+        ),
+        _t(
+            "withdraw",
+            {SUBMITTED, UNDER_REVIEW, EVIDENCE_REQUESTED},
+            WITHDRAWN,
+            {"applicant"},
+            sla="stop",
+        ),
+        _t("send", {APPROVED}, PROCESSING, {"system"}),
+        _t("gateway_refunded", {PROCESSING}, REFUNDED, {"system"}),
+        _t("gateway_failed", {PROCESSING}, FAILED, {"system"}),
+        _t("transfer_done", {PROCESSING}, REFUNDED, {"finance"}, ("transfer_reference",)),
+        _t("transfer_failed", {PROCESSING}, FAILED, {"finance"}, ("note",)),
+        _t("retry", {FAILED}, PROCESSING, {"finance"}),
+    )
+}

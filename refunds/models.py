@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.extensions import db
+from app.models import Timestamped
+from app.sla import SlaClock
+from app.timeutil import UTCDateTime, utcnow
+from payments.models import Payment
+
+
+class Refund(Timestamped, db.Model):
+    """A request to give back (part of) a succeeded payment, its review and its payment back."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (sa.Index("ix_refunds_queue", "authority_id", "state", "sla_due_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(
+        sa.String(40), unique=True
+    )  # also the gateway idempotency key
+    authority_id: Mapped[int] = mapped_column(sa.ForeignKey("authorities.id"))
+    payment_id: Mapped[int] = mapped_column(sa.ForeignKey("payments.id"), index=True)
+    applicant_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)  # the payer
+    requested_by_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id")
+    )  # payer, or finance for them
+    state: Mapped[str] = mapped_column(sa.String(20))
+    amount_requested: Mapped[int]
+    amount_approved: Mapped[int | None]
+    reason: Mapped[str] = mapped_column(sa.String(40))
+    reason_text: Mapped[str | None] = mapped_column(sa.Text)
+    method: Mapped[str] = mapped_column(sa.String(15))  # card, bank_transfer
+    iban: Mapped[str | None] = mapped_column(sa.String(34))
+    account_holder: Mapped[str | None] = mapped_column(sa.String(200))
+    first_approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    second_approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    rejection_reason_ar: Mapped[str | None] = mapped_column(sa.Text)
+    rejection_reason_en: Mapped[str | None] = mapped_column(sa.Text)
+    gateway_refund_id: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    gateway_attempts: Mapped[int] = mapped_column(default=0)
+    transfer_reference: Mapped[str | None] = mapped_column(sa.String(100))
+    failure_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    sla_target_days: Mapped[int]
+    sla_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    sla_paused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    sla_paused_days: Mapped[int] = mapped_column(default=0)
+    sla_stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    sla_due_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+
+    payment: Mapped[Payment] = relationship()
+    applicant: Mapped[User] = relationship(foreign_keys=[applicant_id])
+
+    @property
+    def clock(self) -> SlaClock:
+        return SlaClock(
+            self.sla_target_days,
+            self.sla_started_at,
+            self.sla_paused_at,
+            self.sla_paused_days,
+            self.sla_stopped_at,
+        )
+
+    @clock.setter
+    def clock(self, clock: SlaClock) -> None:
+        self.sla_started_at, self.sla_paused_at = clock.started_at, clock.paused_at
+        self.sla_paused_days, self.sla_stopped_at = clock.paused_days, clock.stopped_at
+
+
+class RefundFile(db.Model):
+    """Evidence the applicant gave (bank statement, transaction receipt) or finance's proof of a
+    bank transfer."""
+
+    __tablename__ = "refund_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refund_id: Mapped[int] = mapped_column(sa.ForeignKey("refunds.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(50))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    storage_key: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RefundEvent(db.Model):
+    """The refund's timeline."""
+
+    __tablename__ = "refund_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refund_id: Mapped[int] = mapped_column(sa.ForeignKey("refunds.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    actor_role: Mapped[str] = mapped_column(sa.String(20))
+    action: Mapped[str] = mapped_column(sa.String(30))
+    from_state: Mapped[str] = mapped_column(sa.String(20))
+    to_state: Mapped[str] = mapped_column(sa.String(20))
+    note: Mapped[str | None] = mapped_column(sa.Text)

@@ -1,0 +1,239 @@
+"""Refunds API: the applicant asks and proves; finance reviews, decides and pays back."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from app.access import AUTHENTICATED, allow, require_user
+from app.accounts.models import Role
+from app.errors import NotFound, ValidationFailed
+from app.extensions import db
+from app.i18n import N_
+from app.money import Money
+from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
+from app.schemas import MuscatDateTime
+from licensing.storage import storage
+from refunds import lifecycle, services
+from refunds.models import RefundEvent, RefundFile
+
+blp = Blueprint("refunds", __name__, url_prefix="/api/v1", description="Refunds")
+REASONS = (
+    "duplicate_payment",
+    "application_rejected_or_withdrawn",
+    "overcharge",
+    "service_not_delivered",
+    "other",
+)
+IBAN_LENGTHS = {"OM": 23, "AE": 23, "SA": 24, "BH": 22, "QA": 29, "KW": 30, "GB": 22, "DE": 22}
+
+
+def iban_is_valid(value: str) -> bool:
+    """ISO 13616: country, two check digits, account; mod 97 of the rearranged number is 1."""
+    iban = re.sub(r"\s+", "", value).upper()
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}", iban):
+        return False
+    if IBAN_LENGTHS.get(iban[:2], len(iban)) != len(iban):
+        return False
+    digits = "".join(str(int(ch, 36)) for ch in iban[4:] + iban[:4])
+    return int(digits) % 97 == 1
+
+
+class RefundInput(Schema):
+    amount = Money(
+        metadata={"description": "At most what is still refundable; all of it by default"}
+    )
+    reason = fields.String(required=True, validate=validate.OneOf(REASONS))
+    reason_text = fields.String(validate=validate.Length(max=2000))
+    method = fields.String(load_default="card", validate=validate.OneOf(("card", "bank_transfer")))
+    iban = fields.String(validate=validate.Length(max=40))
+    account_holder = fields.String(validate=validate.Length(min=2, max=200))
+
+    @validates("iban")
+    def _iban(self, value, **kwargs):
+        if not iban_is_valid(value):
+            raise ValidationError(N_("This IBAN is not valid (its check digits do not match)."))
+
+
+class RefundActionInput(Schema):
+    amount = Money()
+    note = fields.String(validate=validate.Length(min=1, max=2000))
+    reason_ar = fields.String(validate=validate.Length(min=1, max=2000))
+    reason_en = fields.String(validate=validate.Length(min=1, max=2000))
+    transfer_reference = fields.String(validate=validate.Length(min=1, max=100))
+
+
+class RefundFileSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_at = MuscatDateTime()
+
+
+class RefundEventSchema(Schema):
+    at = MuscatDateTime()
+    action = fields.String()
+    actor_role = fields.String()
+    from_state = fields.String()
+    to_state = fields.String()
+    note = fields.String(allow_none=True)
+
+
+class RefundSchema(Schema):
+    id = fields.Integer()
+    reference = fields.String()
+    state = fields.String()
+    payment = fields.Function(lambda r: r.payment.reference)
+    application = fields.Function(lambda r: r.payment.application.reference)
+    amount_requested = Money()
+    amount_approved = Money(allow_none=True)
+    reason = fields.String()
+    reason_text = fields.String(allow_none=True)
+    method = fields.String()
+    iban = fields.Function(lambda r: ("•" * (len(r.iban) - 4) + r.iban[-4:]) if r.iban else None)
+    account_holder = fields.String(allow_none=True)
+    awaiting_second_approval = fields.Function(
+        lambda r: (
+            r.state in lifecycle.OPEN
+            and r.first_approver_id is not None
+            and r.second_approver_id is None
+            and (r.amount_approved or 0) > current_app.config["REFUND_SECOND_APPROVAL_BAISA"]
+        )
+    )
+    rejection_reason_ar = fields.String(allow_none=True)
+    rejection_reason_en = fields.String(allow_none=True)
+    transfer_reference = fields.String(allow_none=True)
+    failure_reason = fields.String(allow_none=True)
+    sla_due_date = fields.Date(allow_none=True)
+    created_at = MuscatDateTime()
+    refunded_at = MuscatDateTime(allow_none=True)
+    files = fields.Method("_files")
+    timeline = fields.Method("_timeline")
+
+    def _files(self, refund):
+        rows = db.session.scalars(
+            db.select(RefundFile).where(RefundFile.refund_id == refund.id).order_by(RefundFile.id)
+        )
+        return RefundFileSchema(many=True).dump(rows)
+
+    def _timeline(self, refund):
+        rows = db.session.scalars(
+            db.select(RefundEvent)
+            .where(RefundEvent.refund_id == refund.id)
+            .order_by(RefundEvent.id)
+        )
+        return RefundEventSchema(many=True).dump(rows)
+
+
+class RefundQuery(Schema):
+    state = fields.String(validate=validate.OneOf(lifecycle.STATES))
+
+
+@blp.route("/payments/<int:payment_id>/refunds")
+class RequestRefund(MethodView):
+    @allow(Role.APPLICANT, Role.FINANCE)
+    @blp.arguments(RefundInput)
+    @blp.response(201, RefundSchema)
+    def post(self, data, payment_id):
+        """Ask for a refund of a succeeded payment (its payer, or finance staff on their behalf)"""
+        return services.request_refund(require_user(), payment_id, data)
+
+
+@blp.route("/refunds")
+class Refunds(MethodView):
+    @allow(Role.APPLICANT, Role.FINANCE)
+    @blp.arguments(RefundQuery, location="query")
+    @blp.response(200, RefundSchema(many=True))
+    @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+    def get(self, query):
+        """Applicants: their refunds. Finance: the authority's queue, by SLA due date"""
+        return services.refunds_query(require_user(), query.get("state"))
+
+
+@blp.route("/refunds/<int:refund_id>")
+class RefundItem(MethodView):
+    @allow(Role.APPLICANT, Role.FINANCE)
+    @blp.response(200, RefundSchema)
+    def get(self, refund_id):
+        """One refund with its evidence and timeline"""
+        return services.get_refund(require_user(), refund_id)
+
+
+@blp.route("/refunds/<int:refund_id>/actions/<string:action>")
+class RefundAction(MethodView):
+    @allow(Role.APPLICANT, Role.FINANCE)
+    @blp.arguments(RefundActionInput)
+    @blp.response(200, RefundSchema)
+    def post(self, data, refund_id, action):
+        """start_review, request_evidence, approve (amount), reject (reasons), withdraw, retry,
+        transfer_failed, transfer_done (bank transfers: transfer_reference, after the proof)"""
+        if action == "transfer_done":
+            if not data.get("transfer_reference"):
+                raise ValidationFailed(
+                    {"transfer_reference": [N_("Missing data for required field.")]}
+                )
+            return services.complete_transfer(require_user(), refund_id, data["transfer_reference"])
+        return services.act(require_user(), refund_id, action, data)
+
+
+@blp.route("/refunds/<int:refund_id>/files")
+class RefundFiles(MethodView):
+    @allow(Role.APPLICANT, Role.FINANCE)
+    @blp.doc(
+        requestBody={
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["kind", "file"],
+                        "properties": {
+                            "kind": {
+                                "type": "string",
+                                "enum": ["bank_statement", "transaction_receipt", "transfer_proof"],
+                            },
+                            "file": {"type": "string", "format": "binary"},
+                        },
+                    }
+                }
+            }
+        }
+    )
+    @blp.response(201, RefundFileSchema)
+    def post(self, refund_id):
+        """Add evidence (applicant: bank statement, transaction receipt) or a transfer proof"""
+        request.max_content_length = current_app.config["DOCUMENT_MAX_BYTES"] + 64 * 1024
+        upload, kind = request.files.get("file"), request.form.get("kind", "")
+        if kind not in ("bank_statement", "transaction_receipt", "transfer_proof"):
+            raise ValidationFailed(
+                {"kind": [N_("Choose bank_statement, transaction_receipt or transfer_proof.")]}
+            )
+        if upload is None:
+            raise ValidationFailed({"file": [N_("Missing data for required field.")]})
+        return services.add_file(require_user(), refund_id, kind, upload.filename, upload.read())
+
+
+@blp.route("/refunds/<int:refund_id>/files/<int:file_id>")
+class RefundFileDownload(MethodView):
+    @allow(AUTHENTICATED)
+    @blp.response(
+        200, {"type": "string", "format": "binary"}, content_type="application/octet-stream"
+    )
+    def get(self, refund_id, file_id):
+        """Open a piece of evidence (the applicant, or finance staff of the authority)"""
+        refund = services.get_refund(require_user(), refund_id)
+        file = db.session.get(RefundFile, file_id)
+        if file is None or file.refund_id != refund.id:
+            raise NotFound()
+        response = Response(storage().load(file.storage_key), mimetype=file.content_type)
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="evidence-{file.id}.{file.storage_key.rsplit(".", 1)[1]}"'
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response

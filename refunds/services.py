@@ -1,0 +1,490 @@
+"""Use cases of refunds: request with evidence, review with four eyes, pay back exactly once.
+
+Money safety: every step that promises money locks the payment row and checks that the refunds
+approved, processing, refunded or failed (retryable) never exceed what was captured. The gateway
+is called outside any transaction; a crash between its answer and our record is repaired by
+calling again with the same idempotency key (the refund's reference).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.accounts.models import Role, User
+from app.audit import record_change
+from app.calendar.services import calendar_for
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.i18n import N_
+from app.money import format_baisa
+from app.notifications.services import notify
+from app.numbering import next_number
+from app.timeutil import MUSCAT, utcnow
+from jobs import enqueue
+from licensing.documents import accept_file
+from payments.gateway import GatewayRefused, GatewayUnavailable, gateway
+from payments.models import Payment
+from receipts.models import Receipt
+from receipts.services import issue_credit_note
+from refunds import lifecycle as rl
+from refunds.models import Refund, RefundEvent, RefundFile
+
+log = logging.getLogger(__name__)
+SEND = "refunds.services.send_refund"
+SYSTEM = "system"
+
+
+def committed_baisa(payment_id: int, excluding: int | None = None) -> int:
+    query = sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_approved), 0)).where(
+        Refund.payment_id == payment_id, Refund.state.in_(rl.COMMITTED)
+    )
+    if excluding is not None:
+        query = query.where(Refund.id != excluding)
+    return db.session.scalar(query)
+
+
+def _locked_payment(payment_id: int) -> Payment:
+    payment = db.session.scalar(
+        sa.select(Payment).where(Payment.id == payment_id).with_for_update()
+    )
+    if payment is None:
+        raise NotFound()
+    return payment
+
+
+def _role(refund: Refund, actor: User | str) -> str:
+    if actor == SYSTEM:
+        return SYSTEM
+    if actor.role == Role.APPLICANT:
+        if actor.id != refund.applicant_id:
+            raise NotFound()
+        return "applicant"
+    if actor.authority_id != refund.authority_id:
+        raise NotFound()
+    return actor.role.value
+
+
+def _reference(payment: Payment, year: int) -> str:
+    number = next_number(payment.authority_id, "refund", year)
+    return f"RF-{payment.application.authority.code}-{year}-{number:06d}"
+
+
+def request_refund(actor: User, payment_id: int, data: dict[str, Any]) -> Refund:
+    """The payer (or finance staff for them) asks for a refund of a succeeded payment: the whole
+    refundable amount by default, never more."""
+    payment = _locked_payment(payment_id)
+    if actor.role == Role.APPLICANT and payment.payer_id != actor.id:
+        raise NotFound()
+    if actor.role != Role.APPLICANT and (
+        actor.role != Role.FINANCE or actor.authority_id != payment.authority_id
+    ):
+        raise NotFound()
+    if payment.state != "succeeded":
+        raise Conflict(
+            code="payment_not_refundable", detail=N_("Only a succeeded payment can be refunded.")
+        )
+    refundable = payment.amount_baisa - committed_baisa(payment.id)
+    amount = data.get("amount") or refundable
+    if amount <= 0 or amount > refundable:
+        raise ValidationFailed(
+            {"amount": [N_("The amount is more than what can still be refunded.")]},
+            extra={"refundable": format_baisa(refundable)},
+        )
+    if data["method"] == "bank_transfer" and not (data.get("iban") and data.get("account_holder")):
+        raise ValidationFailed(
+            {"iban": [N_("A bank transfer needs the IBAN and the account holder.")]}
+        )
+    now = utcnow()
+    year = now.astimezone(MUSCAT).year
+    refund = Refund(
+        reference=_reference(payment, year),
+        authority_id=payment.authority_id,
+        payment_id=payment.id,
+        applicant_id=payment.payer_id,
+        requested_by_id=actor.id,
+        state=rl.SUBMITTED,
+        amount_requested=amount,
+        reason=data["reason"],
+        reason_text=data.get("reason_text"),
+        method=data["method"],
+        iban=data.get("iban"),
+        account_holder=data.get("account_holder"),
+        sla_target_days=current_app.config["REFUND_SLA_DAYS"],
+    )
+    refund.clock = refund.clock.start(now)
+    refund.sla_due_date = refund.clock.due_date(calendar_for(refund.authority_id), now)
+    db.session.add(refund)
+    db.session.flush()
+    _event(refund, actor, "request", rl.SUBMITTED, rl.SUBMITTED, data.get("reason_text"))
+    record_change(
+        "refund.requested",
+        "refund",
+        refund.reference,
+        authority_id=refund.authority_id,
+        after={"amount": amount, "method": refund.method, "payment": payment.reference},
+    )
+    _tell(refund, "refund_submitted", {"amount": format_baisa(amount)})
+    db.session.commit()
+    return refund
+
+
+def add_file(
+    actor: User, refund_id: int, kind: str, filename: str | None, content: bytes
+) -> RefundFile:
+    """Evidence from the applicant (it ends a request for evidence), or finance's transfer proof."""
+    refund = get_refund(actor, refund_id)
+    role = _role(refund, actor)
+    if kind == "transfer_proof":
+        if role != "finance" or refund.state != rl.PROCESSING or refund.method != "bank_transfer":
+            raise Conflict(
+                code="proof_not_expected",
+                detail=N_("A transfer proof belongs to a bank transfer in progress."),
+            )
+    elif role != "applicant" or refund.state not in rl.OPEN:
+        raise Conflict(
+            code="evidence_closed", detail=N_("Evidence can be added only before the decision.")
+        )
+    stored = accept_file(filename, content)
+    file = RefundFile(
+        refund_id=refund.id,
+        kind=kind,
+        uploaded_by_id=actor.id,
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+    )
+    db.session.add(file)
+    db.session.flush()
+    record_change(
+        "refund.file_added",
+        "refund",
+        refund.reference,
+        authority_id=refund.authority_id,
+        after={"kind": kind, "sha256": stored.sha256},
+    )
+    if refund.state == rl.EVIDENCE_REQUESTED:
+        transition(refund, "evidence_added", actor, {}, commit=False)
+    db.session.commit()
+    return file
+
+
+def transition(
+    refund: Refund, action: str, actor: User | str, data: dict[str, Any], commit: bool = True
+) -> Refund:
+    rule = rl.TRANSITIONS.get(action)
+    if rule is None:
+        raise NotFound()
+    role = _role(refund, actor)
+    if role not in rule.roles:
+        raise Forbidden()
+    if refund.state not in rule.sources:
+        raise Conflict(
+            code="transition_not_allowed",
+            detail=N_("This action is not allowed in the refund's current state."),
+            extra={"state": refund.state, "action": action},
+        )
+    missing = {
+        f: [N_("Missing data for required field.")] for f in rule.requires if not data.get(f)
+    }
+    if missing:
+        raise ValidationFailed(missing)
+    now, source = utcnow(), refund.state
+    clock, calendar = refund.clock, calendar_for(refund.authority_id)
+    if rule.sla == "pause" and clock.running:
+        clock = clock.pause(now)
+    elif rule.sla == "resume" and clock.paused_at is not None:
+        clock = clock.resume(now, calendar)
+    elif rule.sla == "stop" and clock.stopped_at is None:
+        clock = clock.stop(now, calendar)
+    refund.clock = clock
+    refund.sla_due_date = clock.due_date(calendar, now)
+    refund.state = rule.target
+    _event(refund, actor, action, source, rule.target, data.get("note") or data.get("reason_en"))
+    record_change(
+        f"refund.{action}",
+        "refund",
+        refund.reference,
+        authority_id=refund.authority_id,
+        before={"state": source},
+        after={"state": rule.target},
+    )
+    if commit:
+        db.session.commit()
+    return refund
+
+
+def act(actor: User, refund_id: int, action: str, data: dict[str, Any]) -> Refund:
+    """A person's action on a refund (approve and reject have their own rules, see below)."""
+    refund = _locked_refund(actor, refund_id)
+    if action == "approve":
+        return approve(actor, refund, data.get("amount"))
+    if action == "reject":
+        _not_the_requester(refund, actor)
+        refund.rejection_reason_ar, refund.rejection_reason_en = (
+            data.get("reason_ar"),
+            data.get("reason_en"),
+        )
+        transition(refund, "reject", actor, data, commit=False)
+        _tell(
+            refund,
+            "refund_decided",
+            {
+                "amount": format_baisa(refund.amount_requested),
+                "decision_ar": "مرفوض",
+                "decision_en": "rejected",
+                "reason_ar": data["reason_ar"],
+                "reason_en": data["reason_en"],
+            },
+        )
+        db.session.commit()
+        return refund
+    if action == "request_evidence":
+        transition(refund, action, actor, data, commit=False)
+        _tell(refund, "refund_evidence_requested", {"note": data["note"]})
+        db.session.commit()
+        return refund
+    if action == "retry":
+        transition(refund, action, actor, data, commit=False)
+        enqueue(SEND, refund.id, queue="high")
+        db.session.commit()
+        return refund
+    if action in ("send", "gateway_refunded", "gateway_failed", "evidence_added"):
+        raise Forbidden()
+    return transition(refund, action, actor, data)
+
+
+def _not_the_requester(refund: Refund, actor: User) -> None:
+    if actor.id == refund.requested_by_id:
+        raise Forbidden(
+            code="requester_cannot_decide",
+            detail=N_("Whoever asked for a refund cannot decide on it."),
+        )
+
+
+def approve(actor: User, refund: Refund, amount: int | None) -> Refund:
+    """Approve (all or part of) the request. Above the four-eyes threshold the first approval
+    only records its approver; a second, different finance user moves the money."""
+    _not_the_requester(refund, actor)
+    rule = rl.TRANSITIONS["approve"]
+    if _role(refund, actor) not in rule.roles:
+        raise Forbidden()
+    if refund.state not in rule.sources:
+        raise Conflict(
+            code="transition_not_allowed",
+            detail=N_("This action is not allowed in the refund's current state."),
+            extra={"state": refund.state, "action": "approve"},
+        )
+    amount = amount or refund.amount_approved or refund.amount_requested
+    if amount > refund.amount_requested:
+        raise ValidationFailed(
+            {"amount": [N_("The approved amount cannot exceed the amount asked for.")]}
+        )
+    payment = _locked_payment(refund.payment_id)
+    if committed_baisa(payment.id, excluding=refund.id) + amount > payment.amount_baisa:
+        raise Conflict(code="over_refund", detail=N_("This would refund more than was paid."))
+    refund.amount_approved = amount
+    threshold = current_app.config["REFUND_SECOND_APPROVAL_BAISA"]
+    if amount > threshold and refund.second_approver_id is None:
+        if refund.first_approver_id is None:
+            refund.first_approver_id = actor.id
+            _event(
+                refund, actor, "first_approval", refund.state, refund.state, format_baisa(amount)
+            )
+            record_change(
+                "refund.first_approval",
+                "refund",
+                refund.reference,
+                authority_id=refund.authority_id,
+                after={"amount": amount},
+            )
+            db.session.commit()
+            return refund
+        if refund.first_approver_id == actor.id:
+            raise Forbidden(
+                code="second_approver_required",
+                detail=N_("A second, different finance officer must approve this refund."),
+            )
+        refund.second_approver_id = actor.id
+    elif refund.first_approver_id is None:
+        refund.first_approver_id = actor.id
+    transition(refund, "approve", actor, {}, commit=False)
+    _tell(
+        refund,
+        "refund_decided",
+        {"amount": format_baisa(amount), "decision_ar": "موافق عليه", "decision_en": "approved"},
+    )
+    enqueue(SEND, refund.id, queue="high")
+    db.session.commit()
+    return refund
+
+
+def send_refund(refund_id: int) -> str:
+    """Job: move the money. Card payments go back through the gateway (outside any transaction,
+    with the refund's reference as idempotency key); bank transfers wait for finance."""
+    refund = db.session.scalar(sa.select(Refund).where(Refund.id == refund_id).with_for_update())
+    if refund is None or refund.state not in (rl.APPROVED, rl.PROCESSING):
+        db.session.rollback()
+        return "nothing to send"
+    if refund.state == rl.APPROVED:
+        transition(refund, "send", SYSTEM, {}, commit=False)
+    if refund.method != "card" or refund.gateway_refund_id:
+        db.session.commit()
+        return "waiting"
+    refund.gateway_attempts += 1
+    intent_id, amount, key = (
+        refund.payment.gateway_intent_id,
+        refund.amount_approved,
+        refund.reference,
+    )
+    db.session.commit()  # the call below is outside the transaction
+    try:
+        answer = gateway().create_refund(intent_id, amount, key, {"refund": key})
+    except GatewayUnavailable:
+        log.warning("refund not sent: gateway unavailable", extra={"refund_id": refund_id})
+        return "gateway unavailable"
+    except GatewayRefused as error:
+        return record_gateway_answer(refund_id, None, "failed", str(error)[:300])
+    return record_gateway_answer(refund_id, answer.id, answer.status, answer.failure_reason)
+
+
+def record_gateway_answer(
+    refund_id: int, gateway_refund_id: str | None, status: str, reason: str | None
+) -> str:
+    """The gateway's word on a refund (its answer, a webhook, or reconciliation), applied once."""
+    refund = db.session.scalar(sa.select(Refund).where(Refund.id == refund_id).with_for_update())
+    if gateway_refund_id and not refund.gateway_refund_id:
+        refund.gateway_refund_id = gateway_refund_id
+    if refund.state != rl.PROCESSING:
+        db.session.commit()
+        return f"already {refund.state}"
+    if status == "succeeded":
+        _complete(refund, SYSTEM, "gateway_refunded", {})
+    elif status in ("failed", "canceled"):
+        refund.failure_reason = reason or status
+        transition(refund, "gateway_failed", SYSTEM, {"note": reason}, commit=False)
+        _tell(
+            refund,
+            "refund_decided",
+            {
+                "amount": format_baisa(refund.amount_approved),
+                "decision_ar": "تعذر التحويل",
+                "decision_en": "not transferred",
+            },
+        )
+    db.session.commit()
+    return refund.state
+
+
+def complete_transfer(actor: User, refund_id: int, transfer_reference: str) -> Refund:
+    refund = _locked_refund(actor, refund_id)
+    if refund.method != "bank_transfer":
+        raise Conflict(code="not_a_bank_transfer", detail=N_("This refund goes back to the card."))
+    has_proof = db.session.scalar(
+        sa.select(RefundFile.id)
+        .where(RefundFile.refund_id == refund.id, RefundFile.kind == "transfer_proof")
+        .limit(1)
+    )
+    if has_proof is None:
+        raise ValidationFailed({"file": [N_("Upload the transfer proof first.")]})
+    refund.transfer_reference = transfer_reference
+    _complete(refund, actor, "transfer_done", {"transfer_reference": transfer_reference})
+    db.session.commit()
+    return refund
+
+
+def _complete(refund: Refund, actor, action: str, data: dict) -> None:
+    transition(refund, action, actor, data, commit=False)
+    refund.refunded_at = utcnow()
+    receipt = db.session.scalar(
+        sa.select(Receipt).where(Receipt.receipt_for_payment == refund.payment_id)
+    )
+    note = issue_credit_note(
+        refund,
+        receipt,
+        refund.amount_approved,
+        refund.gateway_refund_id or refund.transfer_reference,
+    )
+    _tell(
+        refund,
+        "refund_completed",
+        {"amount": format_baisa(refund.amount_approved), "credit_note": note.number},
+    )
+
+
+def _locked_refund(actor: User, refund_id: int) -> Refund:
+    refund = db.session.scalar(sa.select(Refund).where(Refund.id == refund_id).with_for_update())
+    if refund is None:
+        raise NotFound()
+    _role(refund, actor)
+    return refund
+
+
+def get_refund(actor: User, refund_id: int) -> Refund:
+    refund = db.session.get(Refund, refund_id)
+    if refund is None:
+        raise NotFound()
+    _role(refund, actor)
+    return refund
+
+
+def refunds_query(actor: User, state: str | None) -> sa.Select:
+    query = sa.select(Refund)
+    if actor.role == Role.APPLICANT:
+        return query.where(Refund.applicant_id == actor.id).order_by(Refund.id.desc())
+    query = query.where(Refund.authority_id == actor.authority_id)
+    if state:
+        query = query.where(Refund.state == state)
+    return query.order_by(Refund.sla_due_date.is_(None), Refund.sla_due_date, Refund.id)
+
+
+def _event(refund, actor, action, source, target, note) -> None:
+    db.session.add(
+        RefundEvent(
+            refund_id=refund.id,
+            actor_id=None if actor == SYSTEM else actor.id,
+            actor_role=SYSTEM if actor == SYSTEM else actor.role.value,
+            action=action,
+            from_state=source,
+            to_state=target,
+            note=note,
+        )
+    )
+
+
+def _tell(refund: Refund, event: str, context: dict[str, Any]) -> None:
+    notify(
+        refund.applicant,
+        event,
+        {"refund_reference": refund.reference, **context},
+        subject=("refund", refund.reference),
+        authority_id=refund.authority_id,
+    )
+
+
+def reconcile_refunds() -> int:
+    """Periodic: card refunds still processing are sent again (same idempotency key) or asked
+    after at the gateway. Returns how many were looked at."""
+    ids = list(
+        db.session.scalars(
+            sa.select(Refund.id).where(Refund.state == rl.PROCESSING, Refund.method == "card")
+        )
+    )
+    db.session.rollback()
+    for refund_id in ids:
+        refund = db.session.get(Refund, refund_id)
+        if refund.gateway_refund_id is None:
+            send_refund(refund_id)
+            continue
+        try:
+            answer = gateway().retrieve_refund(refund.gateway_refund_id)
+        except (GatewayUnavailable, GatewayRefused):
+            db.session.rollback()
+            continue
+        record_gateway_answer(refund_id, answer.id, answer.status, answer.failure_reason)
+    return len(ids)
