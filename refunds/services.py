@@ -114,6 +114,8 @@ def request_refund(actor: User, payment_id: int, data: dict[str, Any]) -> Refund
         iban=data.get("iban"),
         account_holder=data.get("account_holder"),
         sla_target_days=current_app.config["REFUND_SLA_DAYS"],
+        sla_paused_days=0,
+        gateway_attempts=0,
     )
     refund.clock = refund.clock.start(now)
     refund.sla_due_date = refund.clock.due_date(calendar_for(refund.authority_id), now)
@@ -292,6 +294,8 @@ def approve(actor: User, refund: Refund, amount: int | None) -> Refund:
     threshold = current_app.config["REFUND_SECOND_APPROVAL_BAISA"]
     if amount > threshold and refund.second_approver_id is None:
         if refund.first_approver_id is None:
+            if refund.state == rl.SUBMITTED:  # a first approval is a review begun
+                transition(refund, "start_review", actor, {}, commit=False)
             refund.first_approver_id = actor.id
             _event(
                 refund, actor, "first_approval", refund.state, refund.state, format_baisa(amount)
