@@ -44,7 +44,7 @@ def test_twenty_concurrent_approvals_refund_at_most_what_was_paid(pg, localstrip
 
     wait_for(succeeded)
     applicant = {"Authorization": "Bearer " + login(client, user["email"])["access_token"]}
-    # 20 requests at once, each for 2.000 of the 3.000 paid: each alone is within what is refundable.
+    # 20 requests at once, each for 2.000 of the 3.000 paid: each alone is within the refundable.
     url = f"{pg.config['LIVE_URL']}/api/v1/payments/{payment['payment_id']}/refunds"
     with ThreadPoolExecutor(max_workers=20) as pool:
         asked = list(
