@@ -220,3 +220,81 @@ def test_evidence_is_checked_like_documents(
         _upload(client, headers, refund["id"], "bank_statement", content, name).status_code
         == status
     )
+
+
+def _approved_card_refund_stuck_in_processing(app, client, localstripe):
+    """A card refund approved, its job crashed before it called the gateway: processing, no id."""
+    user, headers, application, payment, _ = _paid(app, client, localstripe)
+    refund = client.post(
+        f"/api/v1/payments/{payment['payment_id']}/refunds",
+        headers=headers,
+        json={"amount": "1.000", "reason": "overcharge"},
+    ).get_json()
+    with app.app_context():
+        row = db.session.get(Refund, refund["id"])
+        row.state, row.amount_approved = "processing", 1000  # test set-up: the crash left it here
+        db.session.commit()
+    return user, payment, refund
+
+
+def test_reconciliation_sends_a_refund_the_crash_left_unsent_and_credits_once(
+    stripe_app, live, localstripe, client
+):
+    from refunds.services import reconcile_refunds
+
+    user, payment, refund = _approved_card_refund_stuck_in_processing(
+        stripe_app, client, localstripe
+    )
+    with stripe_app.app_context():
+        assert reconcile_refunds() == 1
+        assert reconcile_refunds() == 0
+        done = db.session.get(Refund, refund["id"])
+        assert done.state == "refunded" and done.gateway_refund_id.startswith("re_")
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Receipt)
+                .where(Receipt.refund_id == refund["id"])
+            )
+            == 1
+        )
+    intent = localstripe.client().v1.payment_intents.retrieve(
+        payment["gateway_intent_id"], params={"expand": ["latest_charge"]}
+    )
+    assert intent.latest_charge.amount_refunded == 1000
+
+
+def test_refund_webhooks_move_a_refund_on(stripe_app, live, localstripe, client):
+    from tests.payments.helpers import post_event
+
+    user, payment, refund = _approved_card_refund_stuck_in_processing(
+        stripe_app, client, localstripe
+    )
+    with stripe_app.app_context():
+        db.session.get(Refund, refund["id"]).gateway_refund_id = "re_fromwebhook1"
+        db.session.commit()
+    failed = {
+        "id": "evt_refund_failed_1",
+        "object": "event",
+        "type": "refund.updated",
+        "created": 0,
+        "data": {
+            "object": {
+                "id": "re_fromwebhook1",
+                "object": "refund",
+                "status": "failed",
+                "failure_reason": "expired_or_canceled_card",
+                "amount": 1000,
+            }
+        },
+    }
+    import time
+
+    failed["created"] = int(time.time())
+    assert post_event(client, failed).status_code == 200
+    assert stripe_app.extensions["jobs"].drain(15)
+    row = _refund(stripe_app, refund["id"])
+    assert (row.state, row.failure_reason) == ("failed", "expired_or_canceled_card")
+    assert post_event(client, failed).status_code == 200  # a duplicate changes nothing
+    assert stripe_app.extensions["jobs"].drain(15)
+    assert _refund(stripe_app, refund["id"]).state == "failed"
