@@ -77,5 +77,9 @@ TRANSITIONS = {
         _t("transfer_done", {PROCESSING}, REFUNDED, {"finance"}, ("transfer_reference",)),
         _t("transfer_failed", {PROCESSING}, FAILED, {"finance"}, ("note",)),
         _t("retry", {FAILED}, PROCESSING, {"finance"}),
+        # The gateway cannot refund this card (refused, or past its window): pay by bank transfer.
+        _t(
+            "switch_to_bank_transfer", {FAILED}, PROCESSING, {"finance"}, ("iban", "account_holder")
+        ),
     )
 }

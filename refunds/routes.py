@@ -61,6 +61,14 @@ class RefundInput(Schema):
 
 class RefundActionInput(Schema):
     amount = Money()
+    iban = fields.String(validate=validate.Length(max=40))
+    account_holder = fields.String(validate=validate.Length(min=2, max=200))
+
+    @validates("iban")
+    def _iban(self, value, **kwargs):
+        if not iban_is_valid(value):
+            raise ValidationError(N_("This IBAN is not valid (its check digits do not match)."))
+
     note = fields.String(validate=validate.Length(min=1, max=2000))
     reason_ar = fields.String(validate=validate.Length(min=1, max=2000))
     reason_en = fields.String(validate=validate.Length(min=1, max=2000))
@@ -173,7 +181,8 @@ class RefundAction(MethodView):
     @blp.response(200, RefundSchema)
     def post(self, data, refund_id, action):
         """start_review, request_evidence, approve (amount), reject (reasons), withdraw, retry,
-        transfer_failed, transfer_done (bank transfers: transfer_reference, after the proof)"""
+        switch_to_bank_transfer (iban, account_holder), transfer_failed, transfer_done
+        (bank transfers: transfer_reference, after the proof)"""
         if action == "transfer_done":
             if not data.get("transfer_reference"):
                 raise ValidationFailed(

@@ -256,6 +256,13 @@ def act(actor: User, refund_id: int, action: str, data: dict[str, Any]) -> Refun
         enqueue(SEND, refund.id, queue="high")
         db.session.commit()
         return refund
+    if action == "switch_to_bank_transfer":
+        refund.method, refund.iban, refund.account_holder = (
+            "bank_transfer",
+            data.get("iban"),
+            data.get("account_holder"),
+        )
+        return transition(refund, action, actor, data)
     if action in ("send", "gateway_refunded", "gateway_failed", "evidence_added"):
         raise Forbidden()
     return transition(refund, action, actor, data)

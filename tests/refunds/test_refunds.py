@@ -298,3 +298,41 @@ def test_refund_webhooks_move_a_refund_on(stripe_app, live, localstripe, client)
     assert post_event(client, failed).status_code == 200  # a duplicate changes nothing
     assert stripe_app.extensions["jobs"].drain(15)
     assert _refund(stripe_app, refund["id"]).state == "failed"
+
+
+def test_a_card_the_gateway_will_not_refund_is_paid_by_bank_transfer(
+    stripe_app, live, localstripe, client
+):
+    user, payment, refund = _approved_card_refund_stuck_in_processing(
+        stripe_app, client, localstripe
+    )
+    from refunds.services import record_gateway_answer
+
+    with stripe_app.app_context():
+        record_gateway_answer(refund["id"], None, "failed", "charge_for_refund_too_old")
+    _, finance = staff_headers(stripe_app, client, "finance", "NBG")
+    bad = _act(
+        client,
+        finance,
+        refund["id"],
+        "switch_to_bank_transfer",
+        iban="OM000",
+        account_holder="A. Holder",
+    )
+    assert bad.status_code == 422
+    switched = _act(
+        client,
+        finance,
+        refund["id"],
+        "switch_to_bank_transfer",
+        iban=IBAN,
+        account_holder="A. Holder",
+    )
+    assert switched.status_code == 200
+    assert (switched.get_json()["state"], switched.get_json()["method"]) == (
+        "processing",
+        "bank_transfer",
+    )
+    assert _upload(client, finance, refund["id"], "transfer_proof").status_code == 201
+    done = _act(client, finance, refund["id"], "transfer_done", transfer_reference="BM-77")
+    assert done.get_json()["state"] == "refunded"
