@@ -2,13 +2,64 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.sla import SlaClock, SlaStatus
 from app.timeutil import UTCDateTime, utcnow
 
 
 class Timestamped:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class SlaTracked:
+    """The SLA clock (`app.sla.SlaClock`) of a record, kept in five columns, with its due date
+    stored for work queues. The record has an `authority_id`, whose calendar counts the days."""
+
+    sla_target_days: Mapped[int]
+    sla_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_paused_days: Mapped[int] = mapped_column(default=0)
+    sla_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_due_date: Mapped[date | None] = mapped_column(sa.Date)
+
+    @property
+    def clock(self) -> SlaClock:
+        return SlaClock(
+            self.sla_target_days,
+            self.sla_started_at,
+            self.sla_paused_at,
+            self.sla_paused_days or 0,
+            self.sla_stopped_at,
+        )
+
+    @clock.setter
+    def clock(self, clock: SlaClock) -> None:
+        self.sla_started_at, self.sla_paused_at = clock.started_at, clock.paused_at
+        self.sla_paused_days, self.sla_stopped_at = clock.paused_days, clock.stopped_at
+
+    def move_clock(self, effect: str | None, now: datetime) -> None:
+        """Start, pause, resume or stop the clock (an effect the state does not allow is a no-op,
+        e.g. stopping a clock that never started), and store the due date anew."""
+        from app.calendar.services import calendar_for
+
+        clock, calendar = self.clock, calendar_for(self.authority_id)
+        if effect == "start" and clock.started_at is None:
+            clock = clock.start(now)
+        elif effect == "pause" and clock.running:
+            clock = clock.pause(now)
+        elif effect == "resume" and clock.paused_at is not None:
+            clock = clock.resume(now, calendar)
+        elif effect == "stop" and clock.started_at is not None and clock.stopped_at is None:
+            clock = clock.stop(now, calendar)
+        self.clock = clock
+        self.sla_due_date = clock.due_date(calendar, now)
+
+    def sla_status(self, now: datetime | None = None) -> SlaStatus:
+        from app.calendar.services import calendar_for
+
+        return self.clock.status(calendar_for(self.authority_id), now or utcnow())

@@ -12,12 +12,11 @@ from app.accounts.models import User
 from app.authorities.models import Authority
 from app.catalogue.models import Service
 from app.extensions import db
-from app.models import Timestamped
-from app.sla import SlaClock
+from app.models import SlaTracked, Timestamped
 from app.timeutil import UTCDateTime, utcnow
 
 
-class Application(Timestamped, db.Model):
+class Application(SlaTracked, Timestamped, db.Model):
     """One request for one catalogue service, by one applicant, moving through the lifecycle.
 
     The fee and the SLA target are copied from the catalogue when the application is made, so a
@@ -48,14 +47,6 @@ class Application(Timestamped, db.Model):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_action_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # The SLA clock (app/sla.py), kept in columns; the due date is stored for the work queue.
-    sla_target_days: Mapped[int]
-    sla_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    sla_paused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    sla_paused_days: Mapped[int] = mapped_column(default=0)
-    sla_stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    sla_due_date: Mapped[dt.date | None] = mapped_column(sa.Date)
-
     authority: Mapped[Authority] = relationship()
     service: Mapped[Service] = relationship()
     applicant: Mapped[User] = relationship(foreign_keys=[applicant_id])
@@ -64,21 +55,6 @@ class Application(Timestamped, db.Model):
     events: Mapped[list[ApplicationEvent]] = relationship(
         order_by="ApplicationEvent.id", back_populates="application"
     )
-
-    @property
-    def clock(self) -> SlaClock:
-        return SlaClock(
-            self.sla_target_days,
-            self.sla_started_at,
-            self.sla_paused_at,
-            self.sla_paused_days,
-            self.sla_stopped_at,
-        )
-
-    @clock.setter
-    def clock(self, clock: SlaClock) -> None:
-        self.sla_started_at, self.sla_paused_at = clock.started_at, clock.paused_at
-        self.sla_paused_days, self.sla_stopped_at = clock.paused_days, clock.stopped_at
 
 
 class ApplicationEvent(db.Model):

@@ -60,9 +60,7 @@ class ApplicationSchema(Schema):
     sla = fields.Method("_sla")
 
     def _sla(self, application):
-        from licensing.services import sla_status
-
-        return SlaSchema().dump(sla_status(application))
+        return SlaSchema().dump(application.sla_status())
 
 
 class ApplicationDetailSchema(ApplicationSchema):

@@ -24,7 +24,6 @@ from app.maintenance.services import refuse_writes_during_maintenance
 from app.money import format_baisa
 from app.notifications.services import notify
 from app.numbering import next_number
-from app.sla import SlaStatus
 from app.timeutil import MUSCAT, utcnow
 from licensing.lifecycle import TRANSITIONS, State
 from licensing.models import Application, ApplicationEvent, ApplicationMessage, Document, Licence
@@ -173,7 +172,7 @@ def transition(
         target = State.PAYMENT_PENDING
     _apply(application, action, data, now)
     starts_clock = rule.sla == "start" and target == State.SUBMITTED
-    move_clock(application, rule.sla if (rule.sla != "start" or starts_clock) else None, now)
+    application.move_clock(rule.sla if (rule.sla != "start" or starts_clock) else None, now)
     application.state = target
     application.last_action_at = now
     _timeline(application, actor, action, source, target, data.get("note") or data.get("reason_en"))
@@ -215,25 +214,6 @@ def _apply(application: Application, action: str, data: dict[str, Any], now: dt.
         from licensing.register import write_register
 
         write_register(application)
-
-
-def move_clock(application: Application, effect: str | None, now: dt.datetime) -> None:
-    clock = application.clock
-    calendar = calendar_for(application.authority_id)
-    if effect == "start":
-        clock = clock.start(now)
-    elif effect == "pause" and clock.running:
-        clock = clock.pause(now)
-    elif effect == "resume" and clock.paused_at is not None:
-        clock = clock.resume(now, calendar)
-    elif effect == "stop" and clock.started_at is not None and clock.stopped_at is None:
-        clock = clock.stop(now, calendar)
-    application.clock = clock
-    application.sla_due_date = clock.due_date(calendar, now)
-
-
-def sla_status(application: Application, now: dt.datetime | None = None) -> SlaStatus:
-    return application.clock.status(calendar_for(application.authority_id), now or utcnow())
 
 
 def _timeline(application, actor, action, source, target, note) -> None:

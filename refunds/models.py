@@ -7,13 +7,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.extensions import db
-from app.models import Timestamped
-from app.sla import SlaClock
+from app.models import SlaTracked, Timestamped
 from app.timeutil import UTCDateTime, utcnow
 from payments.models import Payment
 
 
-class Refund(Timestamped, db.Model):
+class Refund(SlaTracked, Timestamped, db.Model):
     """A request to give back (part of) a succeeded payment, its review and its payment back."""
 
     __tablename__ = "refunds"
@@ -46,30 +45,8 @@ class Refund(Timestamped, db.Model):
     transfer_reference: Mapped[str | None] = mapped_column(sa.String(100))
     failure_reason: Mapped[str | None] = mapped_column(sa.String(300))
     refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    sla_target_days: Mapped[int]
-    sla_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    sla_paused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    sla_paused_days: Mapped[int] = mapped_column(default=0)
-    sla_stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    sla_due_date: Mapped[dt.date | None] = mapped_column(sa.Date)
-
     payment: Mapped[Payment] = relationship()
     applicant: Mapped[User] = relationship(foreign_keys=[applicant_id])
-
-    @property
-    def clock(self) -> SlaClock:
-        return SlaClock(
-            self.sla_target_days,
-            self.sla_started_at,
-            self.sla_paused_at,
-            self.sla_paused_days,
-            self.sla_stopped_at,
-        )
-
-    @clock.setter
-    def clock(self, clock: SlaClock) -> None:
-        self.sla_started_at, self.sla_paused_at = clock.started_at, clock.paused_at
-        self.sla_paused_days, self.sla_stopped_at = clock.paused_days, clock.stopped_at
 
 
 class RefundFile(db.Model):

@@ -16,7 +16,6 @@ from flask import current_app
 
 from app.accounts.models import Role, User
 from app.audit import record_change
-from app.calendar.services import calendar_for
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import N_
@@ -117,8 +116,7 @@ def request_refund(actor: User, payment_id: int, data: dict[str, Any]) -> Refund
         sla_paused_days=0,
         gateway_attempts=0,
     )
-    refund.clock = refund.clock.start(now)
-    refund.sla_due_date = refund.clock.due_date(calendar_for(refund.authority_id), now)
+    refund.move_clock("start", now)
     db.session.add(refund)
     db.session.flush()
     _event(refund, actor, "request", rl.SUBMITTED, rl.SUBMITTED, data.get("reason_text"))
@@ -197,15 +195,7 @@ def transition(
     if missing:
         raise ValidationFailed(missing)
     now, source = utcnow(), refund.state
-    clock, calendar = refund.clock, calendar_for(refund.authority_id)
-    if rule.sla == "pause" and clock.running:
-        clock = clock.pause(now)
-    elif rule.sla == "resume" and clock.paused_at is not None:
-        clock = clock.resume(now, calendar)
-    elif rule.sla == "stop" and clock.stopped_at is None:
-        clock = clock.stop(now, calendar)
-    refund.clock = clock
-    refund.sla_due_date = clock.due_date(calendar, now)
+    refund.move_clock(rule.sla, now)
     refund.state = rule.target
     _event(refund, actor, action, source, rule.target, data.get("note") or data.get("reason_en"))
     record_change(

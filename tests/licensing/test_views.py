@@ -11,7 +11,6 @@ from app.notifications.models import Notification
 from app.timeutil import MUSCAT, utcnow
 from licensing.models import Application, Licence
 from licensing.register import expire_licences, send_renewal_reminders
-from licensing.services import move_clock
 from tests.factories import applicant_headers, staff_headers
 from tests.licensing.helpers import HEALTH_CARD, LEASE, MUNICIPAL, act, pay, upload_mandatory
 
@@ -29,7 +28,7 @@ def _set(app, application_id, **values):
         application = db.session.get(Application, application_id)
         for key, value in values.items():
             setattr(application, key, value)
-        move_clock(application, None, utcnow())  # the stored due date follows the clock
+        application.move_clock(None, utcnow())  # the stored due date follows the clock
         db.session.commit()
 
 
