@@ -26,3 +26,14 @@ class DepartmentRefSchema(Schema):
     code = fields.String()
     name_ar = fields.String()
     name_en = fields.String()
+
+
+class TimelineEventSchema(Schema):
+    """One step of a record's timeline (applications, refunds): when, what, by which role, why."""
+
+    at = MuscatDateTime()
+    action = fields.String()
+    actor_role = fields.String()
+    from_state = fields.String()
+    to_state = fields.String()
+    note = fields.String(allow_none=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.money import Money
-from app.schemas import AuthorityRefSchema, MuscatDateTime
+from app.schemas import AuthorityRefSchema, MuscatDateTime, TimelineEventSchema
 from licensing.lifecycle import TRANSITIONS, State
 
 
@@ -28,15 +28,6 @@ class SlaSchema(Schema):
     working_days_left = fields.Integer()
     paused = fields.Boolean()
     state = fields.String()
-
-
-class EventSchema(Schema):
-    at = MuscatDateTime()
-    action = fields.String()
-    actor_role = fields.String()
-    from_state = fields.String()
-    to_state = fields.String()
-    note = fields.String(allow_none=True)
 
 
 class ApplicationSchema(Schema):
@@ -64,7 +55,7 @@ class ApplicationSchema(Schema):
 
 
 class ApplicationDetailSchema(ApplicationSchema):
-    timeline = fields.List(fields.Nested(EventSchema), attribute="events")
+    timeline = fields.List(fields.Nested(TimelineEventSchema), attribute="events")
 
 
 class QueueQuery(Schema):

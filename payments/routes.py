@@ -61,7 +61,7 @@ class PaymentSchema(Schema):
     succeeded_at = MuscatDateTime(allow_none=True)
 
 
-class EventSchema(Schema):
+class GatewayEventSchema(Schema):
     gateway_event_id = fields.String()
     type = fields.String()
     received_at = MuscatDateTime()
@@ -78,7 +78,7 @@ class PaymentDetailSchema(PaymentSchema):
             .where(PaymentEvent.payment_id == payment.id)
             .order_by(PaymentEvent.id)
         )
-        return EventSchema(many=True).dump(rows)
+        return GatewayEventSchema(many=True).dump(rows)
 
 
 class PaymentQuery(Schema):

@@ -17,6 +17,7 @@ from app.audit import record_change
 from app.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
 from app.extensions import db
 from app.i18n import N_
+from app.maintenance.services import refuse_writes_during_maintenance
 from app.money import format_baisa
 from app.notifications.services import notify
 from app.timeutil import utcnow
@@ -69,6 +70,7 @@ def start_payment(user: User, application_id: int) -> Payment:
     application = get_application(user, application_id)
     if application.applicant_id != user.id:
         raise NotFound()
+    refuse_writes_during_maintenance(application.authority_id)
     if application.state != State.PAYMENT_PENDING:
         raise Conflict(
             code="not_payable", detail=N_("This application is not waiting for a payment.")

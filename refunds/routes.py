@@ -16,7 +16,7 @@ from app.extensions import db
 from app.i18n import N_
 from app.money import Money
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
-from app.schemas import MuscatDateTime
+from app.schemas import MuscatDateTime, TimelineEventSchema
 from licensing.storage import storage
 from refunds import lifecycle, services
 from refunds.models import RefundEvent, RefundFile
@@ -85,15 +85,6 @@ class RefundFileSchema(Schema):
     uploaded_at = MuscatDateTime()
 
 
-class RefundEventSchema(Schema):
-    at = MuscatDateTime()
-    action = fields.String()
-    actor_role = fields.String()
-    from_state = fields.String()
-    to_state = fields.String()
-    note = fields.String(allow_none=True)
-
-
 class RefundSchema(Schema):
     id = fields.Integer()
     reference = fields.String()
@@ -137,7 +128,7 @@ class RefundSchema(Schema):
             .where(RefundEvent.refund_id == refund.id)
             .order_by(RefundEvent.id)
         )
-        return RefundEventSchema(many=True).dump(rows)
+        return TimelineEventSchema(many=True).dump(rows)
 
 
 class RefundQuery(Schema):

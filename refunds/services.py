@@ -19,6 +19,7 @@ from app.audit import record_change
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import N_
+from app.maintenance.services import refuse_writes_during_maintenance
 from app.money import format_baisa
 from app.notifications.services import notify
 from app.numbering import next_number
@@ -78,6 +79,7 @@ def request_refund(actor: User, payment_id: int, data: dict[str, Any]) -> Refund
     payment = _locked_payment(payment_id)
     if actor.role == Role.APPLICANT and payment.payer_id != actor.id:
         raise NotFound()
+    refuse_writes_during_maintenance(payment.authority_id)
     if actor.role != Role.APPLICANT and (
         actor.role != Role.FINANCE or actor.authority_id != payment.authority_id
     ):

@@ -91,3 +91,27 @@ def test_a_window_must_end_after_it_starts_and_in_the_future(app, client):
     assert client.post("/api/v1/announcements", json=past, headers=admin).status_code == 422
     naive = {**_window(), "starts_at": "2026-12-01T10:00:00"}
     assert client.post("/api/v1/announcements", json=naive, headers=admin).status_code == 422
+
+
+def test_a_window_for_one_authority_stops_applicants_writes_on_its_records(app, client):
+    from app.catalogue.seed import seed_catalogue
+    from app.extensions import db
+    from tests.licensing.helpers import LEASE
+
+    with app.app_context():
+        seed_catalogue()
+        db.session.commit()
+    _, admin = staff_headers(app, client, "admin", "NBG")
+    _, applicant = applicant_headers(client)
+    draft = client.post("/api/v1/leases", json=LEASE, headers=applicant).get_json()
+    assert client.post("/api/v1/announcements", json=_window(), headers=admin).status_code == 201
+    refused = client.post("/api/v1/leases", json=LEASE, headers=applicant)
+    assert refused.status_code == 503 and refused.get_json()["code"] == "maintenance"
+    withdraw = client.post(
+        f"/api/v1/applications/{draft['id']}/actions/withdraw", json={}, headers=applicant
+    )
+    assert withdraw.status_code == 503
+    assert (
+        client.get(f"/api/v1/applications/{draft['id']}", headers=applicant).get_json()["state"]
+        == "draft"
+    )
