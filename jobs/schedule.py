@@ -37,6 +37,8 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("payments.reconciliation.reconcile_payments", "*/10 * * * *"),
     Periodic("payments.reconciliation.expire_unpaid_applications", "0 21 * * *"),
     Periodic("refunds.services.reconcile_refunds", "*/10 * * * *"),
+    # 07:00 Asia/Muscat: escalate applications idle past their service's threshold.
+    Periodic("licensing.escalation.escalate_idle_applications", "0 3 * * *"),
 )
 
 

@@ -47,6 +47,7 @@ class Application(SlaTracked, Timestamped, db.Model):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_action_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     authority: Mapped[Authority] = relationship()
     service: Mapped[Service] = relationship()
     applicant: Mapped[User] = relationship(foreign_keys=[applicant_id])

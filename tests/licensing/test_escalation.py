@@ -1,0 +1,85 @@
+"""An application nobody acts on for its service's threshold is escalated to the department head."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.notifications.models import Notification
+from licensing.escalation import escalate_idle_applications
+from licensing.models import Application
+from tests.factories import applicant_headers, staff_headers
+from tests.licensing.helpers import act, upload
+
+
+def _days_pass(app, application_id, days):
+    """Move the application's clock readings back, as if `days` calendar days had passed."""
+    with app.app_context():
+        application = db.session.get(Application, application_id)
+        application.last_action_at -= dt.timedelta(days=days)
+        if application.escalated_at is not None:
+            application.escalated_at -= dt.timedelta(days=days)
+        db.session.commit()
+
+
+def _escalations(app, user_id):
+    with app.app_context():
+        return sorted(
+            db.session.scalars(
+                sa.select(Notification.channel).where(
+                    Notification.user_id == user_id, Notification.event == "escalation"
+                )
+            )
+        )
+
+
+def test_idle_applications_are_escalated_once_per_idle_spell(app, client):
+    head, _ = staff_headers(app, client, "department_head", "ABG")
+    other_head, _ = staff_headers(app, client, "department_head", "NBG")
+    _, inspector = staff_headers(app, client, "inspector", "ABG")
+    _, owner = applicant_headers(client)
+    created = client.post(
+        "/api/v1/applications",
+        json={"service": "ABG-STRAY-ANIMAL-CAPTURE", "details": {"place": "Mahdah"}},
+        headers=owner,
+    ).get_json()
+    assert upload(client, owner, created["id"], "civil_id_copy").status_code == 201
+    assert act(client, owner, created["id"], "submit").get_json()["state"] == "submitted"
+
+    with app.app_context():
+        assert escalate_idle_applications() == 0  # just submitted
+    _days_pass(app, created["id"], 4)  # fewer than 5 working days in any 4 days
+    with app.app_context():
+        assert escalate_idle_applications() == 0
+    _days_pass(app, created["id"], 6)
+    with app.app_context():
+        assert escalate_idle_applications() == 1
+        assert escalate_idle_applications() == 0  # once per idle spell
+    assert _escalations(app, head["id"]) == ["email", "in_app", "sms"]
+    assert _escalations(app, other_head["id"]) == []
+
+    act(client, inspector, created["id"], "start_review")  # someone acted: a new spell begins
+    with app.app_context():
+        assert escalate_idle_applications() == 0
+    _days_pass(app, created["id"], 10)
+    with app.app_context():
+        assert escalate_idle_applications() == 1
+    assert len(_escalations(app, head["id"])) == 6
+
+
+def test_waiting_on_the_applicant_is_not_escalated(app, client):
+    staff_headers(app, client, "department_head", "ABG")
+    _, inspector = staff_headers(app, client, "inspector", "ABG")
+    _, owner = applicant_headers(client)
+    created = client.post(
+        "/api/v1/applications", json={"service": "ABG-STRAY-ANIMAL-CAPTURE"}, headers=owner
+    ).get_json()
+    upload(client, owner, created["id"], "civil_id_copy")
+    act(client, owner, created["id"], "submit")
+    act(client, inspector, created["id"], "start_review")
+    act(client, inspector, created["id"], "request_info", note="Where exactly?")
+    _days_pass(app, created["id"], 30)
+    with app.app_context():
+        assert escalate_idle_applications() == 0
