@@ -135,11 +135,3 @@ def public_endpoint(view: Callable) -> Callable:
     """Mark a plain Flask view (health checks, docs assets) as public."""
     view._allowed = frozenset({PUBLIC})
     return view
-
-
-def roles_of(allowed: Iterable[str]) -> set[str]:
-    """The roles a declaration admits, for tests and documentation."""
-    allowed = set(allowed)
-    if PUBLIC in allowed or AUTHENTICATED in allowed:
-        return {r.value for r in Role}
-    return allowed

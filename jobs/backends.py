@@ -10,7 +10,7 @@ import time
 from redis import Redis
 from rq import Queue, Retry
 
-from jobs import QUEUES, Job
+from jobs import Job
 
 log = logging.getLogger("jobs")
 
@@ -115,6 +115,3 @@ class InProcessBackend:
                     return False
                 self._idle.wait(left)
         return True
-
-
-__all__ = ["QUEUES", "InProcessBackend", "RedisBackend"]

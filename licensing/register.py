@@ -27,12 +27,11 @@ def _today() -> dt.date:
 
 
 def validity(application: Application, start: dt.date) -> dt.date:
-    """Until when a new or renewed licence is valid: a lease until its end date, others a year."""
+    """Until when a new or renewed licence is valid: a lease or temporary licence until its end
+    date, others a year."""
     end = application.details.get("end_date")
-    if application.family == "lease" and end:
-        return dt.date.fromisoformat(end) if isinstance(end, str) else end
-    if application.family == "temporary_licence" and application.details.get("end_date"):
-        return dt.date.fromisoformat(application.details["end_date"])
+    if application.family in ("lease", "temporary_licence") and end:
+        return dt.date.fromisoformat(end)
     return start + dt.timedelta(days=DEFAULT_VALIDITY_DAYS - 1)
 
 

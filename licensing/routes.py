@@ -8,7 +8,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.access import AUTHENTICATED, PUBLIC, STAFF, allow, require_user
+from app.access import AUTHENTICATED, PUBLIC, allow, require_user
 from app.accounts.models import Role
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
@@ -231,6 +231,3 @@ class LicenceVerification(MethodView):
             "valid_until": licence.valid_until,
             "state": licence.state,
         }
-
-
-__all__ = ["STAFF", "blp"]

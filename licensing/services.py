@@ -25,7 +25,7 @@ from app.money import format_baisa
 from app.notifications.services import notify
 from app.numbering import next_number
 from app.timeutil import MUSCAT, utcnow
-from licensing.lifecycle import TRANSITIONS, State
+from licensing.lifecycle import FINAL, TRANSITIONS, State
 from licensing.models import Application, ApplicationEvent, ApplicationMessage, Document, Licence
 
 SYSTEM = "system"
@@ -99,7 +99,7 @@ def _check_licence_action(applicant: User, action: str, licence: Licence) -> Non
         sa.select(Application.id)
         .where(
             Application.licence_id == licence.id,
-            Application.state.notin_([s.value for s in _final()]),
+            Application.state.notin_([s.value for s in FINAL]),
         )
         .limit(1)
     )
@@ -108,12 +108,6 @@ def _check_licence_action(applicant: User, action: str, licence: Licence) -> Non
             code="licence_has_open_application",
             detail=N_("This licence already has an open application."),
         )
-
-
-def _final():
-    from licensing.lifecycle import FINAL
-
-    return FINAL
 
 
 def caller_role(application: Application, actor: User | str) -> str:
