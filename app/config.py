@@ -36,7 +36,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REDIS_URL", "", "Redis for rq jobs; empty: jobs run in-process"),
     Setting(
         "SECRET_KEY",
-        "dev-insecure-change-me",
+        "dev-insecure-secret-key-change-me-in-production",
         "Signs access tokens; set a long random value in production",
     ),
     Setting("ACCESS_TOKEN_TTL", 900, "Lifetime of a bearer access token, seconds", int),
