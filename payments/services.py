@@ -4,7 +4,6 @@ events, and apply a confirmed payment exactly once."""
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from typing import Any
 
@@ -184,7 +183,7 @@ def receive_webhook(payload: bytes, signature: str | None) -> PaymentEvent | Non
         gateway_intent_id=obj.get("id")
         if obj.get("object") == "payment_intent"
         else obj.get("payment_intent"),
-        payload=json.loads(payload),
+        payload=data,
     )
     db.session.add(row)
     try:
@@ -208,7 +207,7 @@ def process_event(event_row_id: int) -> str:
     elif event.type not in HANDLED_EVENTS:
         outcome = "ignored"
     else:
-        card = _card_details(event) if event.type == "payment_intent.succeeded" else {}
+        card = _card_details(event) if _needs_card_details(event) else {}
         payment = db.session.scalar(
             sa.select(Payment)
             .where(Payment.gateway_intent_id == event.gateway_intent_id)
@@ -246,6 +245,17 @@ def _apply_refund_event(event: PaymentEvent) -> str:
     return record_gateway_answer(
         refund_id, obj["id"], obj.get("status", "pending"), obj.get("failure_reason")
     )
+
+
+def _needs_card_details(event: PaymentEvent) -> bool:
+    """Only a success that will change the payment asks the gateway for the card (a duplicate or
+    late success of a payment already succeeded does not call out)."""
+    if event.type != "payment_intent.succeeded":
+        return False
+    state = db.session.scalar(
+        sa.select(Payment.state).where(Payment.gateway_intent_id == event.gateway_intent_id)
+    )
+    return state is not None and state != lifecycle.SUCCEEDED
 
 
 def _card_details(event: PaymentEvent) -> dict[str, str | None]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import holidays as holidays_package
 import sqlalchemy as sa
+from flask import g
 
 from app.accounts.models import User
 from app.audit import record_change
@@ -74,7 +75,15 @@ def _package_span() -> dict[date, tuple[str, str]]:
 
 
 def calendar_for(authority_id: int) -> WorkingCalendar:
-    """The authority's working calendar, cached per process until its overrides change."""
+    """The authority's working calendar: built once per process until its overrides change, and
+    looked up once per request or job (a list of a hundred applications asks the database once)."""
+    known = g.setdefault("_calendars", {})
+    if authority_id not in known:
+        known[authority_id] = _calendar_from_cache(authority_id)
+    return known[authority_id]
+
+
+def _calendar_from_cache(authority_id: int) -> WorkingCalendar:
     overrides = _overrides(authority_id)
     key = (authority_id, tuple((o.id, o.kind, o.day) for o in overrides))
     with _cache_lock:
@@ -137,6 +146,7 @@ def ensure_calendar_tables() -> None:
 
 
 def _rebuild_affected(authority_id: int | None) -> None:
+    g.pop("_calendars", None)  # this request's calendars are out of date now
     ids = [authority_id] if authority_id else list(db.session.scalars(sa.select(Authority.id)))
     for one in ids:
         rebuild_calendar_table(one)
