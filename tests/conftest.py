@@ -7,6 +7,7 @@ test, keeping the seeded reference data.
 from __future__ import annotations
 
 import os
+import socket
 
 import flask_migrate
 import pytest
@@ -100,3 +101,19 @@ def client(app):
 def backend_name(app) -> str:
     with app.app_context():
         return db.engine.dialect.name
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """A connection attempt fails, and fails the test even if the code under test (WeasyPrint)
+    swallows the error."""
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError(f"tried to reach the network: {args}")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    yield
+    assert attempts == []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import socket
 import unicodedata
 from datetime import UTC, date, datetime
 
@@ -21,6 +20,9 @@ from app.pdf import (
     render_html,
     render_pdf,
 )
+
+# Rendering must never reach the network (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("no_network")
 
 SERVICE_AR = "رخصة لوحة إعلانية"
 HOLDER_AR = "سالم بن حمد الحارثي"
@@ -46,21 +48,6 @@ def licence_context(**changes):
         "verify_url": "https://baladiya.om/verify/NBG-LIC-2026-000123",
     }
     return {**context, **changes}
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """A connection attempt fails, and fails the test even if WeasyPrint swallows the error."""
-    attempts = []
-
-    def refuse(*args, **kwargs):
-        attempts.append(args)
-        raise OSError(f"a PDF rendering tried to reach the network: {args}")
-
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    yield
-    assert attempts == []
 
 
 @pytest.fixture(scope="module")

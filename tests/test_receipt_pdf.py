@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import socket
 from datetime import UTC, datetime
 
 import jinja2
@@ -13,6 +12,9 @@ import pytest
 
 from app.money_words import amount_in_words_ar, amount_in_words_en
 from app.pdf import qr_svg, render_html, render_pdf
+
+# Rendering must never reach the network (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("no_network")
 
 SERVICE_AR = "رخصة لوحة إعلانية"
 SERVICE_EN = "Signage Licence"
@@ -73,21 +75,6 @@ def credit_note_context(**changes):
         verify_url="https://baladiya.om/api/v1/receipts/NBG-2026-000124/verify?code=0b5d11aa",
         **changes,
     )
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """A connection attempt fails, and fails the test even if WeasyPrint swallows the error."""
-    attempts = []
-
-    def refuse(*args, **kwargs):
-        attempts.append(args)
-        raise OSError(f"a PDF rendering tried to reach the network: {args}")
-
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    yield
-    assert attempts == []
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -33,12 +34,16 @@ class LocalStripe:
 
     def start(self) -> None:
         executable = str(BIN) if BIN.exists() else shutil.which("localstripe")
-        self.process = subprocess.Popen(
-            [executable, "--port", str(self.port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed with the process
+            prefix="localstripe-", suffix=".log", delete=False
         )
-        _wait_for_port(self.port, self.process, "localstripe")
+        self.process = subprocess.Popen(
+            [executable, "--port", str(self.port)], stdout=self.log, stderr=subprocess.STDOUT
+        )
+        try:
+            _wait_for_port(self.port, self.process, "localstripe")
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}: {Path(self.log.name).read_text()[-2000:]}") from error
 
     def stop(self) -> None:
         if self.process is not None:
@@ -78,7 +83,15 @@ class LocalStripe:
 @pytest.fixture(scope="session")
 def localstripe():
     server = LocalStripe()
-    server.start()
+    for attempt in range(3):
+        try:
+            server.start()
+            break
+        except RuntimeError:
+            # The free port was taken between choosing it and binding it: take another.
+            if attempt == 2:
+                raise
+            server.port = free_port()
     yield server
     server.stop()
 
