@@ -16,7 +16,7 @@ from flask_smorest import Blueprint
 
 from app.accounts.models import AuthSession, Role, User
 from app.accounts.tokens import read_access_token
-from app.errors import Forbidden, Unauthorized
+from app.errors import Forbidden, NotFound, Unauthorized
 from app.extensions import db
 from app.i18n import N_
 from app.timeutil import utcnow
@@ -135,3 +135,16 @@ def public_endpoint(view: Callable) -> Callable:
     """Mark a plain Flask view (health checks, docs assets) as public."""
     view._allowed = frozenset({PUBLIC})
     return view
+
+
+def role_on_record(actor: User, owner_id: int, authority_id: int) -> str:
+    """The tenancy rule, for every record an applicant owns and an authority keeps: the role the
+    caller acts in on it ("applicant" for its owner, the staff role for staff of that authority).
+    Anyone else gets 404, never the record and never a hint that it exists."""
+    if actor.role == Role.APPLICANT:
+        if actor.id != owner_id:
+            raise NotFound()
+        return "applicant"
+    if actor.authority_id != authority_id:
+        raise NotFound()
+    return actor.role.value

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from app.extensions import db
 from app.sla import SlaClock, SlaStatus
 from app.timeutil import UTCDateTime, utcnow
 
@@ -63,3 +64,45 @@ class SlaTracked:
         from app.calendar.services import calendar_for
 
         return self.clock.status(calendar_for(self.authority_id), now or utcnow())
+
+
+class TimelineEntry:
+    """One step of a record's timeline (applications, refunds): when, who (a user, or "system"
+    for our own code), what, from which state to which, and why. The model adds the owner's key
+    and its own `from_state` and `to_state` columns."""
+
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_role: Mapped[str] = mapped_column(sa.String(20))
+    action: Mapped[str] = mapped_column(sa.String(30))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+    @declared_attr
+    def actor_id(cls) -> Mapped[int | None]:
+        return mapped_column(sa.ForeignKey("users.id"))
+
+    @classmethod
+    def add(cls, actor, action: str, source: str, target: str, note: str | None, **owner) -> None:
+        """Write the step into the current transaction; `owner` names the record it belongs to."""
+        system = isinstance(actor, str)
+        db.session.add(
+            cls(
+                actor_id=None if system else actor.id,
+                actor_role=actor if system else actor.role.value,
+                action=action,
+                from_state=str(source),
+                to_state=str(target),
+                note=note,
+                **owner,
+            )
+        )
+
+
+class StoredFileColumns:
+    """What we keep of a file stored under a name we generated (`licensing.storage`)."""
+
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(50))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    storage_key: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -16,16 +16,35 @@ class MuscatDateTime(fields.DateTime):
         return to_muscat(value).isoformat()
 
 
-class AuthorityRefSchema(Schema):
+class BilingualRefSchema(Schema):
+    """A reference to something with a code and a name in both languages."""
+
     code = fields.String()
     name_ar = fields.String()
     name_en = fields.String()
 
 
-class DepartmentRefSchema(Schema):
-    code = fields.String()
-    name_ar = fields.String()
-    name_en = fields.String()
+class AuthorityRefSchema(BilingualRefSchema):
+    pass
+
+
+class DepartmentRefSchema(BilingualRefSchema):
+    pass
+
+
+class ServiceRefSchema(BilingualRefSchema):
+    pass
+
+
+class StoredFileSchema(Schema):
+    """A file kept under a name we generated: what it is, never where it is."""
+
+    id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_at = MuscatDateTime()
 
 
 class TimelineEventSchema(Schema):

@@ -19,7 +19,7 @@ from app.i18n import N_
 from licensing.lifecycle import State
 from licensing.models import Application, Document, Licence
 from licensing.services import caller_role, get_application
-from licensing.storage import storage
+from licensing.storage import keep_generated, storage
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,16 @@ class StoredFile:
     content_type: str
     size: int
     sha256: str
+
+    def columns(self) -> dict[str, object]:
+        """The values of `app.models.StoredFileColumns` for this file."""
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": self.size,
+            "sha256": self.sha256,
+            "storage_key": self.key,
+        }
 
 
 def accept_file(filename: str | None, content: bytes) -> StoredFile:
@@ -116,11 +126,7 @@ def upload_document(
         owner_id=actor.id,
         authority_id=application.authority_id,
         document_code=document_code,
-        filename=stored.filename,
-        content_type=stored.content_type,
-        size=stored.size,
-        sha256=stored.sha256,
-        storage_key=stored.key,
+        **stored.columns(),
     )
     db.session.add(document)
     db.session.commit()
@@ -225,8 +231,6 @@ def render_licence_document(licence_id: int) -> None:
     if licence is None:
         return
     pdf = render_pdf("licence.html.j2", licence_context(licence))
-    key = f"licence-{licence.id}-{uuid.uuid4().hex}.pdf"
-    storage().save(key, pdf)
-    licence.document_key, licence.document_sha256 = key, hashlib.sha256(pdf).hexdigest()
+    licence.document_key, licence.document_sha256 = keep_generated(f"licence-{licence.id}", pdf)
     db.session.commit()
     log.info("licence document rendered", extra={"licence_id": licence.id})

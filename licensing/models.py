@@ -12,7 +12,7 @@ from app.accounts.models import User
 from app.authorities.models import Authority
 from app.catalogue.models import Service
 from app.extensions import db
-from app.models import SlaTracked, Timestamped
+from app.models import SlaTracked, StoredFileColumns, TimelineEntry, Timestamped
 from app.timeutil import UTCDateTime, utcnow
 
 
@@ -58,20 +58,15 @@ class Application(SlaTracked, Timestamped, db.Model):
     )
 
 
-class ApplicationEvent(db.Model):
+class ApplicationEvent(TimelineEntry, db.Model):
     """One step of an application's timeline: a transition, with who, when and why."""
 
     __tablename__ = "application_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    actor_role: Mapped[str] = mapped_column(sa.String(20))
-    action: Mapped[str] = mapped_column(sa.String(30))
     from_state: Mapped[str] = mapped_column(sa.String(25))
     to_state: Mapped[str] = mapped_column(sa.String(25))
-    note: Mapped[str | None] = mapped_column(sa.Text)
 
     application: Mapped[Application] = relationship(back_populates="events")
 
@@ -89,7 +84,7 @@ class ApplicationMessage(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Document(db.Model):
+class Document(StoredFileColumns, db.Model):
     """A file an applicant uploaded for an application, stored under a name we chose."""
 
     __tablename__ = "documents"
@@ -99,12 +94,6 @@ class Document(db.Model):
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     authority_id: Mapped[int] = mapped_column(sa.ForeignKey("authorities.id"))
     document_code: Mapped[str] = mapped_column(sa.String(60))
-    filename: Mapped[str] = mapped_column(sa.String(255))
-    content_type: Mapped[str] = mapped_column(sa.String(50))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    storage_key: Mapped[str] = mapped_column(sa.String(100), unique=True)
-    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Licence(Timestamped, db.Model):

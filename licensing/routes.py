@@ -4,7 +4,7 @@ documents; and the licence register."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, current_app, request
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -12,6 +12,7 @@ from app.access import AUTHENTICATED, PUBLIC, allow, require_user
 from app.accounts.models import Role
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
+from app.files import attachment
 from app.i18n import N_
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from licensing import documents, services
@@ -34,13 +35,6 @@ from licensing.schemas import (
 blp = Blueprint(
     "applications", __name__, url_prefix="/api/v1", description="Applications and licences"
 )
-
-
-def send_file(content: bytes, content_type: str, filename: str) -> Response:
-    response = Response(content, mimetype=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @blp.route("/applications")
@@ -162,7 +156,7 @@ class DocumentFile(MethodView):
     def get(self, document_id):
         """Download a document (its owner, or staff of the application's authority)"""
         document, content = documents.get_document(require_user(), document_id)
-        return send_file(
+        return attachment(
             content,
             document.content_type,
             f"document-{document.id}.{document.storage_key.rsplit('.', 1)[1]}",
@@ -205,7 +199,7 @@ class LicenceDocument(MethodView):
             raise NotFound(
                 code="document_not_ready", detail=N_("The licence document is being prepared.")
             )
-        return send_file(
+        return attachment(
             storage().load(licence.document_key), "application/pdf", f"{licence.number}.pdf"
         )
 

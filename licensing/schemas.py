@@ -5,14 +5,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.money import Money
-from app.schemas import AuthorityRefSchema, MuscatDateTime, TimelineEventSchema
+from app.schemas import (
+    AuthorityRefSchema,
+    MuscatDateTime,
+    ServiceRefSchema,
+    StoredFileSchema,
+    TimelineEventSchema,
+)
 from licensing.lifecycle import TRANSITIONS, State
-
-
-class ServiceRefSchema(Schema):
-    code = fields.String()
-    name_ar = fields.String()
-    name_en = fields.String()
 
 
 class PersonRefSchema(Schema):
@@ -101,14 +101,8 @@ class MessageSchema(Schema):
     created_at = MuscatDateTime()
 
 
-class DocumentSchema(Schema):
-    id = fields.Integer()
+class DocumentSchema(StoredFileSchema):
     document_code = fields.String()
-    filename = fields.String()
-    content_type = fields.String()
-    size = fields.Integer()
-    sha256 = fields.String()
-    uploaded_at = MuscatDateTime()
 
 
 class LicenceSchema(Schema):

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext
 
+from app.access import role_on_record
 from app.accounts.models import Role, User
 from app.audit import record_change
 from app.calendar.services import calendar_for
@@ -114,13 +115,7 @@ def caller_role(application: Application, actor: User | str) -> str:
     """The role the caller acts in on this application (404 for anyone who may not see it)."""
     if actor == SYSTEM:
         return SYSTEM
-    if actor.role == Role.APPLICANT:
-        if actor.id != application.applicant_id:
-            raise NotFound()
-        return "applicant"
-    if actor.authority_id != application.authority_id:
-        raise NotFound()
-    return actor.role.value
+    return role_on_record(actor, application.applicant_id, application.authority_id)
 
 
 def transition(
@@ -211,17 +206,7 @@ def _apply(application: Application, action: str, data: dict[str, Any], now: dt.
 
 
 def _timeline(application, actor, action, source, target, note) -> None:
-    db.session.add(
-        ApplicationEvent(
-            application_id=application.id,
-            actor_id=None if actor == SYSTEM else actor.id,
-            actor_role=SYSTEM if actor == SYSTEM else actor.role.value,
-            action=action,
-            from_state=str(source),
-            to_state=str(target),
-            note=note,
-        )
-    )
+    ApplicationEvent.add(actor, action, source, target, note, application_id=application.id)
 
 
 def _notify(application: Application, event: str, data: dict[str, Any]) -> None:
@@ -395,10 +380,7 @@ def find_licence(actor: User, number: str, family: str | None = None) -> Licence
     licence = db.session.scalar(sa.select(Licence).where(Licence.number == number))
     if licence is None or (family and licence.family != family):
         raise NotFound()
-    if actor.role == Role.APPLICANT and licence.holder_id != actor.id:
-        raise NotFound()
-    if actor.role != Role.APPLICANT and licence.authority_id != actor.authority_id:
-        raise NotFound()
+    role_on_record(actor, licence.holder_id, licence.authority_id)
     return licence
 
 

@@ -6,8 +6,10 @@ kept only as data.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Protocol
 
@@ -43,6 +45,13 @@ class LocalStorage:
 
     def load(self, key: str) -> bytes:
         return self._path(key).read_bytes()
+
+
+def keep_generated(prefix: str, content: bytes, extension: str = "pdf") -> tuple[str, str]:
+    """Store a document we generated under a new name; returns (storage key, SHA-256)."""
+    key = f"{prefix}-{uuid.uuid4().hex}.{extension}"
+    storage().save(key, content)
+    return key, hashlib.sha256(content).hexdigest()
 
 
 def storage() -> Storage:

@@ -18,6 +18,7 @@ from app.accounts.models import Role, User
 from app.catalogue.models import Service
 from app.errors import BadRequest, NotFound
 from app.extensions import db
+from app.files import attachment
 from app.i18n import N_
 from app.maintenance.hooks import maintenance_exempt
 from app.money import Money, format_baisa
@@ -266,11 +267,9 @@ class DailyReport(MethodView):
                     format_baisa(amount),
                 ]
             )
-        response = Response(out.getvalue(), mimetype="text/csv")
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="collections-{query["date_from"]}-{query["date_to"]}.csv"'
+        return attachment(
+            out.getvalue(), "text/csv", f"collections-{query['date_from']}-{query['date_to']}.csv"
         )
-        return response
 
 
 @blp.route("/payments/reconciliation")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.access import PUBLIC, allow, require_user
 from app.accounts.models import Role
+from app.files import attachment
 from app.money import Money
 from app.timeutil import MUSCAT
 from receipts import services
@@ -39,9 +39,7 @@ class ReceiptDocument(MethodView):
     def get(self, number):
         """The receipt or credit note as a PDF (its payer, or finance staff of its authority)"""
         receipt = services.find_receipt(require_user(), number)
-        response = Response(services.receipt_pdf(receipt), mimetype="application/pdf")
-        response.headers["Content-Disposition"] = f'attachment; filename="{receipt.number}.pdf"'
-        return response
+        return attachment(services.receipt_pdf(receipt), "application/pdf", f"{receipt.number}.pdf")
 
 
 @blp.route("/<string:number>/verify")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import secrets
-import uuid
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
+from app.access import role_on_record
 from app.accounts.models import Role, User
 from app.accounts.services import mask
 from app.errors import NotFound
@@ -22,7 +21,7 @@ from app.notifications.services import register_attachment_loader
 from app.numbering import next_number
 from app.timeutil import MUSCAT, utcnow
 from jobs import enqueue
-from licensing.storage import storage
+from licensing.storage import keep_generated, storage
 from receipts.models import Receipt
 
 log = logging.getLogger(__name__)
@@ -168,9 +167,7 @@ def render_receipt(receipt_id: int) -> None:
         db.session.rollback()
         return
     pdf = render_pdf("receipt.html.j2", receipt_context(receipt))
-    key = f"receipt-{receipt.id}-{uuid.uuid4().hex}.pdf"
-    storage().save(key, pdf)
-    receipt.document_key, receipt.document_sha256 = key, hashlib.sha256(pdf).hexdigest()
+    receipt.document_key, receipt.document_sha256 = keep_generated(f"receipt-{receipt.id}", pdf)
     db.session.commit()
     log.info("receipt rendered", extra={"receipt_id": receipt.id})
 
@@ -186,13 +183,12 @@ register_attachment_loader("receipt", _load_receipt_attachment)
 def find_receipt(user: User, number: str) -> Receipt:
     """The receipt for its payer or finance staff of its authority; 404 for anyone else."""
     receipt = db.session.scalar(sa.select(Receipt).where(Receipt.number == number))
-    if receipt is None:
+    if receipt is None or role_on_record(user, receipt.payer_id, receipt.authority_id) not in (
+        "applicant",
+        Role.FINANCE.value,
+    ):
         raise NotFound()
-    if user.role == Role.APPLICANT and receipt.payer_id == user.id:
-        return receipt
-    if user.role == Role.FINANCE and receipt.authority_id == user.authority_id:
-        return receipt
-    raise NotFound()
+    return receipt
 
 
 def verify_receipt(number: str, code: str) -> Receipt:

@@ -7,8 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.extensions import db
-from app.models import SlaTracked, Timestamped
-from app.timeutil import UTCDateTime, utcnow
+from app.models import SlaTracked, StoredFileColumns, TimelineEntry, Timestamped
+from app.timeutil import UTCDateTime
 from payments.models import Payment
 
 
@@ -49,7 +49,7 @@ class Refund(SlaTracked, Timestamped, db.Model):
     applicant: Mapped[User] = relationship(foreign_keys=[applicant_id])
 
 
-class RefundFile(db.Model):
+class RefundFile(StoredFileColumns, db.Model):
     """Evidence the applicant gave (bank statement, transaction receipt) or finance's proof of a
     bank transfer."""
 
@@ -59,25 +59,14 @@ class RefundFile(db.Model):
     refund_id: Mapped[int] = mapped_column(sa.ForeignKey("refunds.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(30))
     uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    filename: Mapped[str] = mapped_column(sa.String(255))
-    content_type: Mapped[str] = mapped_column(sa.String(50))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    storage_key: Mapped[str] = mapped_column(sa.String(100), unique=True)
-    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class RefundEvent(db.Model):
+class RefundEvent(TimelineEntry, db.Model):
     """The refund's timeline."""
 
     __tablename__ = "refund_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     refund_id: Mapped[int] = mapped_column(sa.ForeignKey("refunds.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    actor_role: Mapped[str] = mapped_column(sa.String(20))
-    action: Mapped[str] = mapped_column(sa.String(30))
     from_state: Mapped[str] = mapped_column(sa.String(20))
     to_state: Mapped[str] = mapped_column(sa.String(20))
-    note: Mapped[str | None] = mapped_column(sa.Text)

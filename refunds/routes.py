@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates
@@ -13,10 +13,11 @@ from app.access import AUTHENTICATED, allow, require_user
 from app.accounts.models import Role
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
+from app.files import attachment
 from app.i18n import N_
 from app.money import Money
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
-from app.schemas import MuscatDateTime, TimelineEventSchema
+from app.schemas import MuscatDateTime, StoredFileSchema, TimelineEventSchema
 from licensing.storage import storage
 from refunds import lifecycle, services
 from refunds.models import RefundEvent, RefundFile
@@ -75,14 +76,8 @@ class RefundActionInput(Schema):
     transfer_reference = fields.String(validate=validate.Length(min=1, max=100))
 
 
-class RefundFileSchema(Schema):
-    id = fields.Integer()
+class RefundFileSchema(StoredFileSchema):
     kind = fields.String()
-    filename = fields.String()
-    content_type = fields.String()
-    size = fields.Integer()
-    sha256 = fields.String()
-    uploaded_at = MuscatDateTime()
 
 
 class RefundSchema(Schema):
@@ -231,9 +226,7 @@ class RefundFileDownload(MethodView):
         file = db.session.get(RefundFile, file_id)
         if file is None or file.refund_id != refund.id:
             raise NotFound()
-        response = Response(storage().load(file.storage_key), mimetype=file.content_type)
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="evidence-{file.id}.{file.storage_key.rsplit(".", 1)[1]}"'
+        extension = file.storage_key.rsplit(".", 1)[1]
+        return attachment(
+            storage().load(file.storage_key), file.content_type, f"evidence-{file.id}.{extension}"
         )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response

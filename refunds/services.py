@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from app.access import role_on_record
 from app.accounts.models import Role, User
 from app.audit import record_change
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -59,13 +60,7 @@ def _locked_payment(payment_id: int) -> Payment:
 def _role(refund: Refund, actor: User | str) -> str:
     if actor == SYSTEM:
         return SYSTEM
-    if actor.role == Role.APPLICANT:
-        if actor.id != refund.applicant_id:
-            raise NotFound()
-        return "applicant"
-    if actor.authority_id != refund.authority_id:
-        raise NotFound()
-    return actor.role.value
+    return role_on_record(actor, refund.applicant_id, refund.authority_id)
 
 
 def _reference(payment: Payment, year: int) -> str:
@@ -155,11 +150,7 @@ def add_file(
         refund_id=refund.id,
         kind=kind,
         uploaded_by_id=actor.id,
-        filename=stored.filename,
-        content_type=stored.content_type,
-        size=stored.size,
-        sha256=stored.sha256,
-        storage_key=stored.key,
+        **stored.columns(),
     )
     db.session.add(file)
     db.session.flush()
@@ -447,17 +438,7 @@ def refunds_query(actor: User, state: str | None) -> sa.Select:
 
 
 def _event(refund, actor, action, source, target, note) -> None:
-    db.session.add(
-        RefundEvent(
-            refund_id=refund.id,
-            actor_id=None if actor == SYSTEM else actor.id,
-            actor_role=SYSTEM if actor == SYSTEM else actor.role.value,
-            action=action,
-            from_state=source,
-            to_state=target,
-            note=note,
-        )
-    )
+    RefundEvent.add(actor, action, source, target, note, refund_id=refund.id)
 
 
 def _tell(refund: Refund, event: str, context: dict[str, Any]) -> None:

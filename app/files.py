@@ -1,0 +1,13 @@
+"""Files leave the API one way: as a download, never rendered in the browser."""
+
+from __future__ import annotations
+
+from flask import Response
+
+
+def attachment(content: bytes | str, content_type: str, filename: str) -> Response:
+    """A download named `filename` (a name we chose, never the uploader's), with `nosniff`."""
+    response = Response(content, mimetype=content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
