@@ -3,8 +3,8 @@ HTTP so that localstripe can deliver its signed webhooks to it."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -20,7 +20,7 @@ from app.extensions import db
 from tests.servers import _wait_for_port, free_port
 
 WEBHOOK_SECRET = "whsec_test_baladiya_payments"
-BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "localstripe"
+LAUNCHER = Path(__file__).with_name("run_localstripe.py")
 
 
 class LocalStripe:
@@ -33,12 +33,13 @@ class LocalStripe:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        executable = str(BIN) if BIN.exists() else shutil.which("localstripe")
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed with the process
             prefix="localstripe-", suffix=".log", delete=False
         )
         self.process = subprocess.Popen(
-            [executable, "--port", str(self.port)], stdout=self.log, stderr=subprocess.STDOUT
+            [sys.executable, str(LAUNCHER), "--port", str(self.port)],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         try:
             _wait_for_port(self.port, self.process, "localstripe")
