@@ -8,6 +8,7 @@ import logging
 import sqlalchemy as sa
 from flask import current_app
 
+from app.audit import record_change
 from app.extensions import db
 from app.notifications.services import notify
 from app.timeutil import utcnow
@@ -61,30 +62,47 @@ def _reconcile_one(payment_id: int) -> int:
     except GatewayRefused as error:
         if error.status != 404:
             raise
-        _finding(
+        found = _finding(
             payment, "missing_at_gateway", None, False, "The gateway has no such payment intent."
         )
         db.session.commit()
-        return 1
+        return found
     expected = SAFE_REPAIRS.get(intent.status)
     if intent.amount != payment.amount_baisa:
-        _finding(payment, "amount_differs", intent.status, False, f"gateway amount {intent.amount}")
+        found = _finding(
+            payment, "amount_differs", intent.status, False, f"gateway amount {intent.amount}"
+        )
         db.session.commit()
-        return 1
+        return found
     if expected is None or expected == payment.state:
         db.session.rollback()
         return 0
     local = payment.state
     outcome = apply_gateway_status(payment, expected, intent, source="reconciliation")
     repaired = outcome == expected
-    _finding(
+    found = _finding(
         payment, f"gateway_{intent.status}", intent.status, repaired, outcome, local_state=local
     )
     db.session.commit()
-    return 1
+    return found
 
 
-def _finding(payment, kind, gateway_state, repaired, note, local_state=None) -> None:
+def _finding(payment, kind, gateway_state, repaired, note, local_state=None) -> int:
+    """Record what was found; a difference already reported, and still the same, is not reported
+    again on every run (finance would drown in copies)."""
+    last = db.session.scalar(
+        sa.select(ReconciliationFinding)
+        .where(ReconciliationFinding.payment_id == payment.id)
+        .order_by(ReconciliationFinding.id.desc())
+        .limit(1)
+    )
+    if (
+        not repaired
+        and last is not None
+        and (last.kind, last.gateway_state, last.local_state, last.repaired)
+        == (kind, gateway_state, local_state or payment.state, False)
+    ):
+        return 0
     db.session.add(
         ReconciliationFinding(
             authority_id=payment.authority_id,
@@ -100,6 +118,7 @@ def _finding(payment, kind, gateway_state, repaired, note, local_state=None) -> 
         "reconciliation finding",
         extra={"payment_id": payment.id, "kind": kind, "repaired": repaired},
     )
+    return 1
 
 
 def expire_unpaid_applications() -> int:
@@ -116,24 +135,42 @@ def expire_unpaid_applications() -> int:
     db.session.rollback()
     expired = 0
     for application_id in ids:
-        application = db.session.scalar(
-            sa.select(Application).where(Application.id == application_id).with_for_update()
-        )
+        # Payment row first, then the application: the order the webhook job takes them in.
         payment = db.session.scalar(
             sa.select(Payment)
             .where(Payment.application_id == application_id, Payment.state.in_(lifecycle.OPEN))
             .with_for_update()
         )
+        application = db.session.scalar(
+            sa.select(Application).where(Application.id == application_id).with_for_update()
+        )
+        if application.state != State.PAYMENT_PENDING:  # paid while we were looking
+            db.session.rollback()
+            continue
         if payment is not None and payment.gateway_intent_id:
             try:
                 intent = gateway().cancel_intent(payment.gateway_intent_id)
-            except (GatewayUnavailable, GatewayRefused):
-                db.session.rollback()  # perhaps paid this very moment: reconciliation will tell
-                continue
-            if intent.status != "canceled":
+            except GatewayUnavailable:
                 db.session.rollback()
                 continue
+            except GatewayRefused as error:
+                if error.status != 404:  # perhaps paid this very moment: reconciliation will tell
+                    db.session.rollback()
+                    continue
+                intent = None  # the gateway never had it: nothing there can be paid
+            if intent is not None and intent.status != "canceled":
+                db.session.rollback()
+                continue
+        if payment is not None:
+            lifecycle.check(payment.state, lifecycle.EXPIRED)
             payment.state = lifecycle.EXPIRED
+            record_change(
+                "payment.expired",
+                "payment",
+                payment.reference,
+                authority_id=payment.authority_id,
+                after={"state": lifecycle.EXPIRED, "source": "unpaid expiry"},
+            )
         transition(application, "expire_unpaid", SYSTEM, commit=False)
         notify(
             application.applicant,

@@ -143,12 +143,11 @@ class Pay(MethodView):
         print_ = services.fingerprint("POST", request.path, request.get_data()) if key else None
         if key and (found := services.remembered_answer(user, key, print_)) is not None:
             return _json(found.body, found.status)
-        before = services.open_payment(application_id)
-        payment = services.start_payment(user, application_id)
-        status = 200 if before is not None else 201
+        payment, created = services.start_payment(user, application_id)
+        status = 201 if created else 200
         body = PaymentStartSchema().dump(payment)
         if key:
-            services.remember_answer(user, key, print_, status, body)
+            status, body = services.remember_answer(user, key, print_, status, body)
         return _json(body, status)
 
 

@@ -62,21 +62,30 @@ def open_payment(application_id: int) -> Payment | None:
     )
 
 
-def start_payment(user: User, application_id: int) -> Payment:
-    """The open payment of the application, or a new one: a local row first, then the
-    gateway's PaymentIntent with an idempotency key derived from that row. When the gateway
-    cannot be reached nothing is kept (503); the same request later makes the same intent."""
+def start_payment(user: User, application_id: int) -> tuple[Payment, bool]:
+    """The open payment of the application, or a new one (and whether it is new): a local row
+    first, then the gateway's PaymentIntent with an idempotency key derived from that row. When
+    the gateway cannot be reached nothing is kept (503); the same request later makes the same
+    intent. The application's row lock makes twin requests (a double click) wait for the first
+    and give back its payment."""
     application = get_application(user, application_id)
     if application.applicant_id != user.id:
         raise NotFound()
     refuse_writes_during_maintenance(application.authority_id)
+    application = db.session.scalar(
+        sa.select(Application)
+        .where(Application.id == application_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if application.state != State.PAYMENT_PENDING:
         raise Conflict(
             code="not_payable", detail=N_("This application is not waiting for a payment.")
         )
     existing = open_payment(application.id)
     if existing is not None:
-        return existing
+        db.session.rollback()
+        return open_payment(application_id), False
     payment = Payment(
         reference=payment_reference(application),
         authority_id=application.authority_id,
@@ -87,7 +96,18 @@ def start_payment(user: User, application_id: int) -> Payment:
         state=lifecycle.PENDING,
     )
     db.session.add(payment)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        # A twin made the same attempt first (SQLite has no row locks): give back its payment.
+        db.session.rollback()
+        twin = open_payment(application_id)
+        if twin is None:
+            raise
+        return twin, False
+    # The payment is named by its reference, not its row id: a row made during an outage is
+    # rolled back, and the retry must send the very same parameters with the same key (Stripe
+    # refuses a key reused with other parameters).
     metadata = {
         "application": application.reference,
         "authority": application.authority.code,
@@ -121,7 +141,7 @@ def start_payment(user: User, application_id: int) -> Payment:
         after={"amount": payment.amount_baisa, "intent": intent.id},
     )
     db.session.commit()
-    return payment
+    return payment, True
 
 
 # --- Idempotency-Key ---------------------------------------------------------------------------
@@ -146,14 +166,21 @@ def remembered_answer(user: User, key: str, print_: str) -> IdempotentRequest | 
     return found
 
 
-def remember_answer(user: User, key: str, print_: str, status: int, body: dict[str, Any]) -> None:
+def remember_answer(
+    user: User, key: str, print_: str, status: int, body: dict[str, Any]
+) -> tuple[int, dict[str, Any]]:
+    """Keep the answer for this key; when a concurrent twin kept its answer first, that first
+    answer is the one to give (or 409 if the twin came with another request)."""
     db.session.add(
         IdempotentRequest(user_id=user.id, key=key, fingerprint=print_, status=status, body=body)
     )
     try:
         db.session.commit()
     except sa.exc.IntegrityError:
-        db.session.rollback()  # a concurrent twin answered first; both answers are the same payment
+        db.session.rollback()
+        first = remembered_answer(user, key, print_)
+        return first.status, first.body
+    return status, body
 
 
 # --- Webhooks ---------------------------------------------------------------------------------
@@ -299,6 +326,10 @@ def apply_gateway_status(
         payment.failure_code = payment.failure_message = None
         confirm_payment(payment.application_id, commit=False)
         _notify_paid(payment, issue_receipt(payment))
+    elif target == lifecycle.CANCELED:
+        # Stripe's cancellation_reason: abandoned, duplicate, requested_by_customer, automatic...
+        payment.failure_code = (details.get("cancellation_reason") or "canceled")[:100]
+        payment.failure_message = None
     elif target == lifecycle.FAILED:
         error = details.get("last_payment_error") or {}
         payment.failure_code = (

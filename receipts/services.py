@@ -193,6 +193,9 @@ def find_receipt(user: User, number: str) -> Receipt:
 
 def verify_receipt(number: str, code: str) -> Receipt:
     receipt = db.session.scalar(sa.select(Receipt).where(Receipt.number == number))
-    if receipt is None or not hmac.compare_digest(receipt.verification_code, code):
+    # Compared as bytes: a code with characters outside ASCII is simply wrong, not an error.
+    if receipt is None or not hmac.compare_digest(
+        receipt.verification_code.encode(), code.encode("utf-8", "replace")
+    ):
         raise NotFound()
     return receipt

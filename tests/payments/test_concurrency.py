@@ -131,3 +131,36 @@ def test_the_events_of_one_payment_in_any_order_confirm_once(pg, seed):
         "confirmations": 1,
         "state": "succeeded",
     }
+
+
+@pytest.mark.parametrize("keyed", [False, True], ids=["double-click", "same-idempotency-key"])
+def test_twin_payment_requests_make_one_payment_and_one_intent(pg, keyed):
+    client = pg.test_client()
+    _, headers, application = payment_pending(pg, client)
+    if keyed:
+        headers = {**headers, "Idempotency-Key": "twin-clicks-1"}
+    url = f"{pg.config['LIVE_URL']}/api/v1/applications/{application['id']}/payment"
+
+    def pay(_):
+        response = requests.post(url, headers=headers, timeout=30)
+        return response.status_code, response.json()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(pay, range(8)))
+    assert {body["payment_id"] for _, body in answers} == {answers[0][1]["payment_id"]}
+    assert {body["gateway_intent_id"] for _, body in answers} == {
+        answers[0][1]["gateway_intent_id"]
+    }
+    statuses = sorted(status for status, _ in answers)
+    # Without a key one caller made it (201) and the others got it back (200); with a key every
+    # caller gets the first answer, status included.
+    assert statuses == ([201] * 8 if keyed else [200] * 7 + [201])
+    with pg.app_context():
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Payment)
+                .where(Payment.application_id == application["id"])
+            )
+            == 1
+        )

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.notifications.models import Notification
 from app.timeutil import MUSCAT, utcnow
 from licensing.models import Application
-from payments.models import Payment
+from payments.models import Payment, ReconciliationFinding
 from payments.reconciliation import expire_unpaid_applications, reconcile_payments
 from tests.factories import staff_headers
 from tests.payments.conftest import wait_for
@@ -43,7 +43,15 @@ def test_reconciliation_repairs_a_missed_webhook_and_reports_an_unknown_intent(
         )
         db.session.commit()
         assert reconcile_payments() == 2
-        assert reconcile_payments() == 1  # the unknown intent is reported again; the repair is done
+        assert reconcile_payments() == 0  # repaired, and the unknown intent not reported twice
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(ReconciliationFinding)
+                .where(ReconciliationFinding.payment_id == ghost["payment_id"])
+            )
+            == 1
+        )
         assert db.session.get(Payment, paid["payment_id"]).state == "succeeded"
         assert db.session.get(Payment, ghost["payment_id"]).state == "pending"  # not safe to guess
     assert stripe_app.extensions["jobs"].drain(15)
@@ -90,6 +98,28 @@ def test_unpaid_applications_expire_with_notice(stripe_app, localstripe, client)
     )
     intent = localstripe.client().v1.payment_intents.retrieve(payment["gateway_intent_id"])
     assert intent.status == "canceled"
+
+
+def test_an_unpaid_application_expires_when_the_gateway_never_had_its_intent(
+    stripe_app, localstripe, client
+):
+    _, headers, application = payment_pending(stripe_app, client)
+    payment = _start(client, headers, application)
+    with stripe_app.app_context():
+        db.session.execute(
+            sa.update(Payment)
+            .where(Payment.id == payment["payment_id"])
+            .values(gateway_intent_id="pi_theGatewayNeverSaw")
+        )
+        db.session.execute(
+            sa.update(Application)
+            .where(Application.id == application["id"])
+            .values(submitted_at=utcnow() - dt.timedelta(days=15))
+        )
+        db.session.commit()
+        assert expire_unpaid_applications() == 1
+        assert db.session.get(Payment, payment["payment_id"]).state == "expired"
+        assert db.session.get(Application, application["id"]).state == "cancelled"
 
 
 def test_finance_lists_searches_and_reports_collections(stripe_app, live, localstripe, client):

@@ -11,10 +11,12 @@ import stripe
 
 from app.audit import AuditEntry
 from app.extensions import db
+from app.money import parse_omr
 from app.notifications.models import Notification
 from payments.models import Payment, PaymentEvent
 from tests.payments.conftest import wait_for
 from tests.payments.helpers import event, payment_pending, post_event, signed
+from tests.payments.proxy import RecordingProxy
 
 
 def _state(client, headers, application_id):
@@ -84,6 +86,30 @@ def test_a_declined_card_leaves_the_application_payable(stripe_app, live, locals
     assert retry.get_json()["client_secret"] == body["client_secret"]
     # On Stripe the same intent then takes another card; localstripe cannot confirm an intent again
     # after a failed charge, so the second attempt is not played here.
+
+
+def test_a_canceled_intent_keeps_the_reason_and_leaves_the_application_payable(
+    stripe_app, localstripe, client
+):
+    _, headers, application = payment_pending(stripe_app, client)
+    url = f"/api/v1/applications/{application['id']}/payment"
+    first = client.post(url, headers=headers).get_json()
+    canceled = event(
+        "payment_intent.canceled",
+        first["gateway_intent_id"],
+        50000,
+        cancellation_reason="abandoned",
+    )
+    assert post_event(client, canceled).status_code == 200
+    assert stripe_app.extensions["jobs"].drain(10)
+    with stripe_app.app_context():
+        payment = db.session.get(Payment, first["payment_id"])
+        assert (payment.state, payment.failure_code) == ("canceled", "abandoned")
+    assert _state(client, headers, application["id"]) == "payment_pending"
+    second = client.post(url, headers=headers)
+    assert second.status_code == 201
+    assert second.get_json()["reference"].endswith("-2")
+    assert second.get_json()["gateway_intent_id"] != first["gateway_intent_id"]
 
 
 @pytest.mark.parametrize(
@@ -161,3 +187,37 @@ def test_gateway_outage_gives_503_then_the_same_key_succeeds_once(stripe_app, lo
             )
             == 1
         )
+
+
+def test_an_answer_lost_after_the_gateway_acted_is_retried_with_the_same_key(
+    stripe_app, localstripe, client
+):
+    """Stripe makes the intent, then its answer is lost: we keep nothing (503), and the retry asks
+    again with the same idempotency key and the same parameters, so Stripe hands back the intent
+    it made. localstripe ignores idempotency keys and makes a second intent instead; what this test
+    can show, and does, is that our side sends what Stripe needs to avoid that."""
+    proxy = RecordingProxy(localstripe.url)
+    stripe_app.config["STRIPE_API_BASE"] = proxy.url
+    try:
+        _, headers, application = payment_pending(stripe_app, client)
+        url = f"/api/v1/applications/{application['id']}/payment"
+        proxy.lose_next_answer("POST", "/v1/payment_intents")
+        lost = client.post(url, headers={**headers, "Accept-Language": "en"})
+        assert lost.status_code == 503 and lost.get_json()["code"] == "gateway_unavailable"
+        with stripe_app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
+        retried = client.post(url, headers=headers)
+        assert retried.status_code == 201
+    finally:
+        stripe_app.config["STRIPE_API_BASE"] = localstripe.url
+        proxy.stop()
+    creates = [s for s in proxy.seen if (s.method, s.path) == ("POST", "/v1/payment_intents")]
+    assert len(creates) == 2
+    body = retried.get_json()
+    assert [c.headers["idempotency-key"] for c in creates] == [body["reference"]] * 2
+    assert creates[0].form == creates[1].form
+    assert creates[0].form["amount"] == str(parse_omr(application["fee"]))
+    assert creates[0].form["currency"] == "omr"
+    assert creates[0].form["metadata[application]"] == application["reference"]
+    assert creates[0].form["metadata[authority]"] == "NBG"
+    assert creates[0].form["metadata[payment]"] == body["reference"]

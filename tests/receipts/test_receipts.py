@@ -127,4 +127,5 @@ def test_verification_tells_only_public_facts(stripe_app, live, localstripe, cli
     ):
         assert private not in text
     assert client.get(f"/api/v1/receipts/{number}/verify?code=wrong").status_code == 404
+    assert client.get(f"/api/v1/receipts/{number}/verify?code=%C3%A9t%C3%A9").status_code == 404
     assert client.get(f"/api/v1/receipts/NBG-1999-000001/verify?code={code}").status_code == 404
