@@ -57,6 +57,7 @@ def receipt_context() -> dict:
         "total": format_baisa(total),
         "amount_words_ar": amount_in_words_ar(total),
         "amount_words_en": amount_in_words_en(total),
+        "payment_method": "card",
         "payment_method_ar": "بطاقة",
         "payment_method_en": "Card",
         "card_brand": "Visa",

@@ -14,7 +14,8 @@ class Receipt(db.Model):
     """A receipt for a succeeded payment, or a credit note for a succeeded refund.
 
     Financial documents: numbered without gaps per authority, series and year, in the transaction
-    that creates them; never edited (a correction is a new document that refers to this one).
+    that creates them; never edited (a correction is a new document that refers to this one): the
+    database refuses any change but recording the rendering once, and any delete (migration 0011).
     What the document shows is copied onto the row when it is issued.
     """
 
@@ -39,6 +40,10 @@ class Receipt(db.Model):
     service_name_ar: Mapped[str] = mapped_column(sa.String(300))
     service_name_en: Mapped[str] = mapped_column(sa.String(300))
     application_reference: Mapped[str] = mapped_column(sa.String(30))
+    # How the money moved: card (through the gateway) or bank_transfer (a refund paid by transfer).
+    payment_method: Mapped[str] = mapped_column(
+        sa.String(15), default="card", server_default="card"
+    )
     card_brand: Mapped[str | None] = mapped_column(sa.String(20))
     card_last4: Mapped[str | None] = mapped_column(sa.String(4))
     gateway_reference: Mapped[str | None] = mapped_column(sa.String(100))

@@ -26,6 +26,7 @@ from receipts.models import Receipt
 
 log = logging.getLogger(__name__)
 RENDER = "receipts.services.render_receipt"
+METHOD_NAMES = {"card": ("بطاقة", "Card"), "bank_transfer": ("تحويل مصرفي", "Bank transfer")}
 
 
 def _number(authority, kind: str, year: int) -> str:
@@ -95,8 +96,10 @@ def issue_credit_note(
         service_name_ar=original.service_name_ar,
         service_name_en=original.service_name_en,
         application_reference=original.application_reference,
-        card_brand=original.card_brand,
-        card_last4=original.card_last4,
+        payment_method=refund.method,
+        # A bank transfer shows its own reference, not the card the fee was paid with.
+        card_brand=original.card_brand if refund.method == "card" else None,
+        card_last4=original.card_last4 if refund.method == "card" else None,
         gateway_reference=gateway_reference,
         verification_code=secrets.token_urlsafe(12),
     )
@@ -139,8 +142,9 @@ def receipt_context(receipt: Receipt) -> dict[str, Any]:
         "total": format_baisa(receipt.amount_baisa),
         "amount_words_ar": amount_in_words_ar(receipt.amount_baisa),
         "amount_words_en": amount_in_words_en(receipt.amount_baisa),
-        "payment_method_ar": "بطاقة",
-        "payment_method_en": "Card",
+        "payment_method": receipt.payment_method,
+        "payment_method_ar": METHOD_NAMES[receipt.payment_method][0],
+        "payment_method_en": METHOD_NAMES[receipt.payment_method][1],
         "card_brand": receipt.card_brand,
         "card_last4": receipt.card_last4,
         "gateway_reference": receipt.gateway_reference,

@@ -46,6 +46,7 @@ def receipt_context(**changes):
         "total": "12.500",
         "amount_words_ar": amount_in_words_ar(12500),
         "amount_words_en": amount_in_words_en(12500),
+        "payment_method": "card",
         "payment_method_ar": "بطاقة",
         "payment_method_en": "Card",
         "card_brand": "Visa",

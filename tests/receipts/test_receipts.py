@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 
+import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
 from app.extensions import db
+from app.pdf import render_pdf
+from licensing.storage import storage
 from receipts.models import Receipt
+from receipts.services import receipt_context
 from tests.factories import applicant_headers, staff_headers
 from tests.mailservers import SmsGateway, SmtpServer
 from tests.notifications.conftest import delivery_config
@@ -76,6 +81,9 @@ def test_the_payment_email_carries_the_receipt_and_the_sms_its_number(
     assert number in text and application["fee"] in text
     assert service["name_en"] in text and service["name_ar"] in text
     assert "4242" in text
+    # The payer's civil ID only partly, as masked when the receipt was issued.
+    civil_id = user["civil_id"]
+    assert civil_id not in text and "•" * (len(civil_id) - 3) + civil_id[-3:] in text
     [message] = [m for m in sms.received if m["to"] == user["phone"] and "Receipt" in m["text"]]
     assert (
         number in message["text"] and f"/api/v1/receipts/{number}/verify?code=" in message["text"]
@@ -129,3 +137,36 @@ def test_verification_tells_only_public_facts(stripe_app, live, localstripe, cli
     assert client.get(f"/api/v1/receipts/{number}/verify?code=wrong").status_code == 404
     assert client.get(f"/api/v1/receipts/{number}/verify?code=%C3%A9t%C3%A9").status_code == 404
     assert client.get(f"/api/v1/receipts/NBG-1999-000001/verify?code={code}").status_code == 404
+
+
+def test_an_issued_receipt_is_kept_with_its_hash_and_never_edited(
+    stripe_app, live, localstripe, client
+):
+    _, _, _, _, number = _paid(stripe_app, client, localstripe)
+    with stripe_app.app_context():
+        receipt = db.session.scalar(sa.select(Receipt).where(Receipt.number == number))
+        stored = storage().load(receipt.document_key)
+        assert hashlib.sha256(stored).hexdigest() == receipt.document_sha256
+        # Rendering the row again gives the same document, byte for byte.
+        assert render_pdf("receipt.html.j2", receipt_context(receipt)) == stored
+        receipt_id = receipt.id
+        db.session.rollback()
+        for change in (
+            {"amount_baisa": 1},
+            {"payer_name": "Someone Else"},
+            {"document_sha256": "0" * 64},
+        ):
+            with pytest.raises(sa.exc.DatabaseError):
+                db.session.execute(
+                    sa.update(Receipt).where(Receipt.id == receipt_id).values(**change)
+                )
+                db.session.flush()
+            db.session.rollback()
+        assert (
+            db.session.get(Receipt, receipt_id).document_sha256
+            == hashlib.sha256(stored).hexdigest()
+        )
+        if db.engine.dialect.name == "postgresql":  # (the SQLite tests clear tables with DELETE)
+            with pytest.raises(sa.exc.DatabaseError):
+                db.session.execute(sa.delete(Receipt).where(Receipt.id == receipt_id))
+            db.session.rollback()

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from app.extensions import db
 from app.notifications.models import Notification
+from licensing.storage import storage
 from receipts.models import Receipt
 from refunds.models import Refund
 from refunds.routes import iban_is_valid
@@ -336,3 +337,18 @@ def test_a_card_the_gateway_will_not_refund_is_paid_by_bank_transfer(
     assert _upload(client, finance, refund["id"], "transfer_proof").status_code == 201
     done = _act(client, finance, refund["id"], "transfer_done", transfer_reference="BM-77")
     assert done.get_json()["state"] == "refunded"
+    assert stripe_app.extensions["jobs"].drain(30)
+    with stripe_app.app_context():
+        note = db.session.scalar(sa.select(Receipt).where(Receipt.refund_id == refund["id"]))
+        assert (note.payment_method, note.card_last4, note.gateway_reference) == (
+            "bank_transfer",
+            None,
+            "BM-77",
+        )
+        text = " ".join(
+            page.extract_text()
+            for page in PdfReader(io.BytesIO(storage().load(note.document_key))).pages
+        )
+    # The credit note says how the money went back, not how the fee came in.
+    assert "Bank transfer" in text and "Transfer reference" in text and "BM-77" in text
+    assert "4242" not in text and "Gateway reference" not in text
