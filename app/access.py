@@ -144,6 +144,9 @@ def role_on_record(actor: User, owner_id: int, authority_id: int) -> str:
     if actor.role == Role.APPLICANT:
         if actor.id != owner_id:
             raise NotFound()
+        from app.maintenance.hooks import refuse_writes_on_record
+
+        refuse_writes_on_record(authority_id)
         return "applicant"
     if actor.authority_id != authority_id:
         raise NotFound()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from app.timeutil import utcnow
 from tests.factories import PASSWORD, applicant_data, applicant_headers, staff_headers
 
@@ -96,7 +98,8 @@ def test_a_window_must_end_after_it_starts_and_in_the_future(app, client):
 def test_a_window_for_one_authority_stops_applicants_writes_on_its_records(app, client):
     from app.catalogue.seed import seed_catalogue
     from app.extensions import db
-    from tests.licensing.helpers import LEASE
+    from licensing.models import Document
+    from tests.licensing.helpers import LEASE, upload
 
     with app.app_context():
         seed_catalogue()
@@ -115,3 +118,16 @@ def test_a_window_for_one_authority_stops_applicants_writes_on_its_records(app, 
         client.get(f"/api/v1/applications/{draft['id']}", headers=applicant).get_json()["state"]
         == "draft"
     )
+    # Every write that reaches one of the authority's records is stopped, not only the actions.
+    document = upload(client, applicant, draft["id"], "lease_contract")
+    assert document.status_code == 503 and document.get_json()["code"] == "maintenance"
+    message = client.post(
+        f"/api/v1/applications/{draft['id']}/messages", json={"body": "Hello"}, headers=applicant
+    )
+    assert message.status_code == 503
+    assert (
+        client.get(f"/api/v1/applications/{draft['id']}/documents", headers=applicant).status_code
+        == 200
+    )
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 
@@ -13,7 +14,9 @@ from app.audit import AuditEntry
 from app.extensions import db
 from app.money import parse_omr
 from app.notifications.models import Notification
+from app.timeutil import utcnow
 from payments.models import Payment, PaymentEvent
+from tests.factories import staff_headers
 from tests.payments.conftest import wait_for
 from tests.payments.helpers import event, payment_pending, post_event, signed
 from tests.payments.proxy import RecordingProxy
@@ -221,3 +224,27 @@ def test_an_answer_lost_after_the_gateway_acted_is_retried_with_the_same_key(
     assert creates[0].form["metadata[application]"] == application["reference"]
     assert creates[0].form["metadata[authority]"] == "NBG"
     assert creates[0].form["metadata[payment]"] == body["reference"]
+
+
+def test_webhooks_are_taken_during_a_maintenance_window(stripe_app, localstripe, client):
+    """Stripe does not wait for our maintenance: a payment made just before a window still lands."""
+    _, headers, application = payment_pending(stripe_app, client)
+    body = client.post(
+        f"/api/v1/applications/{application['id']}/payment", headers=headers
+    ).get_json()
+    _, admin = staff_headers(stripe_app, client, "admin", "NBG")
+    start = utcnow() - dt.timedelta(minutes=1)
+    window = {
+        "starts_at": start.isoformat(),
+        "ends_at": (start + dt.timedelta(hours=1)).isoformat(),
+        "message_ar": "صيانة",
+        "message_en": "Maintenance",
+        "all_authorities": True,
+    }
+    assert client.post("/api/v1/announcements", json=window, headers=admin).status_code == 201
+    assert client.post("/api/v1/auth/register", json={}).status_code == 503  # writes are off
+    paid = event("payment_intent.succeeded", body["gateway_intent_id"], 3000)
+    assert post_event(client, paid).status_code == 200
+    assert stripe_app.extensions["jobs"].drain(15)
+    with stripe_app.app_context():
+        assert db.session.get(Payment, body["payment_id"]).state == "succeeded"
