@@ -31,8 +31,9 @@ from tests.servers import free_port, start_postgres  # noqa: E402
 PASSWORD = "bench password 1"
 
 
-def prepare(url: str, count: int) -> list[int]:
-    """Migrate, seed, and make `count` draft lease applications whose documents are all there."""
+def prepare(url: str, count: int) -> tuple[list[int], list[int]]:
+    """Migrate, seed, and make 2 × `count` lease applications whose documents are all there: `count`
+    drafts to submit, and `count` submitted and paid, whose SLA clock runs (what a read measures)."""
     import flask_migrate
     import sqlalchemy as sa
 
@@ -42,7 +43,7 @@ def prepare(url: str, count: int) -> list[int]:
     from app.extensions import db
     from app.seed import seed_reference_data
     from licensing.models import Document
-    from licensing.services import create_application
+    from licensing.services import confirm_payment, create_application, transition
 
     app = create_app({"DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
     with app.app_context():
@@ -61,7 +62,7 @@ def prepare(url: str, count: int) -> list[int]:
         )
         service = db.session.scalar(sa.select(Service).where(Service.code == "NBG-LEASE-REGISTER"))
         ids = []
-        for i in range(count):
+        for i in range(2 * count):
             application = create_application(user, service, {"property_reference": f"P-{i}"})
             for n, document in enumerate(service.required_documents):
                 db.session.add(
@@ -78,8 +79,11 @@ def prepare(url: str, count: int) -> list[int]:
                     )
                 )
             db.session.commit()
+            if i >= count:  # submitted, fee paid: the SLA clock started at payment
+                transition(application, "submit", user)
+                confirm_payment(application.id)
             ids.append(application.id)
-        return ids
+        return ids[:count], ids[count:]
 
 
 def gunicorn(target: str, port: int, workers: int, env: dict) -> subprocess.Popen:
@@ -150,7 +154,7 @@ def main() -> None:
     processes = []
     try:
         url = server.create_database("baladiya_bench_apps")
-        ids = prepare(url, args.requests)
+        drafts, running = prepare(url, args.requests)
         env = {
             **os.environ,
             "DATABASE_URL": url,
@@ -174,12 +178,15 @@ def main() -> None:
 
         bare = load(bare_port, [("GET", "/ping", None)] * args.requests, {}, args.clients)
         read = load(
-            app_port, [("GET", f"/api/v1/applications/{i}", None) for i in ids], auth, args.clients
+            app_port,
+            [("GET", f"/api/v1/applications/{i}", None) for i in running],
+            auth,
+            args.clients,
         )
         bare_again = load(bare_port, [("GET", "/ping", None)] * args.requests, {}, args.clients)
         submit = load(
             app_port,
-            [("POST", f"/api/v1/applications/{i}/actions/submit", b"{}") for i in ids],
+            [("POST", f"/api/v1/applications/{i}/actions/submit", b"{}") for i in drafts],
             auth,
             args.clients,
         )
