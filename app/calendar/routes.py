@@ -16,7 +16,8 @@ RULE = (
     "Working days exclude Fridays, Saturdays and public holidays (the `holidays` package's Omani "
     "holidays, with the holidays admins declare, cancel or move). Day 1 of a target is the first "
     "working day after the day the clock starts; a target of N days ends at the end of the Nth "
-    "working day (Asia/Muscat). A target of 0 (instant) ends the day it starts."
+    "working day (Asia/Muscat). A target of 0 (instant) ends the day it starts if that is a "
+    "working day, else at the end of the next working day: a due date is never a day off."
 )
 
 blp = Blueprint(
