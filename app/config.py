@@ -124,5 +124,7 @@ STATIC = {
     "BABEL_DEFAULT_TIMEZONE": "Asia/Muscat",
     "LANGUAGES": ("ar", "en"),
     "JSON_SORT_KEYS": False,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # hide_parameters: a database error's text never quotes the row's values (civil IDs,
+    # e-mail addresses, hashes), so neither a log line nor a traceback can leak them.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
 }

@@ -1,7 +1,11 @@
 """Structured JSON logs with a request id; secrets never reach them.
 
-Every record carries `request_id`. A filter masks what must never be written: passwords, tokens,
-civil IDs and card numbers, whether in the message or in `extra` fields.
+Every record carries `request_id`. What must never be written — passwords, tokens, civil IDs and
+card numbers — is masked in the message, in `extra` fields (nested ones too) and in tracebacks:
+an exception's text often holds the values that failed (a driver error quotes its row, a
+validation error its input). The filter masks what is already text; the formatter masks the
+traceback and stack it formats. SQL parameters are also kept out of SQLAlchemy's errors in the
+first place (`hide_parameters`, see `app.config`).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import re
 import sys
 import time
 import uuid
+from typing import Any
 
 from flask import Flask, g, request
 from pythonjsonlogger.json import JsonFormatter
@@ -18,7 +23,17 @@ from pythonjsonlogger.json import JsonFormatter
 SENSITIVE_KEYS = re.compile(
     r"pass(word)?|token|secret|authorization|civil_?id|card|cvc|pan|iban|cookie", re.IGNORECASE
 )
+# `key=value`, `key: value`, `'key': 'value'` and `"key": "value"` where the key names a secret
+# (as in a repr of a dict of parameters, a query string or a header line in an error's text).
+SENSITIVE_PAIR = re.compile(
+    r"""(?ix)
+    (["']?[\w-]*(?:pass(?:word)?|token|secret|authorization|civil_?id|card|cvc|iban|cookie)
+     [\w-]*["']?\s*[:=]\s*)
+    (?:"[^"]*"|'[^']*'|(?:bearer\s+)?[^\s,;&)}\]]+)
+    """
+)
 PATTERNS = (
+    (SENSITIVE_PAIR, r"\1[masked]"),
     (re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+"), "[jwt]"),
     (re.compile(r"(?i)bearer\s+[\w.\-~+/]+=*"), "Bearer [token]"),
     (re.compile(r"\b(?:\d[ -]?){12,18}\d\b"), "[card]"),
@@ -37,18 +52,49 @@ def mask_text(text: str) -> str:
     return text
 
 
+def mask_value(value: Any) -> Any:
+    """`value` with secrets masked: text by pattern, mappings also by key, at any depth."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {
+            k: "[masked]" if SENSITIVE_KEYS.search(str(k)) else mask_value(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [mask_value(v) for v in value]
+    return value
+
+
 class MaskingFilter(logging.Filter):
+    """Masks the message, the `extra` fields and any traceback text already on the record."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = mask_text(record.getMessage())
         record.args = ()
+        if record.exc_text:  # cached by a handler that formatted the record before ours
+            record.exc_text = mask_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
         for key, value in list(record.__dict__.items()):
             if key in _RESERVED:
                 continue
             if SENSITIVE_KEYS.search(key):
                 record.__dict__[key] = "[masked]"
-            elif isinstance(value, str):
-                record.__dict__[key] = mask_text(value)
+            else:
+                record.__dict__[key] = mask_value(value)
         return True
+
+
+class MaskingJsonFormatter(JsonFormatter):
+    """JSON lines whose traceback (`exc_info`) and stack (`stack_info`) are masked: the filter
+    cannot reach them, because they are formatted from the live exception here."""
+
+    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+        return mask_text(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802 - logging's name
+        return mask_text(super().formatStack(stack_info))
 
 
 class RequestIdFilter(logging.Filter):
@@ -78,7 +124,7 @@ class StderrHandler(logging.StreamHandler):
 def configure_logging(app: Flask) -> None:
     handler = StderrHandler()
     handler.setFormatter(
-        JsonFormatter(
+        MaskingJsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s", rename_fields={"levelname": "level"}
         )
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from app.timeutil import to_muscat
+from app.timeutil import MUSCAT, to_muscat
 
 
 class MuscatDateTime(fields.DateTime):
@@ -14,6 +14,16 @@ class MuscatDateTime(fields.DateTime):
         if value is None:
             return None
         return to_muscat(value).isoformat()
+
+
+class MuscatLocalDateTime(fields.DateTime):
+    """A moment read from ISO 8601: with an offset (`2026-12-17T09:00:00+04:00`, `...Z`) as
+    given; without one (`2026-12-17T09:00:00`) or as a plain date (`2026-12-17`, its first
+    moment) in Asia/Muscat local time, the time every user of the service lives in."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=MUSCAT)
 
 
 class BilingualRefSchema(Schema):

@@ -36,6 +36,8 @@ from app.calendar.workdays import WEEKEND, WorkingCalendar  # noqa: E402
 def naive_add(start: date, days: int, holidays) -> date:
     """The baseline: step one day at a time, skipping weekends and holidays."""
     day = start
+    if days == 0 and (day.weekday() in WEEKEND or day in holidays):
+        days = 1  # an instant target started on a day off is due the next working day
     while days > 0:
         day += timedelta(days=1)
         if day.weekday() not in WEEKEND and day not in holidays:
@@ -74,16 +76,19 @@ SUMMARY = """
 WITH apps AS (
     SELECT a.id, a.authority_id, a.started_on, a.target_days, a.paused_days, a.stopped_on,
            COALESCE(a.stopped_on, CAST(:today AS date)) AS last_day,
-           s.working_day_number AS start_n
+           s.working_day_number AS start_n, s.is_working AS start_is_working
     FROM bench_applications a
     JOIN calendar_days s ON s.authority_id = a.authority_id AND s.day = a.started_on
 ), due AS (
     SELECT apps.*,
-           CASE WHEN target_days + paused_days = 0 THEN started_on ELSE d.day END AS due_date,
+           d.day AS due_date,
            l.working_day_number - start_n - paused_days AS used
     FROM apps
+    -- An instant target is due the start day when it is a working day (its own number), else
+    -- the next working day (number + 1), like a 1-day target.
     LEFT JOIN calendar_days d ON d.authority_id = apps.authority_id AND d.is_working
          AND d.working_day_number = start_n + target_days + paused_days
+             + CASE WHEN target_days + paused_days = 0 AND NOT start_is_working THEN 1 ELSE 0 END
     JOIN calendar_days l ON l.authority_id = apps.authority_id AND l.day = apps.last_day
 )
 SELECT CASE

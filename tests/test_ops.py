@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import build_app
+from app import create_app
+from tests.conftest import TEST_CONFIG, build_app
 from tests.factories import PASSWORD, applicant_data, bearer, login, register
 from tests.servers import free_port
 
@@ -20,6 +21,18 @@ def test_not_ready_when_redis_is_unreachable(database_url):
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"] == {"database": "ok", "redis": "unreachable"}
+
+
+def test_not_ready_when_the_database_is_unreachable(database_url, tmp_path):
+    if database_url.startswith("sqlite"):
+        unreachable = f"sqlite:///{tmp_path / 'no-such-directory' / 'baladiya.sqlite3'}"
+    else:
+        unreachable = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/baladiya"
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": unreachable})
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "not_ready", "checks": {"database": "unreachable"}}
+    assert app.test_client().get("/healthz").status_code == 200  # alive, only not ready
 
 
 def test_docs_page_uses_only_local_assets(client):

@@ -77,6 +77,23 @@ def test_stopping_a_paused_clock_ends_the_pause():
     assert stopped.status(oman(), at(date(2026, 12, 30))).state == SlaState.MET
 
 
+def test_an_instant_clock_started_on_a_day_off_is_due_the_next_working_day():
+    clock = SlaClock(0).start(at(date(2026, 12, 18), 20))  # Friday evening
+    status = clock.status(oman(), at(date(2026, 12, 19)))  # Saturday
+    assert status.due_date == date(2026, 12, 20)  # Sunday, never the Friday itself
+    assert status.state == SlaState.AT_RISK and status.working_days_left == 0
+    answered_sunday = clock.stop(at(date(2026, 12, 20), 9), oman())
+    assert answered_sunday.status(oman(), at(date(2027, 1, 5))).state == SlaState.MET
+    answered_monday = clock.stop(at(date(2026, 12, 21), 9), oman())
+    assert answered_monday.status(oman(), at(date(2027, 1, 5))).state == SlaState.BREACHED
+
+
+def test_an_instant_clock_started_on_a_working_day_is_due_that_day():
+    clock = SlaClock(0).start(at(date(2026, 12, 17)))  # Thursday
+    assert clock.status(oman(), at(date(2026, 12, 17), 15)).due_date == date(2026, 12, 17)
+    assert clock.status(oman(), at(date(2026, 12, 20))).state == SlaState.BREACHED
+
+
 @pytest.mark.parametrize(
     "action",
     [

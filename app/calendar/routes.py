@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from app.access import PUBLIC, allow, require_user
 from app.accounts.models import Role
 from app.calendar import services
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE
-from app.schemas import MuscatDateTime
+from app.schemas import MuscatDateTime, MuscatLocalDateTime
 
 RULE = (
     "Working days exclude Fridays, Saturdays and public holidays (the `holidays` package's Omani "
     "holidays, with the holidays admins declare, cancel or move). Day 1 of a target is the first "
     "working day after the day the clock starts; a target of N days ends at the end of the Nth "
-    "working day (Asia/Muscat). A target of 0 (instant) ends the day it starts."
+    "working day (Asia/Muscat). A target of 0 (instant) ends the day it starts if that is a "
+    "working day, else at the end of the next working day: a due date is never a day off."
 )
 
 blp = Blueprint(
@@ -30,13 +31,38 @@ class AuthorityQuery(Schema):
     )
 
 
+def _within_the_calendar(moment) -> None:
+    try:
+        day = services.start_day(moment)
+    except OverflowError:  # before year 1 or after 9999 in Muscat: far outside either way
+        day = moment.date()
+    if message := services.outside_calendar(day):
+        raise ValidationError(message)
+
+
 class DueDateQuery(AuthorityQuery):
-    start = fields.AwareDateTime(
+    start = MuscatLocalDateTime(
         required=True,
-        default_timezone=None,
-        metadata={"description": "When the clock starts (ISO 8601 with offset)"},
+        validate=_within_the_calendar,
+        metadata={
+            "description": (
+                "When the clock starts, ISO 8601: with an offset (`2026-12-17T09:00:00+04:00`) "
+                "as given; without one (`2026-12-17T09:00:00`) or as a plain date "
+                "(`2026-12-17`, its start) in Asia/Muscat local time. Must fall in "
+                f"{services.FIRST_DAY.year}-{services.LAST_DAY.year}, the calendar's span."
+            )
+        },
     )
-    days = fields.Integer(required=True, validate=validate.Range(min=0, max=365))
+    days = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0, max=365),
+        metadata={
+            "description": (
+                "The target in working days (0: instant); the due date must fall within the "
+                "calendar's span, or the answer is 422 naming `days`"
+            )
+        },
+    )
 
 
 class SkippedDaySchema(Schema):

@@ -14,7 +14,7 @@ from app.accounts.models import User
 from app.audit import record_change
 from app.authorities.models import Authority
 from app.calendar.models import CalendarDay, HolidayOverride
-from app.calendar.workdays import WorkingCalendar
+from app.calendar.workdays import OutOfRange, WorkingCalendar
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import N_
@@ -22,6 +22,9 @@ from app.timeutil import MUSCAT, utcnow
 
 FIRST_DAY = date(2020, 1, 1)
 LAST_DAY = date(2040, 12, 31)
+
+OUTSIDE_CALENDAR = N_("Must fall between {first} and {last}, the span of the calendar.")
+PAST_THE_CALENDAR = N_("The due date would fall after {last}, the end of the calendar.")
 
 _cache: dict[tuple[int, tuple], WorkingCalendar] = {}
 _cache_lock = threading.Lock()
@@ -246,10 +249,27 @@ def end_of_day(day: date) -> datetime:
     )
 
 
+def outside_calendar(day: date) -> str | None:
+    """The message for a day the calendar does not cover, or None when it covers it."""
+    if FIRST_DAY <= day <= LAST_DAY:
+        return None
+    return OUTSIDE_CALENDAR.format(first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
+
+
 def due_date_report(authority_id: int, start: datetime, days: int) -> dict[str, Any]:
+    """The due date of `days` working days started at `start`, and the days off it skipped.
+
+    Raises ValidationFailed naming `start` when the calendar does not cover the start, and
+    `days` when the target ends past the calendar's last day."""
     calendar = calendar_for(authority_id)
     first = start_day(start)
-    due = calendar.add(first, days)
+    if message := outside_calendar(first):
+        raise ValidationFailed({"start": [message]})
+    try:
+        due = calendar.add(first, days)
+    except OutOfRange:
+        message = PAST_THE_CALENDAR.format(last=LAST_DAY.isoformat())
+        raise ValidationFailed({"days": [message]}) from None
     return {
         "start": start,
         "days": days,

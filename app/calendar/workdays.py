@@ -1,7 +1,9 @@
 """Working-day arithmetic over a fixed span of dates, in pure Python.
 
 Rule: day 1 of a target is the first working day *after* the day the clock starts; a target of
-N days ends at the end of the Nth working day. A target of 0 (instant) ends the same day.
+N days ends at the end of the Nth working day. A target of 0 (instant) ends the day it starts
+when that is a working day, else at the end of the next working day: a due date is never a
+weekend or a holiday.
 
 Each date carries a running number: how many working days there are from the first date of the
 span up to and including it. Due dates and elapsed working days are then plain arithmetic on
@@ -65,7 +67,9 @@ class WorkingCalendar:
         if days < 0:
             raise ValueError("a target cannot be negative")
         if days == 0:
-            return start
+            if self.is_working(start):
+                return start
+            days = 1  # started on a day off: due the first working day after it, like day 1
         target = self.number(start) + days
         if target > len(self._working_days):
             raise OutOfRange(f"{days} working days after {start} is past {self.last}")

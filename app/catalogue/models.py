@@ -42,9 +42,11 @@ class Service(Timestamped, db.Model):
     """A service an authority offers: its target in working days (0: instant), escalation,
     fee and required documents.
 
-    Applications copy the target and the fee when they are submitted, so a change here applies
-    to new applications only. `search_ar` and `search_en` are the names in search form, kept
-    in step whenever a name is set.
+    An application copies the target and the fee when its draft is created, so a change to them
+    applies to applications created after it. Required documents are read from here when a
+    document is uploaded and at submission, so a change to them also reaches drafts.
+    `search_ar` and `search_en` are the names in search form, kept in step whenever a name is
+    set.
     """
 
     __tablename__ = "services"

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ROOT / "app/catalogue/seed_data/sources"
 SHARED = Path(os.environ.get("BALADIYA_SEEDS", ROOT.parent / "shared/seeds"))
 NORTH_AL_BATINAH_TABLE = SOURCES / "002_4b83e4b24ba46651.txt"
+AL_BURAIMI_TEXT = SOURCES / "001_36e17a4c681255e1.txt"
 # support, availability, days, name: one line of the table "مستويات تقديم الخدمات".
 TABLE_ROW = re.compile(
     r"^(?P<support>24/7)\t(?P<availability>24/7)\t(?P<days>\d+)\t(?P<name>.+?)\s*$"
@@ -95,6 +96,29 @@ def test_al_buraimi_escalates_after_the_published_thresholds(client):
         assert served[code]["escalate_to"] == "department_head", code
     for code in ("ABG-INQUIRY", "ABG-COMPLAINT"):
         assert served[code]["escalation_days"] is None and served[code]["escalate_to"] is None
+
+
+def published_text(path: Path) -> str:
+    """A published text as one line: the PDF's line breaks fall inside names, and its table
+    cells ("24/7", a count of days) run into them; both go."""
+    text = re.sub(r"24/7|\d+", " ", path.read_text(encoding="utf-8"))
+    return " ".join(text.split())
+
+
+def test_al_buraimi_names_are_the_published_ones_in_the_published_order(client):
+    text = published_text(AL_BURAIMI_TEXT)
+    served = {s["code"]: s["name_ar"] for s in list_services(client, authority="ABG")}
+    # The request types (instant inquiries, procedural requests) head the text.
+    assert text.index(served["ABG-INQUIRY"]) < text.index("خدمة إجرائية")
+    assert served["ABG-COMPLAINT"] in text
+    # The services' table, in its order: each name as written, each after the one before.
+    table = [code for code in served if code in ESCALATION_DAYS]
+    assert table == list(ESCALATION_DAYS)
+    position = text.index("آلية تصعيد الشكوى")
+    for code in table:
+        found = text.find(served[code], position)
+        assert found > position, (code, served[code])
+        position = found
 
 
 def test_al_buraimi_inquiries_are_instant_and_procedural_requests_take_6_working_days(client):
