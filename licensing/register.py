@@ -14,12 +14,14 @@ from app.notifications.services import notify
 from app.numbering import next_number
 from app.timeutil import MUSCAT, utcnow
 from jobs import enqueue
+from licensing.families.schemas import FAMILIES
 from licensing.models import Application, Licence, LicenceRevision
 
 log = logging.getLogger(__name__)
 
 REMINDER_DAYS = (30, 7)
 DEFAULT_VALIDITY_DAYS = 365
+LICENCE_ACTIONS = frozenset({"register", "renew", "amend", "cancel"})
 
 
 def _today() -> dt.date:
@@ -35,9 +37,20 @@ def validity(application: Application, start: dt.date) -> dt.date:
     return start + dt.timedelta(days=DEFAULT_VALIDITY_DAYS - 1)
 
 
+def keeps_register(family: str, action: str) -> bool:
+    """Whether a service of this family and action is a licence in the register: the licensing
+    families' register, renew, amend and cancel services (each with its family blueprint).
+    Every other service (inspections, certificates, general requests, one-off services of a
+    licensing family such as a plan approval) is completed by issuing, with no register entry."""
+    return family in FAMILIES and action in LICENCE_ACTIONS
+
+
 def write_register(application: Application) -> Licence:
-    """Issuing: a new licence for a registration; the licence changed for renew, amend, cancel.
-    Runs inside the issuing transaction; the licence document is rendered after commit."""
+    """Issuing an application of a register service (`keeps_register`): a new licence for a
+    registration; the licence changed for renew, amend, cancel. Runs inside the issuing
+    transaction; the licence document is rendered after commit."""
+    if not keeps_register(application.family, application.action):
+        raise ValueError(f"{application.reference} is not for a licence of the register")
     today = _today()
     if application.action == "register":
         year = today.year

@@ -28,6 +28,7 @@ from app.numbering import next_number
 from app.timeutil import MUSCAT, utcnow
 from licensing.lifecycle import FINAL, TRANSITIONS, State
 from licensing.models import Application, ApplicationEvent, ApplicationMessage, Document, Licence
+from licensing.register import keeps_register, write_register
 
 SYSTEM = "system"
 NOT_ALLOWED_NOW = lazy_gettext("This action is not allowed in the application's current state.")
@@ -78,6 +79,37 @@ def create_application(
     )
     db.session.commit()
     return application
+
+
+FAMILY_ACTION_PATHS = {
+    "register": "",
+    "renew": "/{licence_number}/renewal",
+    "amend": "/{licence_number}/amendment",
+    "cancel": "/{licence_number}/cancellation",
+}
+
+
+def create_generic_application(
+    applicant: User, service_code: str, details: dict[str, Any]
+) -> Application:
+    """A draft for a service with no family blueprint (inspections, certificates, requests).
+    A licence of the register is refused (422, naming the family's endpoint): its blueprint
+    checks the family's fields, the holder and the renewal window."""
+    from licensing.families.schemas import FAMILIES
+
+    service = db.session.scalar(sa.select(Service).where(Service.code == service_code))
+    if service is None:
+        raise ValidationFailed({"service": [N_("There is no service with this code.")]})
+    if keeps_register(service.family, service.action):
+        endpoint = f"/api/v1/{FAMILIES[service.family][0]}{FAMILY_ACTION_PATHS[service.action]}"
+        raise ValidationFailed(
+            {"service": [N_("This service has its own endpoint; apply through it.")]},
+            code="use_family_endpoint",
+            detail=N_("Apply for this service at POST %(endpoint)s."),
+            params={"endpoint": endpoint},
+            extra={"endpoint": endpoint, "method": "POST"},
+        )
+    return create_application(applicant, service, details)
 
 
 def _check_licence_action(applicant: User, action: str, licence: Licence) -> None:
@@ -173,8 +205,9 @@ def transition(
         before=before,
         after={"state": target.value},
     )
-    if rule.notice and (rule.notice != "submitted" or starts_clock):
-        _notify(application, rule.notice, data)
+    notice = _notice_of(action, application, target)
+    if notice:
+        _notify(application, notice, data)
     if commit:
         db.session.commit()
     return application
@@ -199,10 +232,17 @@ def _apply(application: Application, action: str, data: dict[str, Any], now: dt.
         and isinstance(data.get("actor"), User)
     ):
         application.assignee_id = data["actor"].id
-    elif action == "issue":
-        from licensing.register import write_register
-
+    elif action == "issue" and keeps_register(application.family, application.action):
         write_register(application)
+
+
+def _notice_of(action: str, application: Application, target: State) -> str | None:
+    """The notice a step sends: the table's, except where the outcome decides it."""
+    if action == "submit" and target == State.PAYMENT_PENDING:
+        return None
+    if action == "issue" and application.licence is None:
+        return "application_completed"  # a service with no register entry is done
+    return TRANSITIONS[action].notice
 
 
 def _timeline(application, actor, action, source, target, note) -> None:

@@ -24,6 +24,7 @@ EVENTS: dict[str, frozenset[str]] = {
     "approved": frozenset({"reference", "service_ar", "service_en"}),
     "rejected": frozenset({"reference", "service_ar", "service_en", "reason_ar", "reason_en"}),
     "licence_issued": frozenset({"licence_number", "valid_until"}),
+    "application_completed": frozenset({"reference", "service_ar", "service_en"}),
     "renewal_due": frozenset({"licence_number", "expires_on", "days_left"}),
     "refund_submitted": frozenset({"refund_reference", "amount"}),
     "refund_decided": frozenset({"refund_reference", "decision_ar", "decision_en", "amount"}),
