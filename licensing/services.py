@@ -385,34 +385,76 @@ def find_service(
     authority_code: str | None = None,
     code: str | None = None,
     licence: Licence | None = None,
+    details: dict[str, Any] | None = None,
+    details_at: str = "",
 ) -> Service:
     """The catalogue service an application is for: the one named, or the family's own service
     for this action in the authority (for a licence: the sibling of the service it was issued
-    under, e.g. ...-RENEW beside ...-REGISTER)."""
+    under, e.g. ...-RENEW beside ...-REGISTER). Where the family has a service per kind of
+    record (`SERVICE_KINDS`: health or commercial vehicle signage), the kind in `details` (or
+    the licence's) decides, and a named service of another kind is refused; so is a renewal or
+    amendment that would change the kind (`details_at` names where the request carries it)."""
     from app.authorities.models import Authority
 
     query = sa.select(Service).where(
         Service.family == family, Service.action == action, Service.is_active
     )
+    if licence is not None:
+        authority_code = licence.authority.code
+    kind_code = _code_for_kind(family, action, authority_code, details or {}, licence, details_at)
     if code:
         found = db.session.scalar(query.where(Service.code == code))
         if found is None:
             raise ValidationFailed(
                 {"service": [N_("No active service of this kind has this code.")]}
             )
+        if kind_code and found.code != kind_code:
+            raise ValidationFailed(
+                {"service": [N_("This service is not for the sign type given.")]}
+            )
         return found
-    if licence is not None:
+    if kind_code:
+        found = db.session.scalar(query.where(Service.code == kind_code))
+    elif licence is not None:
         query = query.where(Service.authority_id == licence.authority_id)
         sibling = licence.service.code.rsplit("-", 1)[0] + "-" + action.upper()
-        found = db.session.scalar(query.where(Service.code == sibling))
-        if found is not None:
-            return found
+        found = db.session.scalar(query.where(Service.code == sibling)) or db.session.scalar(
+            query.order_by(Service.id).limit(1)
+        )
     else:
         query = query.join(Authority).where(Authority.code == (authority_code or "").upper())
-    found = db.session.scalar(query.order_by(Service.id).limit(1))
+        found = db.session.scalar(query.order_by(Service.id).limit(1))
     if found is None:
         raise ValidationFailed({"authority": [N_("This authority offers no such service.")]})
     return found
+
+
+def _code_for_kind(
+    family: str,
+    action: str,
+    authority_code: str | None,
+    details: dict[str, Any],
+    licence: Licence | None,
+    details_at: str,
+) -> str | None:
+    """The code of the service for the kind of record (None for a family with one kind)."""
+    from licensing.families.schemas import SERVICE_KINDS
+
+    if family not in SERVICE_KINDS:
+        return None
+    field, stems = SERVICE_KINDS[family]
+    kind = licence.details.get(field) if licence is not None else details.get(field)
+    if licence is not None and details.get(field, kind) != kind:
+        raise ValidationFailed(
+            {
+                f"{details_at}.{field}".lstrip("."): [
+                    N_("The sign type cannot change; cancel this sign and register a new one.")
+                ]
+            }
+        )
+    if kind not in stems:
+        return None
+    return f"{(authority_code or '').upper()}-{stems[kind]}-{action.upper()}"
 
 
 def find_licence(actor: User, number: str, family: str | None = None) -> Licence:
