@@ -26,7 +26,7 @@ from app.money import format_baisa
 from app.notifications.services import notify
 from app.numbering import next_number
 from app.timeutil import MUSCAT, utcnow
-from licensing.lifecycle import FINAL, TRANSITIONS, State
+from licensing.lifecycle import FINAL, TRANSITIONS, State, notice_of
 from licensing.models import Application, ApplicationEvent, ApplicationMessage, Document, Licence
 from licensing.register import keeps_register, write_register
 
@@ -205,7 +205,7 @@ def transition(
         before=before,
         after={"state": target.value},
     )
-    notice = _notice_of(action, application, target)
+    notice = notice_of(action, target, application.action, application.licence is not None)
     if notice:
         _notify(application, notice, data)
     if commit:
@@ -236,15 +236,6 @@ def _apply(application: Application, action: str, data: dict[str, Any], now: dt.
         write_register(application)
 
 
-def _notice_of(action: str, application: Application, target: State) -> str | None:
-    """The notice a step sends: the table's, except where the outcome decides it."""
-    if action == "submit" and target == State.PAYMENT_PENDING:
-        return None
-    if action == "issue" and application.licence is None:
-        return "application_completed"  # a service with no register entry is done
-    return TRANSITIONS[action].notice
-
-
 def _timeline(application, actor, action, source, target, note) -> None:
     ApplicationEvent.add(actor, action, source, target, note, application_id=application.id)
 
@@ -263,7 +254,7 @@ def _notify(application: Application, event: str, data: dict[str, Any]) -> None:
         "reason_en": application.rejection_reason_en or "",
         "amount": format_baisa(application.fee_baisa),
     }
-    if event == "licence_issued":
+    if event in ("licence_issued", "licence_cancelled"):
         licence = application.licence
         context.update(licence_number=licence.number, valid_until=licence.valid_until.isoformat())
     notify(
