@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.audit import record_change
 from app.extensions import db
 from app.notifications.services import notify
 from app.numbering import next_number
@@ -144,11 +145,22 @@ def send_renewal_reminders() -> int:
 
 
 def expire_licences() -> int:
-    """Periodic: licences past their last valid day become expired."""
-    result = db.session.execute(
-        sa.update(Licence)
+    """Periodic: licences past their last valid day become expired, each with its audit row."""
+    expired = db.session.scalars(
+        sa.select(Licence)
         .where(Licence.state == "active", Licence.valid_until < _today())
-        .values(state="expired")
-    )
+        .order_by(Licence.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for licence in expired:
+        licence.state = "expired"
+        record_change(
+            "licence.expired",
+            "licence",
+            licence.number,
+            authority_id=licence.authority_id,
+            before={"state": "active", "valid_until": licence.valid_until.isoformat()},
+            after={"state": "expired"},
+        )
     db.session.commit()
-    return result.rowcount
+    return len(expired)

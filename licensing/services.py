@@ -348,6 +348,8 @@ def assign(actor: User, application_id: int, assignee_id: int | None) -> Applica
 
 
 def add_message(actor: User, application_id: int, body: str) -> ApplicationMessage:
+    """Write in the application's thread (its applicant, or staff of its authority); the audit
+    log names the message, the thread keeps its text."""
     application = get_application(actor, application_id)
     refuse_writes_during_maintenance(application.authority_id)
     message = ApplicationMessage(
@@ -356,6 +358,14 @@ def add_message(actor: User, application_id: int, body: str) -> ApplicationMessa
     db.session.add(message)
     if actor.role != Role.APPLICANT:
         application.last_action_at = utcnow()
+    db.session.flush()
+    record_change(
+        "application.message_added",
+        "application",
+        application.reference,
+        authority_id=application.authority_id,
+        after={"message_id": message.id, "author_role": message.author_role},
+    )
     db.session.commit()
     return message
 
