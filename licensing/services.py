@@ -23,7 +23,7 @@ from app.extensions import db
 from app.i18n import N_
 from app.maintenance.services import refuse_writes_during_maintenance
 from app.money import format_baisa
-from app.notifications.services import notify
+from app.notifications.services import notify, register_subject_name
 from app.numbering import next_number
 from app.timeutil import MUSCAT, utcnow
 from licensing.lifecycle import FINAL, TRANSITIONS, State, notice_of
@@ -31,6 +31,13 @@ from licensing.models import Application, ApplicationEvent, ApplicationMessage, 
 from licensing.register import keeps_register, write_register
 
 SYSTEM = "system"
+
+register_subject_name(
+    "application",
+    lambda application_id: db.session.scalar(
+        sa.select(Application.reference).where(Application.id == application_id)
+    ),
+)
 NOT_ALLOWED_NOW = lazy_gettext("This action is not allowed in the application's current state.")
 RENEWAL_WINDOW_DAYS = 60
 

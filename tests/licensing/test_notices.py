@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.notifications.models import Channel, Notification
+from app.notifications.sms_text import sms_parts
 from licensing.models import Application, Licence
 from tests.factories import applicant_headers, staff_headers
 from tests.licensing.helpers import LEASE, act, pay, upload_mandatory
@@ -103,3 +104,66 @@ def test_withdrawal_and_cancellation_tell_the_applicant(app, client):
             )
         )
     assert "The plot is under dispute" in email.body_text
+
+
+def test_a_long_rejection_reason_is_cut_in_the_sms_and_whole_in_the_email(app, client):
+    reason_en = "The submitted plan does not match the plot boundaries. " * 36
+    reason_ar = "المخطط المقدم لا يطابق حدود قطعة الأرض المسجلة. " * 40
+    _, inspector = staff_headers(app, client, "inspector", "NBG")
+    for language in ("en", "ar"):
+        applicant, applicant_h = applicant_headers(client, preferred_language=language)
+        created = client.post("/api/v1/leases", json=LEASE, headers=applicant_h).get_json()
+        with app.app_context():
+            db.session.get(Application, created["id"]).state = "in_review"  # set-up
+            db.session.commit()
+        rejected = act(
+            client,
+            inspector,
+            created["id"],
+            "reject",
+            reason_ar=reason_ar[:2000],
+            reason_en=reason_en[:2000],
+        )
+        assert rejected.status_code == 200, rejected.get_json()
+        with app.app_context():
+            rows = {
+                n.channel: n
+                for n in db.session.scalars(
+                    sa.select(Notification).where(Notification.user_id == applicant["id"])
+                )
+            }
+        sms, email = rows[Channel.SMS], rows[Channel.EMAIL]
+        assert sms.sms_parts == sms_parts(sms.body_text) == 2, (language, sms.body_text)
+        assert created["reference"] in sms.body_text
+        full = (reason_ar if language == "ar" else reason_en)[:2000].strip()
+        assert full in email.body_text
+
+
+def test_the_delivery_log_finds_an_applications_notices_by_id_or_reference(app, client):
+    _, applicant_h = applicant_headers(client)
+    _, inspector = staff_headers(app, client, "inspector", "NBG")
+    _, other_authority = staff_headers(app, client, "inspector", "ABG")
+    created = client.post("/api/v1/leases", json=LEASE, headers=applicant_h).get_json()
+    upload_mandatory(app, client, applicant_h, created["id"])
+    _ok(act(client, applicant_h, created["id"], "submit"))
+    pay(app, created["id"])
+
+    by_id = client.get(
+        f"/api/v1/notifications/log?subject=application:{created['id']}", headers=inspector
+    )
+    by_reference = client.get(
+        f"/api/v1/notifications/log?subject=application:{created['reference']}", headers=inspector
+    )
+    assert by_id.status_code == by_reference.status_code == 200
+    rows = by_id.get_json()
+    assert [r["id"] for r in rows] == [r["id"] for r in by_reference.get_json()]
+    assert sorted({(r["event"], r["channel"]) for r in rows}) == sorted(
+        (event, channel)
+        for event in ("payment_due", "submitted")
+        for channel in ("email", "in_app", "sms")
+    )
+    assert all(r["subject_id"] == created["reference"] for r in rows)
+    elsewhere = client.get(
+        f"/api/v1/notifications/log?subject=application:{created['id']}", headers=other_authority
+    )
+    assert elsewhere.status_code == 200 and elsewhere.get_json() == []
