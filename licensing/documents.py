@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.accounts.models import Role, User
+from app.audit import record_change
 from app.errors import Conflict, NotFound, Problem, ValidationFailed
 from app.extensions import db
 from app.i18n import N_
@@ -129,6 +130,19 @@ def upload_document(
         **stored.columns(),
     )
     db.session.add(document)
+    db.session.flush()
+    record_change(
+        "application.document_uploaded",
+        "application",
+        application.reference,
+        authority_id=application.authority_id,
+        after={
+            "document_id": document.id,
+            "document_code": document_code,
+            "sha256": stored.sha256,
+            "size": stored.size,
+        },
+    )
     db.session.commit()
     log.info(
         "document stored", extra={"document_id": document.id, "application_id": application.id}

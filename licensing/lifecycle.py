@@ -49,7 +49,10 @@ class Transition:
     roles: frozenset[str]
     requires: tuple[str, ...] = ()
     sla: str | None = None  # start, pause, resume, stop
-    notice: str | None = None  # notification event
+    # The notification event. Where the outcome decides, `notice_of` says: submit with a fee due
+    # asks for payment; issuing completes a service with no register entry, and a cancellation's
+    # issue tells of the cancelled licence.
+    notice: str | None = None
 
 
 def _t(action, sources, target, roles, requires=(), sla=None, notice=None) -> Transition:
@@ -72,7 +75,13 @@ TRANSITIONS: dict[str, Transition] = {
             sla="start",
             notice="submitted",
         ),
-        _t("start_review", {State.SUBMITTED}, State.IN_REVIEW, REVIEWERS),
+        _t(
+            "start_review",
+            {State.SUBMITTED},
+            State.IN_REVIEW,
+            REVIEWERS,
+            notice="review_started",
+        ),
         _t(
             "schedule_inspection",
             {State.IN_REVIEW},
@@ -87,6 +96,7 @@ TRANSITIONS: dict[str, Transition] = {
             State.INSPECTED,
             {"inspector"},
             requires=("note",),
+            notice="inspection_recorded",
         ),
         _t(
             "request_info",
@@ -104,6 +114,7 @@ TRANSITIONS: dict[str, Transition] = {
             {"applicant"},
             requires=("note",),
             sla="resume",
+            notice="answer_received",
         ),
         _t(
             "approve",
@@ -135,6 +146,7 @@ TRANSITIONS: dict[str, Transition] = {
             State.WITHDRAWN,
             {"applicant"},
             sla="stop",
+            notice="withdrawn",
         ),
         _t(
             "cancel",
@@ -143,11 +155,26 @@ TRANSITIONS: dict[str, Transition] = {
             {"department_head", "admin"},
             requires=("note",),
             sla="stop",
+            notice="application_cancelled",
         ),
-        # Unpaid applications lapse after the configured number of days (a periodic job).
+        # Unpaid applications lapse after the configured number of days (a periodic job, which
+        # sends its own `payment_expired` notice).
         _t("expire_unpaid", {State.PAYMENT_PENDING}, State.CANCELLED, {"system"}),
     )
 }
+
+
+def notice_of(
+    action: str, target: State, application_action: str, keeps_licence: bool
+) -> str | None:
+    """The notice a step sends: the table's, except where the outcome decides it."""
+    if action == "submit":
+        return "payment_due" if target == State.PAYMENT_PENDING else "submitted"
+    if action == "issue" and not keeps_licence:
+        return "application_completed"  # a service with no register entry is done
+    if action == "issue" and application_action == "cancel":
+        return "licence_cancelled"
+    return TRANSITIONS[action].notice
 
 
 def graph() -> str:

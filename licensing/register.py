@@ -9,17 +9,20 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.audit import record_change
 from app.extensions import db
 from app.notifications.services import notify
 from app.numbering import next_number
 from app.timeutil import MUSCAT, utcnow
 from jobs import enqueue
+from licensing.families.schemas import FAMILIES
 from licensing.models import Application, Licence, LicenceRevision
 
 log = logging.getLogger(__name__)
 
 REMINDER_DAYS = (30, 7)
 DEFAULT_VALIDITY_DAYS = 365
+LICENCE_ACTIONS = frozenset({"register", "renew", "amend", "cancel"})
 
 
 def _today() -> dt.date:
@@ -35,9 +38,20 @@ def validity(application: Application, start: dt.date) -> dt.date:
     return start + dt.timedelta(days=DEFAULT_VALIDITY_DAYS - 1)
 
 
+def keeps_register(family: str, action: str) -> bool:
+    """Whether a service of this family and action is a licence in the register: the licensing
+    families' register, renew, amend and cancel services (each with its family blueprint).
+    Every other service (inspections, certificates, general requests, one-off services of a
+    licensing family such as a plan approval) is completed by issuing, with no register entry."""
+    return family in FAMILIES and action in LICENCE_ACTIONS
+
+
 def write_register(application: Application) -> Licence:
-    """Issuing: a new licence for a registration; the licence changed for renew, amend, cancel.
-    Runs inside the issuing transaction; the licence document is rendered after commit."""
+    """Issuing an application of a register service (`keeps_register`): a new licence for a
+    registration; the licence changed for renew, amend, cancel. Runs inside the issuing
+    transaction; the licence document is rendered after commit."""
+    if not keeps_register(application.family, application.action):
+        raise ValueError(f"{application.reference} is not for a licence of the register")
     today = _today()
     if application.action == "register":
         year = today.year
@@ -131,11 +145,22 @@ def send_renewal_reminders() -> int:
 
 
 def expire_licences() -> int:
-    """Periodic: licences past their last valid day become expired."""
-    result = db.session.execute(
-        sa.update(Licence)
+    """Periodic: licences past their last valid day become expired, each with its audit row."""
+    expired = db.session.scalars(
+        sa.select(Licence)
         .where(Licence.state == "active", Licence.valid_until < _today())
-        .values(state="expired")
-    )
+        .order_by(Licence.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for licence in expired:
+        licence.state = "expired"
+        record_change(
+            "licence.expired",
+            "licence",
+            licence.number,
+            authority_id=licence.authority_id,
+            before={"state": "active", "valid_until": licence.valid_until.isoformat()},
+            after={"state": "expired"},
+        )
     db.session.commit()
-    return result.rowcount
+    return len(expired)

@@ -51,13 +51,10 @@ class Applications(MethodView):
     @blp.arguments(GenericApplicationInput)
     @blp.response(201, ApplicationDetailSchema)
     def post(self, data):
-        """Apply for any other catalogue service (inspections, certificates, requests) as a draft"""
-        from app.catalogue.models import Service
-
-        service = db.session.scalar(sa.select(Service).where(Service.code == data["service"]))
-        if service is None:
-            raise ValidationFailed({"service": [N_("There is no service with this code.")]})
-        return services.create_application(require_user(), service, data["details"])
+        """Apply for any other catalogue service (inspections, certificates, requests) as a draft.
+        A licence of a family (register, renew, amend, cancel) is refused with 422 and the
+        family's endpoint"""
+        return services.create_generic_application(require_user(), data["service"], data["details"])
 
 
 @blp.route("/applications/<int:application_id>")

@@ -23,13 +23,21 @@ from app.extensions import db
 from app.i18n import N_
 from app.maintenance.services import refuse_writes_during_maintenance
 from app.money import format_baisa
-from app.notifications.services import notify
+from app.notifications.services import notify, register_subject_name
 from app.numbering import next_number
 from app.timeutil import MUSCAT, utcnow
-from licensing.lifecycle import FINAL, TRANSITIONS, State
+from licensing.lifecycle import FINAL, TRANSITIONS, State, notice_of
 from licensing.models import Application, ApplicationEvent, ApplicationMessage, Document, Licence
+from licensing.register import keeps_register, write_register
 
 SYSTEM = "system"
+
+register_subject_name(
+    "application",
+    lambda application_id: db.session.scalar(
+        sa.select(Application.reference).where(Application.id == application_id)
+    ),
+)
 NOT_ALLOWED_NOW = lazy_gettext("This action is not allowed in the application's current state.")
 RENEWAL_WINDOW_DAYS = 60
 
@@ -78,6 +86,37 @@ def create_application(
     )
     db.session.commit()
     return application
+
+
+FAMILY_ACTION_PATHS = {
+    "register": "",
+    "renew": "/{licence_number}/renewal",
+    "amend": "/{licence_number}/amendment",
+    "cancel": "/{licence_number}/cancellation",
+}
+
+
+def create_generic_application(
+    applicant: User, service_code: str, details: dict[str, Any]
+) -> Application:
+    """A draft for a service with no family blueprint (inspections, certificates, requests).
+    A licence of the register is refused (422, naming the family's endpoint): its blueprint
+    checks the family's fields, the holder and the renewal window."""
+    from licensing.families.schemas import FAMILIES
+
+    service = db.session.scalar(sa.select(Service).where(Service.code == service_code))
+    if service is None:
+        raise ValidationFailed({"service": [N_("There is no service with this code.")]})
+    if keeps_register(service.family, service.action):
+        endpoint = f"/api/v1/{FAMILIES[service.family][0]}{FAMILY_ACTION_PATHS[service.action]}"
+        raise ValidationFailed(
+            {"service": [N_("This service has its own endpoint; apply through it.")]},
+            code="use_family_endpoint",
+            detail=N_("Apply for this service at POST %(endpoint)s."),
+            params={"endpoint": endpoint},
+            extra={"endpoint": endpoint, "method": "POST"},
+        )
+    return create_application(applicant, service, details)
 
 
 def _check_licence_action(applicant: User, action: str, licence: Licence) -> None:
@@ -174,8 +213,9 @@ def transition(
         before=before,
         after={"state": target.value},
     )
-    if rule.notice and (rule.notice != "submitted" or starts_clock):
-        _notify(application, rule.notice, data)
+    notice = notice_of(action, target, application.action, application.licence is not None)
+    if notice:
+        _notify(application, notice, data)
     if commit:
         db.session.commit()
     return application
@@ -200,9 +240,7 @@ def _apply(application: Application, action: str, data: dict[str, Any], now: dt.
         and isinstance(data.get("actor"), User)
     ):
         application.assignee_id = data["actor"].id
-    elif action == "issue":
-        from licensing.register import write_register
-
+    elif action == "issue" and keeps_register(application.family, application.action):
         write_register(application)
 
 
@@ -224,7 +262,7 @@ def _notify(application: Application, event: str, data: dict[str, Any]) -> None:
         "reason_en": application.rejection_reason_en or "",
         "amount": format_baisa(application.fee_baisa),
     }
-    if event == "licence_issued":
+    if event in ("licence_issued", "licence_cancelled"):
         licence = application.licence
         context.update(licence_number=licence.number, valid_until=licence.valid_until.isoformat())
     notify(
@@ -318,6 +356,8 @@ def assign(actor: User, application_id: int, assignee_id: int | None) -> Applica
 
 
 def add_message(actor: User, application_id: int, body: str) -> ApplicationMessage:
+    """Write in the application's thread (its applicant, or staff of its authority); the audit
+    log names the message, the thread keeps its text."""
     application = get_application(actor, application_id)
     refuse_writes_during_maintenance(application.authority_id)
     message = ApplicationMessage(
@@ -326,6 +366,14 @@ def add_message(actor: User, application_id: int, body: str) -> ApplicationMessa
     db.session.add(message)
     if actor.role != Role.APPLICANT:
         application.last_action_at = utcnow()
+    db.session.flush()
+    record_change(
+        "application.message_added",
+        "application",
+        application.reference,
+        authority_id=application.authority_id,
+        after={"message_id": message.id, "author_role": message.author_role},
+    )
     db.session.commit()
     return message
 
@@ -346,34 +394,76 @@ def find_service(
     authority_code: str | None = None,
     code: str | None = None,
     licence: Licence | None = None,
+    details: dict[str, Any] | None = None,
+    details_at: str = "",
 ) -> Service:
     """The catalogue service an application is for: the one named, or the family's own service
     for this action in the authority (for a licence: the sibling of the service it was issued
-    under, e.g. ...-RENEW beside ...-REGISTER)."""
+    under, e.g. ...-RENEW beside ...-REGISTER). Where the family has a service per kind of
+    record (`SERVICE_KINDS`: health or commercial vehicle signage), the kind in `details` (or
+    the licence's) decides, and a named service of another kind is refused; so is a renewal or
+    amendment that would change the kind (`details_at` names where the request carries it)."""
     from app.authorities.models import Authority
 
     query = sa.select(Service).where(
         Service.family == family, Service.action == action, Service.is_active
     )
+    if licence is not None:
+        authority_code = licence.authority.code
+    kind_code = _code_for_kind(family, action, authority_code, details or {}, licence, details_at)
     if code:
         found = db.session.scalar(query.where(Service.code == code))
         if found is None:
             raise ValidationFailed(
                 {"service": [N_("No active service of this kind has this code.")]}
             )
+        if kind_code and found.code != kind_code:
+            raise ValidationFailed(
+                {"service": [N_("This service is not for the sign type given.")]}
+            )
         return found
-    if licence is not None:
+    if kind_code:
+        found = db.session.scalar(query.where(Service.code == kind_code))
+    elif licence is not None:
         query = query.where(Service.authority_id == licence.authority_id)
         sibling = licence.service.code.rsplit("-", 1)[0] + "-" + action.upper()
-        found = db.session.scalar(query.where(Service.code == sibling))
-        if found is not None:
-            return found
+        found = db.session.scalar(query.where(Service.code == sibling)) or db.session.scalar(
+            query.order_by(Service.id).limit(1)
+        )
     else:
         query = query.join(Authority).where(Authority.code == (authority_code or "").upper())
-    found = db.session.scalar(query.order_by(Service.id).limit(1))
+        found = db.session.scalar(query.order_by(Service.id).limit(1))
     if found is None:
         raise ValidationFailed({"authority": [N_("This authority offers no such service.")]})
     return found
+
+
+def _code_for_kind(
+    family: str,
+    action: str,
+    authority_code: str | None,
+    details: dict[str, Any],
+    licence: Licence | None,
+    details_at: str,
+) -> str | None:
+    """The code of the service for the kind of record (None for a family with one kind)."""
+    from licensing.families.schemas import SERVICE_KINDS
+
+    if family not in SERVICE_KINDS:
+        return None
+    field, stems = SERVICE_KINDS[family]
+    kind = licence.details.get(field) if licence is not None else details.get(field)
+    if licence is not None and details.get(field, kind) != kind:
+        raise ValidationFailed(
+            {
+                f"{details_at}.{field}".lstrip("."): [
+                    N_("The sign type cannot change; cancel this sign and register a new one.")
+                ]
+            }
+        )
+    if kind not in stems:
+        return None
+    return f"{(authority_code or '').upper()}-{stems[kind]}-{action.upper()}"
 
 
 def find_licence(actor: User, number: str, family: str | None = None) -> Licence:

@@ -39,7 +39,12 @@ class NoticeSchema(Schema):
 
 
 class LogQuery(Schema):
-    subject = fields.String(metadata={"description": "type:id of the record, e.g. application:42"})
+    subject = fields.String(
+        metadata={
+            "description": "type:id of the record: an application by its reference or its id, "
+            "e.g. application:NBG-2026-000042 or application:42; a licence by its number"
+        }
+    )
     state = fields.String(validate=validate.OneOf([s.value for s in DeliveryState]))
 
     @validates("subject")

@@ -51,6 +51,16 @@ def _load_inline(reference: dict[str, Any]) -> Attachment:
 register_attachment_loader("inline", _load_inline)
 
 
+# Notices name their subject as its users do (an application by its reference). A feature may let
+# staff also name it by its database id in the delivery log by registering how to find it.
+_subject_names: dict[str, Callable[[int], str | None]] = {}
+
+
+def register_subject_name(kind: str, name_of: Callable[[int], str | None]) -> None:
+    """`name_of(id)` gives the subject id notices of `kind` store for that record (or None)."""
+    _subject_names[kind] = name_of
+
+
 def load_attachment(reference: dict[str, Any]) -> Attachment:
     return _loaders[reference["kind"]](reference)
 
@@ -127,12 +137,16 @@ def mark_read(user: User, notification_id: int) -> Notification:
 def delivery_log_query(
     staff: User, subject: tuple[str, str] | None, state: str | None
 ) -> sa.Select:
-    """The delivery rows of the staff member's authority, for one subject and/or one state."""
+    """The delivery rows of the staff member's authority, for one subject and/or one state. The
+    subject is `(kind, id)` as notices store it, or with the record's database id where the
+    feature registered its name (`application:42` and `application:NBG-2026-000042` alike)."""
     query = sa.select(Notification).where(Notification.authority_id == staff.authority_id)
     if subject:
-        query = query.where(
-            Notification.subject_type == subject[0], Notification.subject_id == subject[1]
-        )
+        kind, identifier = subject
+        names = {identifier}
+        if kind in _subject_names and identifier.isdigit():
+            names.add(_subject_names[kind](int(identifier)) or identifier)
+        query = query.where(Notification.subject_type == kind, Notification.subject_id.in_(names))
     if state:
         query = query.where(Notification.state == state)
     return query.order_by(Notification.id)

@@ -24,6 +24,16 @@ EVENTS: dict[str, frozenset[str]] = {
     "approved": frozenset({"reference", "service_ar", "service_en"}),
     "rejected": frozenset({"reference", "service_ar", "service_en", "reason_ar", "reason_en"}),
     "licence_issued": frozenset({"licence_number", "valid_until"}),
+    "application_completed": frozenset({"reference", "service_ar", "service_en"}),
+    "payment_due": frozenset({"reference", "service_ar", "service_en", "amount"}),
+    "review_started": frozenset({"reference", "service_ar", "service_en", "due_date"}),
+    "inspection_recorded": frozenset({"reference"}),
+    "answer_received": frozenset({"reference", "due_date"}),
+    "withdrawn": frozenset({"reference", "service_ar", "service_en"}),
+    "application_cancelled": frozenset(
+        {"reference", "service_ar", "service_en", "note_ar", "note_en"}
+    ),
+    "licence_cancelled": frozenset({"licence_number"}),
     "renewal_due": frozenset({"licence_number", "expires_on", "days_left"}),
     "refund_submitted": frozenset({"refund_reference", "amount"}),
     "refund_decided": frozenset({"refund_reference", "decision_ar", "decision_en", "amount"}),

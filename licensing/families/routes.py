@@ -62,13 +62,19 @@ def family_blueprint(family: str) -> Blueprint:
         def post(self, data):
             """Apply for a new record (a draft application for the family's registration service)"""
             authority, code = data.pop("authority"), data.pop("service", None)
-            service = services.find_service(family, "register", authority_code=authority, code=code)
+            service = services.find_service(
+                family, "register", authority_code=authority, code=code, details=data
+            )
             return services.create_application(require_user(), service, data)
 
     def _on_licence(action: str, number: str, details: dict):
         user = require_user()
         licence = services.find_licence(user, number, family)
-        service = services.find_service(family, action, licence=licence)
+        at = "changes" if action == "amend" else "details"
+        changes = details.get("changes", {}) if action == "amend" else details
+        service = services.find_service(
+            family, action, licence=licence, details=changes, details_at=at
+        )
         return services.create_application(user, service, details, licence)
 
     @blp.route("/<string:number>/renewal")

@@ -84,6 +84,13 @@ class TemporaryLicenceSchema(PeriodMixin, MunicipalLicenceSchema):
     end_date = fields.Date(required=True)
 
 
+# A family whose catalogue has one service per kind of record: the field that says the kind and,
+# for each value, the stem of its services' codes (`{authority}-{stem}-{ACTION}`, e.g.
+# NBG-HEALTH-VEHSIGN-REGISTER). The kind is fixed at registration: renewals and amendments keep it.
+SERVICE_KINDS = {
+    "vehicle_signage": ("sign_type", {"health": "HEALTH-VEHSIGN", "commercial": "VEHSIGN"}),
+}
+
 FAMILIES = {
     # family: (url segment, blueprint description, schema)
     "lease": ("leases", "Lease contracts: register, renew, amend, cancel", LeaseSchema),
