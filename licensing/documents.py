@@ -118,7 +118,7 @@ def upload_document(
             code="documents_closed",
             detail=N_("Documents can be added only to a draft, or when asked."),
         )
-    codes = {d.code for d in application.service.required_documents}
+    codes = {d["code"] for d in application.required_documents}
     if document_code not in codes:
         raise ValidationFailed({"document_code": [N_("This service asks for no such document.")]})
     stored = accept_file(filename, content)

@@ -19,8 +19,9 @@ from app.timeutil import UTCDateTime, utcnow
 class Application(SlaTracked, Timestamped, db.Model):
     """One request for one catalogue service, by one applicant, moving through the lifecycle.
 
-    The fee and the SLA target are copied from the catalogue when the application is made, so a
-    later change to the catalogue applies to new applications only.
+    The fee, the SLA target and the list of required documents are copied from the catalogue
+    when the application is made, so a later change to the catalogue applies to new applications
+    only.
     """
 
     __tablename__ = "applications"
@@ -41,6 +42,8 @@ class Application(SlaTracked, Timestamped, db.Model):
     state: Mapped[str] = mapped_column(sa.String(25), default="draft")
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     fee_baisa: Mapped[int]
+    # [{"code", "name_ar", "name_en", "mandatory"}], in the catalogue's order, as when it was made.
+    required_documents: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     inspection_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     rejection_reason_ar: Mapped[str | None] = mapped_column(sa.Text)
     rejection_reason_en: Mapped[str | None] = mapped_column(sa.Text)

@@ -40,6 +40,13 @@ class ApplicationSchema(Schema):
     state = fields.String()
     details = fields.Dict()
     fee = Money(attribute="fee_baisa")
+    required_documents = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "The documents the service asked for when the application was made: "
+            "code, name_ar, name_en, mandatory"
+        },
+    )
     licence_number = fields.Function(lambda a: a.licence.number if a.licence else None)
     inspection_date = fields.Date(allow_none=True)
     rejection_reason_ar = fields.String(allow_none=True)

@@ -72,6 +72,10 @@ def create_application(
         details=details,
         fee_baisa=service.fee_baisa,
         sla_target_days=service.sla_days,
+        required_documents=[
+            {"code": d.code, "name_ar": d.name_ar, "name_en": d.name_en, "mandatory": d.mandatory}
+            for d in service.required_documents
+        ],
         last_action_at=now,
     )
     db.session.add(application)
@@ -281,7 +285,7 @@ def _check_documents(application: Application) -> None:
         )
     )
     missing = [
-        d for d in application.service.required_documents if d.mandatory and d.code not in have
+        d for d in application.required_documents if d["mandatory"] and d["code"] not in have
     ]
     if missing:
         raise Conflict(
@@ -289,7 +293,8 @@ def _check_documents(application: Application) -> None:
             detail=N_("Upload every mandatory document before submitting."),
             extra={
                 "missing": [
-                    {"code": d.code, "name_ar": d.name_ar, "name_en": d.name_en} for d in missing
+                    {"code": d["code"], "name_ar": d["name_ar"], "name_en": d["name_en"]}
+                    for d in missing
                 ]
             },
         )

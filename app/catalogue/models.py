@@ -42,9 +42,8 @@ class Service(Timestamped, db.Model):
     """A service an authority offers: its target in working days (0: instant), escalation,
     fee and required documents.
 
-    An application copies the target and the fee when its draft is created, so a change to them
-    applies to applications created after it. Required documents are read from here when a
-    document is uploaded and at submission, so a change to them also reaches drafts.
+    An application copies the target, the fee and the required documents when its draft is
+    created, so a change to them applies to applications created after it.
     `search_ar` and `search_en` are the names in search form, kept in step whenever a name is
     set.
     """

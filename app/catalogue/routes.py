@@ -44,10 +44,9 @@ class ServiceItem(MethodView):
     def patch(self, data, code):
         """Change a service of your authority: fee, target, escalation, documents, active flag
 
-        A new fee or target applies to applications created after it: an application keeps
-        the target (`sla_days`) and the fee copied onto it when its draft was created. A new
-        `required_documents` list is checked when a document is uploaded and at submission,
-        so it also applies to drafts not yet submitted. `fee` is a string in rials with three
+        A new fee, target or document list applies to applications created after it: an
+        application keeps the target (`sla_days`), the fee and the `required_documents` copied
+        onto it when its draft was created. `fee` is a string in rials with three
         decimals and a multiple of 10 baisa (the card gateway's rule); setting it marks the fee
         as no longer a placeholder. A new `sla_days` clears `sla_note_ar` and `sla_note_en`,
         which explain where a seeded target came from. `required_documents` replaces the whole

@@ -82,7 +82,7 @@ def upload(client, headers, application_id, code, content=PDF, filename="documen
 def upload_mandatory(app, client, headers, application_id):
     with app.app_context():
         application = db.session.get(Application, application_id)
-        codes = [d.code for d in application.service.required_documents if d.mandatory]
+        codes = [d["code"] for d in application.required_documents if d["mandatory"]]
     for code in codes:
         response = upload(client, headers, application_id, code)
         assert response.status_code == 201, response.get_json()
