@@ -25,6 +25,8 @@ STATES = (
 # Money promised or gone: these count against what was captured.
 COMMITTED = frozenset({APPROVED, PROCESSING, REFUNDED, FAILED})
 OPEN = frozenset({SUBMITTED, UNDER_REVIEW, EVIDENCE_REQUESTED})
+# Nothing left for finance to do: out of the queue unless asked for by state.
+CLOSED = frozenset({REFUNDED, REJECTED, WITHDRAWN})
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,9 @@ def request_refund(actor: User, payment_id: int, data: dict[str, Any]) -> Refund
             code="payment_not_refundable", detail=N_("Only a succeeded payment can be refunded.")
         )
     refundable = payment.amount_baisa - committed_baisa(payment.id)
-    amount = data.get("amount") or refundable
+    amount = data.get("amount")
+    if amount is None:  # "0.000" is not "everything": the schema refuses it
+        amount = refundable
     if amount <= 0 or amount > refundable:
         raise ValidationFailed(
             {"amount": [N_("The amount is more than what can still be refunded.")]},
@@ -272,7 +274,10 @@ def approve(actor: User, refund: Refund, amount: int | None) -> Refund:
             detail=N_("This action is not allowed in the refund's current state."),
             extra={"state": refund.state, "action": "approve"},
         )
-    amount = amount or refund.amount_approved or refund.amount_requested
+    if amount is None:
+        amount = refund.amount_approved or refund.amount_requested
+    if amount <= 0:
+        raise ValidationFailed({"amount": [N_("The amount must be more than zero.")]})
     if amount > refund.amount_requested:
         raise ValidationFailed(
             {"amount": [N_("The approved amount cannot exceed the amount asked for.")]}
@@ -427,13 +432,23 @@ def get_refund(actor: User, refund_id: int) -> Refund:
     return refund
 
 
+def may_see_iban(actor: User, refund: Refund) -> bool:
+    """Finance staff of the authority see the full IBAN (they make the transfer); everyone
+    else, the applicant included, a masked one."""
+    return actor.role == Role.FINANCE and actor.authority_id == refund.authority_id
+
+
 def refunds_query(actor: User, state: str | None) -> sa.Select:
+    """Applicants: all their refunds, newest first. Finance: the authority's queue by SLA due
+    date, open refunds only (refunded, rejected and withdrawn ones when asked by `state`)."""
     query = sa.select(Refund)
     if actor.role == Role.APPLICANT:
         return query.where(Refund.applicant_id == actor.id).order_by(Refund.id.desc())
     query = query.where(Refund.authority_id == actor.authority_id)
     if state:
         query = query.where(Refund.state == state)
+    else:
+        query = query.where(Refund.state.not_in(rl.CLOSED))
     return query.order_by(Refund.sla_due_date.is_(None), Refund.sla_due_date, Refund.id)
 
 
