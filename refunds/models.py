@@ -36,6 +36,8 @@ class Refund(SlaTracked, Timestamped, db.Model):
     method: Mapped[str] = mapped_column(sa.String(15))  # card, bank_transfer
     iban: Mapped[str | None] = mapped_column(sa.String(34))
     account_holder: Mapped[str | None] = mapped_column(sa.String(200))
+    # Who entered the IBAN: above the four-eyes threshold they cannot also complete the transfer.
+    destination_set_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     first_approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     second_approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     rejection_reason_ar: Mapped[str | None] = mapped_column(sa.Text)

@@ -111,6 +111,7 @@ def request_refund(actor: User, payment_id: int, data: dict[str, Any]) -> Refund
         method=data["method"],
         iban=data.get("iban"),
         account_holder=data.get("account_holder"),
+        destination_set_by_id=actor.id if data["method"] == "bank_transfer" else None,
         sla_target_days=current_app.config["REFUND_SLA_DAYS"],
         sla_paused_days=0,
         gateway_attempts=0,
@@ -236,29 +237,65 @@ def act(actor: User, refund_id: int, action: str, data: dict[str, Any]) -> Refun
         _tell(refund, "refund_evidence_requested", {"note": data["note"]})
         db.session.commit()
         return refund
+    if action in PAYING_OUT:
+        _not_the_requester(refund, actor, PAYING_OUT_REFUSED)
     if action == "retry":
         transition(refund, action, actor, data, commit=False)
         enqueue(SEND, refund.id, queue="high")
         db.session.commit()
         return refund
     if action == "switch_to_bank_transfer":
-        refund.method, refund.iban, refund.account_holder = (
-            "bank_transfer",
-            data.get("iban"),
-            data.get("account_holder"),
-        )
-        return transition(refund, action, actor, data)
+        return switch_to_bank_transfer(actor, refund, data)
     if action in ("send", "gateway_refunded", "gateway_failed", "evidence_added"):
         raise Forbidden()
     return transition(refund, action, actor, data)
 
 
-def _not_the_requester(refund: Refund, actor: User) -> None:
+def switch_to_bank_transfer(actor: User, refund: Refund, data: dict[str, Any]) -> Refund:
+    """Finance pays a refund the gateway would not make by bank transfer, to the IBAN given. The
+    change of destination is audited with the old and new account, and whoever enters the IBAN
+    is remembered: above the four-eyes threshold another officer completes the transfer."""
+    before = {"method": refund.method, "iban": refund.iban, "account_holder": refund.account_holder}
+    transition(refund, "switch_to_bank_transfer", actor, data, commit=False)
+    refund.method, refund.iban, refund.account_holder = (
+        "bank_transfer",
+        data["iban"],
+        data["account_holder"],
+    )
+    refund.destination_set_by_id = actor.id
+    record_change(
+        "refund.destination_changed",
+        "refund",
+        refund.reference,
+        authority_id=refund.authority_id,
+        before=before,
+        after={
+            "method": refund.method,
+            "iban": refund.iban,
+            "account_holder": refund.account_holder,
+        },
+    )
+    db.session.commit()
+    return refund
+
+
+# Once approved, the steps that send money, or say where it goes, are not for whoever asked.
+PAYING_OUT = frozenset({"retry", "switch_to_bank_transfer", "transfer_failed", "transfer_done"})
+PAYING_OUT_REFUSED = (
+    "requester_cannot_pay_out",
+    N_("Whoever asked for a refund cannot pay it out."),
+)
+DECISION_REFUSED = (
+    "requester_cannot_decide",
+    N_("Whoever asked for a refund cannot decide on it."),
+)
+
+
+def _not_the_requester(
+    refund: Refund, actor: User, refusal: tuple[str, str] = DECISION_REFUSED
+) -> None:
     if actor.id == refund.requested_by_id:
-        raise Forbidden(
-            code="requester_cannot_decide",
-            detail=N_("Whoever asked for a refund cannot decide on it."),
-        )
+        raise Forbidden(code=refusal[0], detail=refusal[1])
 
 
 def approve(actor: User, refund: Refund, amount: int | None) -> Refund:
@@ -281,6 +318,16 @@ def approve(actor: User, refund: Refund, amount: int | None) -> Refund:
     if amount > refund.amount_requested:
         raise ValidationFailed(
             {"amount": [N_("The approved amount cannot exceed the amount asked for.")]}
+        )
+    if refund.first_approver_id is not None and amount != refund.amount_approved:
+        # Four eyes on the amount: the money that moves is what both approvers agreed to.
+        raise Conflict(
+            code="amount_differs_from_first_approval",
+            detail=N_(
+                "The second approval must be for the amount of the first approval; "
+                "to refund another amount, reject the request."
+            ),
+            extra={"first_approval_amount": format_baisa(refund.amount_approved)},
         )
     payment = _locked_payment(refund.payment_id)
     if committed_baisa(payment.id, excluding=refund.id) + amount > payment.amount_baisa:
@@ -381,9 +428,23 @@ def record_gateway_answer(
 
 
 def complete_transfer(actor: User, refund_id: int, transfer_reference: str) -> Refund:
+    """Finance records a bank transfer made (after its proof): not the requester, and above the
+    four-eyes threshold not whoever entered the IBAN, so no one redirects money alone."""
     refund = _locked_refund(actor, refund_id)
+    if _role(refund, actor) != "finance":
+        raise Forbidden()
+    _not_the_requester(refund, actor, PAYING_OUT_REFUSED)
     if refund.method != "bank_transfer":
         raise Conflict(code="not_a_bank_transfer", detail=N_("This refund goes back to the card."))
+    threshold = current_app.config["REFUND_SECOND_APPROVAL_BAISA"]
+    if refund.amount_approved > threshold and refund.destination_set_by_id == actor.id:
+        raise Forbidden(
+            code="destination_needs_second_officer",
+            detail=N_(
+                "Above the second-approval amount, whoever entered the IBAN cannot also "
+                "complete the transfer."
+            ),
+        )
     has_proof = db.session.scalar(
         sa.select(RefundFile.id)
         .where(RefundFile.refund_id == refund.id, RefundFile.kind == "transfer_proof")
