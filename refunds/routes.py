@@ -120,6 +120,10 @@ class RefundSchema(Schema):
     rejection_reason_en = fields.String(allow_none=True)
     transfer_reference = fields.String(allow_none=True)
     failure_reason = fields.String(allow_none=True)
+    attention = fields.String(
+        allow_none=True,
+        metadata={"description": "A gateway answer finance must look at (resolve_attention)"},
+    )
     sla_due_date = fields.Date(allow_none=True)
     created_at = MuscatDateTime()
     refunded_at = MuscatDateTime(allow_none=True)
@@ -192,7 +196,7 @@ class RefundAction(MethodView):
     def post(self, data, refund_id, action):
         """start_review, request_evidence, approve (amount), reject (reasons), withdraw, retry,
         switch_to_bank_transfer (iban, account_holder), transfer_failed, transfer_done
-        (bank transfers: transfer_reference, after the proof)"""
+        (bank transfers: transfer_reference, after the proof), resolve_attention (note)"""
         if action == "transfer_done":
             if not data.get("transfer_reference"):
                 raise ValidationFailed(
