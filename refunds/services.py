@@ -8,6 +8,7 @@ calling again with the same idempotency key (the refund's reference).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -27,7 +28,7 @@ from app.numbering import next_number
 from app.timeutil import MUSCAT, utcnow
 from jobs import enqueue
 from licensing.documents import accept_file
-from payments.gateway import GatewayRefused, GatewayUnavailable, gateway
+from payments.gateway import GatewayRefund, GatewayRefused, GatewayUnavailable, gateway
 from payments.models import Payment
 from receipts.models import Receipt
 from receipts.services import issue_credit_note
@@ -36,6 +37,9 @@ from refunds.models import Refund, RefundEvent, RefundFile
 
 log = logging.getLogger(__name__)
 SEND = "refunds.services.send_refund"
+# Stripe keeps idempotency keys for 24 hours: past this, a key used before protects nothing, and
+# the gateway is searched for a refund made with it before sending again.
+KEY_MEMORY = dt.timedelta(hours=23)
 SYSTEM = "system"
 
 
@@ -499,6 +503,7 @@ def send_refund(refund_id: int) -> str:
         return "waiting"
     now = utcnow()
     key = refund.idempotency_key
+    forgotten = refund.key_first_sent_at is not None and now - refund.key_first_sent_at > KEY_MEMORY
     refund.gateway_key = key
     refund.key_first_sent_at = refund.key_first_sent_at or now
     refund.last_sent_at = now
@@ -508,8 +513,13 @@ def send_refund(refund_id: int) -> str:
         refund.amount_approved,
         refund.reference,
     )
-    db.session.commit()  # the call below is outside the transaction
+    db.session.commit()  # the calls below are outside the transaction
     try:
+        earlier = _made_with_key(intent_id, reference, key) if forgotten else None
+        if earlier is not None:
+            return record_gateway_answer(
+                refund_id, earlier.id, earlier.status, earlier.failure_reason, key=key
+            )
         answer = gateway().create_refund(
             intent_id, amount, key, {"refund": reference, "idempotency_key": key}
         )
@@ -530,6 +540,16 @@ def send_refund(refund_id: int) -> str:
     return record_gateway_answer(
         refund_id, answer.id, answer.status, answer.failure_reason, key=key
     )
+
+
+def _made_with_key(intent_id: str, reference: str, key: str) -> GatewayRefund | None:
+    """The gateway refund of this payment made with `key` (by our metadata), if any: refunds
+    sent before the key was in the metadata carry only the reference, the first round's key."""
+    for found in gateway().list_refunds(intent_id):
+        made_with = found.metadata.get("idempotency_key") or found.metadata.get("refund")
+        if found.metadata.get("refund") == reference and made_with == key:
+            return found
+    return None
 
 
 def record_gateway_answer(
@@ -705,23 +725,31 @@ def _tell(refund: Refund, event: str, context: dict[str, Any]) -> None:
 
 
 def reconcile_refunds() -> int:
-    """Periodic: card refunds still processing are sent again (same idempotency key) or asked
-    after at the gateway. Returns how many were looked at."""
-    ids = list(
-        db.session.scalars(
-            sa.select(Refund.id).where(Refund.state == rl.PROCESSING, Refund.method == "card")
-        )
-    )
+    """Periodic: card refunds still processing are asked after at the gateway, or, when none was
+    recorded there, sent again (same idempotency key) once `REFUND_RESEND_AFTER_SECONDS` have
+    passed since the last send, so as not to race the approval's own send job. Returns how many
+    were looked at."""
+    grace = dt.timedelta(seconds=current_app.config["REFUND_RESEND_AFTER_SECONDS"])
+    now = utcnow()
+    rows = db.session.execute(
+        sa.select(Refund.id, Refund.gateway_refund_id, Refund.last_sent_at, Refund.updated_at)
+        .where(Refund.state == rl.PROCESSING, Refund.method == "card")
+        .order_by(Refund.id)
+    ).all()
     db.session.rollback()
-    for refund_id in ids:
-        refund = db.session.get(Refund, refund_id)
-        if refund.gateway_refund_id is None:
+    looked_at = 0
+    for refund_id, gateway_refund_id, last_sent_at, updated_at in rows:
+        if gateway_refund_id is None:
+            if now - (last_sent_at or updated_at) < grace:
+                continue  # just sent (or being sent): its own job will record the answer
+            looked_at += 1
             send_refund(refund_id)
             continue
+        looked_at += 1
         try:
-            answer = gateway().retrieve_refund(refund.gateway_refund_id)
+            answer = gateway().retrieve_refund(gateway_refund_id)
         except (GatewayUnavailable, GatewayRefused):
             db.session.rollback()
             continue
         record_gateway_answer(refund_id, answer.id, answer.status, answer.failure_reason)
-    return len(ids)
+    return looked_at

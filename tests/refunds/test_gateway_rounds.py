@@ -4,6 +4,7 @@ flagged for finance, never applied."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -225,3 +226,39 @@ def test_a_time_out_leaves_a_card_refund_processing(stripe_app, live, localstrip
     finally:
         stripe_app.config["STRIPE_API_BASE"] = saved
     assert _refund(stripe_app, refund["id"]).state == "processing"
+
+
+def test_reconciliation_does_not_race_the_send_job_and_finds_a_refund_stripe_forgot_the_key_of(
+    stripe_app, live, localstripe, client
+):
+    from app.timeutil import utcnow
+    from refunds.services import reconcile_refunds
+
+    _, payment, refund = _approved_card_refund_stuck_in_processing(stripe_app, client, localstripe)
+    made = localstripe.client().v1.refunds.create(  # our call went through; its answer was lost
+        params={
+            "payment_intent": payment["gateway_intent_id"],
+            "amount": 1000,
+            "metadata": {"refund": refund["reference"], "idempotency_key": refund["reference"]},
+        }
+    )
+    with stripe_app.app_context():
+        row = db.session.get(Refund, refund["id"])
+        row.gateway_key, row.gateway_attempts = refund["reference"], 1
+        row.key_first_sent_at = row.last_sent_at = utcnow() - dt.timedelta(minutes=2)
+        db.session.commit()
+        assert reconcile_refunds() == 0  # sent two minutes ago: not again yet
+        row = db.session.get(Refund, refund["id"])
+        row.key_first_sent_at = row.last_sent_at = utcnow() - dt.timedelta(hours=25)
+        db.session.commit()
+        assert reconcile_refunds() == 1
+        row = db.session.get(Refund, refund["id"], populate_existing=True)
+        assert (row.state, row.gateway_refund_id, row.gateway_attempts) == (
+            "refunded",
+            made.id,
+            2,
+        )
+    intent = localstripe.client().v1.payment_intents.retrieve(
+        payment["gateway_intent_id"], params={"expand": ["latest_charge"]}
+    )
+    assert intent.latest_charge.amount_refunded == 1000  # localstripe would have taken it twice
