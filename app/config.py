@@ -81,6 +81,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Refunds above this (baisa) need a second approver",
         int,
     ),
+    Setting(
+        "REFUND_RESEND_AFTER_SECONDS",
+        300,
+        "Seconds after a refund's last send before reconciliation sends it again",
+        int,
+    ),
     Setting("STRIPE_WEBHOOK_SECRET", "whsec_baladiya_dev", "Secret that signs Stripe webhooks"),
     Setting("SMTP_HOST", "", "SMTP server; empty: e-mail is written to the console"),
     Setting("SMTP_PORT", 25, "SMTP port", int),

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import stripe
@@ -20,6 +20,17 @@ class GatewayRefused(Exception):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+    @property
+    def definite(self) -> bool:
+        """A refusal of the request itself (invalid, declined, unknown object): sending it again
+        will not help. Anything else (our key refused, …) is a fault to fix, not an answer."""
+        return self.status in (400, 402, 404)
+
+
+# Stripe's answers that mean "not now": an idempotent request with this key still in progress or
+# an object locked (409), too many requests or a lock time-out (429), its own errors (5xx).
+TRANSIENT_STATUSES = frozenset({409, 429})
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,10 @@ class PaymentGateway(Protocol):
     def retrieve_refund(self, refund_id: str) -> GatewayRefund:
         """The gateway's current view of a refund."""
 
+    def list_refunds(self, intent_id: str) -> list[GatewayRefund]:
+        """Every refund of a paid intent, with its metadata: how to find a refund whose creation
+        was not recorded once the gateway has forgotten its idempotency key (after 24 hours)."""
+
 
 @dataclass(frozen=True)
 class GatewayRefund:
@@ -67,6 +82,7 @@ class GatewayRefund:
     status: str  # pending, succeeded, failed, canceled, requires_action
     amount: int
     failure_reason: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 def _refund(obj: Any) -> GatewayRefund:
@@ -76,6 +92,7 @@ def _refund(obj: Any) -> GatewayRefund:
         data.get("status") or "pending",
         data.get("amount") or 0,
         data.get("failure_reason"),
+        dict(data.get("metadata") or {}),
     )
 
 
@@ -120,7 +137,7 @@ class StripeGateway:
             raise GatewayUnavailable(str(error)) from error
         except stripe.StripeError as error:
             status = getattr(error, "http_status", None)
-            if status is not None and status >= 500:
+            if status is not None and (status >= 500 or status in TRANSIENT_STATUSES):
                 raise GatewayUnavailable(str(error)) from error
             raise GatewayRefused(str(error), status) from error
 
@@ -161,6 +178,12 @@ class StripeGateway:
 
     def retrieve_refund(self, refund_id) -> GatewayRefund:
         return _refund(self._call(self.client.v1.refunds.retrieve, refund_id))
+
+    def list_refunds(self, intent_id) -> list[GatewayRefund]:
+        page = self._call(
+            self.client.v1.refunds.list, params={"payment_intent": intent_id, "limit": 100}
+        )
+        return self._call(lambda: [_refund(r) for r in page.auto_paging_iter()])
 
 
 def gateway() -> PaymentGateway:

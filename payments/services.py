@@ -267,10 +267,21 @@ def _apply_refund_event(event: PaymentEvent) -> str:
     refund_id = db.session.scalar(
         sa.select(Refund.id).where(Refund.gateway_refund_id == obj.get("id"))
     )
+    metadata = obj.get("metadata") or {}
+    if refund_id is None and metadata.get("refund"):
+        # Not (or no longer) the refund's current gateway refund: our metadata says whose it is,
+        # and its key says which round (the first round's key is the reference itself).
+        refund_id = db.session.scalar(
+            sa.select(Refund.id).where(Refund.reference == metadata["refund"])
+        )
     if refund_id is None:
         return "unknown refund"
     return record_gateway_answer(
-        refund_id, obj["id"], obj.get("status", "pending"), obj.get("failure_reason")
+        refund_id,
+        obj["id"],
+        obj.get("status", "pending"),
+        obj.get("failure_reason"),
+        key=metadata.get("idempotency_key") or metadata.get("refund"),
     )
 
 

@@ -25,6 +25,8 @@ STATES = (
 # Money promised or gone: these count against what was captured.
 COMMITTED = frozenset({APPROVED, PROCESSING, REFUNDED, FAILED})
 OPEN = frozenset({SUBMITTED, UNDER_REVIEW, EVIDENCE_REQUESTED})
+# Nothing left for finance to do: out of the queue unless asked for by state.
+CLOSED = frozenset({REFUNDED, REJECTED, WITHDRAWN})
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,16 @@ class Transition:
     roles: frozenset[str]
     requires: tuple[str, ...] = ()
     sla: str | None = None
+    methods: frozenset[str] | None = None  # the ways of paying back it applies to; None: all
 
 
-def _t(action, sources, target, roles, requires=(), sla=None):
-    return Transition(action, frozenset(sources), target, frozenset(roles), tuple(requires), sla)
+CARD, BANK_TRANSFER = frozenset({"card"}), frozenset({"bank_transfer"})
+
+
+def _t(action, sources, target, roles, requires=(), sla=None, methods=None):
+    return Transition(
+        action, frozenset(sources), target, frozenset(roles), tuple(requires), sla, methods
+    )
 
 
 TRANSITIONS = {
@@ -72,14 +80,29 @@ TRANSITIONS = {
             sla="stop",
         ),
         _t("send", {APPROVED}, PROCESSING, {"system"}),
-        _t("gateway_refunded", {PROCESSING}, REFUNDED, {"system"}),
-        _t("gateway_failed", {PROCESSING}, FAILED, {"system"}),
-        _t("transfer_done", {PROCESSING}, REFUNDED, {"finance"}, ("transfer_reference",)),
-        _t("transfer_failed", {PROCESSING}, FAILED, {"finance"}, ("note",)),
+        _t("gateway_refunded", {PROCESSING}, REFUNDED, {"system"}, methods=CARD),
+        _t("gateway_failed", {PROCESSING}, FAILED, {"system"}, methods=CARD),
+        _t(
+            "transfer_done",
+            {PROCESSING},
+            REFUNDED,
+            {"finance"},
+            ("transfer_reference",),
+            methods=BANK_TRANSFER,
+        ),
+        # Only a bank transfer can be declared failed by a person: a card refund in flight is
+        # the gateway's to settle (else it could be paid twice).
+        _t("transfer_failed", {PROCESSING}, FAILED, {"finance"}, ("note",), methods=BANK_TRANSFER),
+        # A card refund is retried with a new idempotency key, once the gateway says it failed.
         _t("retry", {FAILED}, PROCESSING, {"finance"}),
         # The gateway cannot refund this card (refused, or past its window): pay by bank transfer.
         _t(
-            "switch_to_bank_transfer", {FAILED}, PROCESSING, {"finance"}, ("iban", "account_holder")
+            "switch_to_bank_transfer",
+            {FAILED},
+            PROCESSING,
+            {"finance"},
+            ("iban", "account_holder"),
+            methods=CARD,
         ),
     )
 }

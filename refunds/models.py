@@ -36,16 +36,35 @@ class Refund(SlaTracked, Timestamped, db.Model):
     method: Mapped[str] = mapped_column(sa.String(15))  # card, bank_transfer
     iban: Mapped[str | None] = mapped_column(sa.String(34))
     account_holder: Mapped[str | None] = mapped_column(sa.String(200))
+    # Who entered the IBAN: above the four-eyes threshold they cannot also complete the transfer.
+    destination_set_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     first_approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     second_approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     rejection_reason_ar: Mapped[str | None] = mapped_column(sa.Text)
     rejection_reason_en: Mapped[str | None] = mapped_column(sa.Text)
     gateway_refund_id: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
-    gateway_attempts: Mapped[int] = mapped_column(default=0)
+    gateway_attempts: Mapped[int] = mapped_column(default=0)  # calls to create a refund
+    # Each round (the first send, then each retry after the gateway failed it) has its own
+    # idempotency key: the reference, then "<reference>-<round>".
+    gateway_round: Mapped[int] = mapped_column(default=1, server_default="1")
+    gateway_key: Mapped[str | None] = mapped_column(sa.String(60))
+    key_first_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # A gateway answer that contradicts our record (a success after a failure, a superseded
+    # Stripe refund that went through): kept for finance, never applied on its own.
+    attention: Mapped[str | None] = mapped_column(sa.String(300))
     transfer_reference: Mapped[str | None] = mapped_column(sa.String(100))
     failure_reason: Mapped[str | None] = mapped_column(sa.String(300))
     refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     payment: Mapped[Payment] = relationship()
+
+    @property
+    def idempotency_key(self) -> str:
+        """The key of the current round of gateway calls."""
+        if self.gateway_round == 1:
+            return self.reference
+        return f"{self.reference}-{self.gateway_round}"
+
     applicant: Mapped[User] = relationship(foreign_keys=[applicant_id])
 
 

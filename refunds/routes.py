@@ -7,9 +7,9 @@ import re
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate
 
-from app.access import AUTHENTICATED, allow, require_user
+from app.access import allow, current_user, require_user
 from app.accounts.models import Role
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
@@ -33,9 +33,14 @@ REASONS = (
 IBAN_LENGTHS = {"OM": 23, "AE": 23, "SA": 24, "BH": 22, "QA": 29, "KW": 30, "GB": 22, "DE": 22}
 
 
+def normalise_iban(value: str) -> str:
+    """An IBAN as people type it ("om81 0180 …") as it is stored: no spaces, upper case."""
+    return re.sub(r"\s+", "", value).upper()
+
+
 def iban_is_valid(value: str) -> bool:
     """ISO 13616: country, two check digits, account; mod 97 of the rearranged number is 1."""
-    iban = re.sub(r"\s+", "", value).upper()
+    iban = normalise_iban(value)
     if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}", iban):
         return False
     if IBAN_LENGTHS.get(iban[:2], len(iban)) != len(iban):
@@ -44,32 +49,39 @@ def iban_is_valid(value: str) -> bool:
     return int(digits) % 97 == 1
 
 
+class Iban(fields.String):
+    """An IBAN: accepted with spaces and in lower case, checked and kept in its compact form
+    (at most 34 characters, which is what the column holds)."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        iban = normalise_iban(super()._deserialize(value, attr, data, **kwargs))
+        if not iban_is_valid(iban):
+            raise ValidationError(N_("This IBAN is not valid (its check digits do not match)."))
+        return iban
+
+
+def _positive_amount(**kwargs) -> Money:
+    """An amount of money to refund: "0.000" is refused, never read as "everything"."""
+    return Money(
+        validate=validate.Range(min=1, error=N_("The amount must be more than zero.")), **kwargs
+    )
+
+
 class RefundInput(Schema):
-    amount = Money(
+    amount = _positive_amount(
         metadata={"description": "At most what is still refundable; all of it by default"}
     )
     reason = fields.String(required=True, validate=validate.OneOf(REASONS))
     reason_text = fields.String(validate=validate.Length(max=2000))
     method = fields.String(load_default="card", validate=validate.OneOf(("card", "bank_transfer")))
-    iban = fields.String(validate=validate.Length(max=40))
+    iban = Iban(metadata={"example": "OM81 0180 0000 0129 9123 456"})
     account_holder = fields.String(validate=validate.Length(min=2, max=200))
-
-    @validates("iban")
-    def _iban(self, value, **kwargs):
-        if not iban_is_valid(value):
-            raise ValidationError(N_("This IBAN is not valid (its check digits do not match)."))
 
 
 class RefundActionInput(Schema):
-    amount = Money()
-    iban = fields.String(validate=validate.Length(max=40))
+    amount = _positive_amount()
+    iban = Iban(metadata={"example": "OM81 0180 0000 0129 9123 456"})
     account_holder = fields.String(validate=validate.Length(min=2, max=200))
-
-    @validates("iban")
-    def _iban(self, value, **kwargs):
-        if not iban_is_valid(value):
-            raise ValidationError(N_("This IBAN is not valid (its check digits do not match)."))
-
     note = fields.String(validate=validate.Length(min=1, max=2000))
     reason_ar = fields.String(validate=validate.Length(min=1, max=2000))
     reason_en = fields.String(validate=validate.Length(min=1, max=2000))
@@ -91,7 +103,10 @@ class RefundSchema(Schema):
     reason = fields.String()
     reason_text = fields.String(allow_none=True)
     method = fields.String()
-    iban = fields.Function(lambda r: ("•" * (len(r.iban) - 4) + r.iban[-4:]) if r.iban else None)
+    iban = fields.Method(
+        "_iban",
+        metadata={"description": "In full for finance staff of the authority, masked otherwise"},
+    )
     account_holder = fields.String(allow_none=True)
     awaiting_second_approval = fields.Function(
         lambda r: (
@@ -105,11 +120,23 @@ class RefundSchema(Schema):
     rejection_reason_en = fields.String(allow_none=True)
     transfer_reference = fields.String(allow_none=True)
     failure_reason = fields.String(allow_none=True)
+    attention = fields.String(
+        allow_none=True,
+        metadata={"description": "A gateway answer finance must look at (resolve_attention)"},
+    )
     sla_due_date = fields.Date(allow_none=True)
     created_at = MuscatDateTime()
     refunded_at = MuscatDateTime(allow_none=True)
     files = fields.Method("_files")
     timeline = fields.Method("_timeline")
+
+    def _iban(self, refund):
+        if not refund.iban:
+            return None
+        user = current_user()
+        if user is not None and services.may_see_iban(user, refund):
+            return refund.iban  # they make the transfer
+        return "•" * (len(refund.iban) - 4) + refund.iban[-4:]
 
     def _files(self, refund):
         rows = db.session.scalars(
@@ -147,7 +174,8 @@ class Refunds(MethodView):
     @blp.response(200, RefundSchema(many=True))
     @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, query):
-        """Applicants: their refunds. Finance: the authority's queue, by SLA due date"""
+        """Applicants: their refunds. Finance: the authority's open refunds (all of a `state` when
+        given), by SLA due date"""
         return services.refunds_query(require_user(), query.get("state"))
 
 
@@ -168,7 +196,7 @@ class RefundAction(MethodView):
     def post(self, data, refund_id, action):
         """start_review, request_evidence, approve (amount), reject (reasons), withdraw, retry,
         switch_to_bank_transfer (iban, account_holder), transfer_failed, transfer_done
-        (bank transfers: transfer_reference, after the proof)"""
+        (bank transfers: transfer_reference, after the proof), resolve_attention (note)"""
         if action == "transfer_done":
             if not data.get("transfer_reference"):
                 raise ValidationFailed(
@@ -216,12 +244,13 @@ class RefundFiles(MethodView):
 
 @blp.route("/refunds/<int:refund_id>/files/<int:file_id>")
 class RefundFileDownload(MethodView):
-    @allow(AUTHENTICATED)
+    @allow(Role.APPLICANT, Role.FINANCE)
     @blp.response(
         200, {"type": "string", "format": "binary"}, content_type="application/octet-stream"
     )
     def get(self, refund_id, file_id):
-        """Open a piece of evidence (the applicant, or finance staff of the authority)"""
+        """Open a piece of evidence or a transfer proof (the applicant, or finance staff of the
+        authority: bank statements are not for inspectors, department heads or admins)"""
         refund = services.get_refund(require_user(), refund_id)
         file = db.session.get(RefundFile, file_id)
         if file is None or file.refund_id != refund.id:

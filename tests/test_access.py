@@ -89,7 +89,7 @@ EXPECTED = {
     ("GET", "/api/v1/refunds/<int:refund_id>"): {"applicant", "finance"},
     ("POST", "/api/v1/refunds/<int:refund_id>/actions/<string:action>"): {"applicant", "finance"},
     ("POST", "/api/v1/refunds/<int:refund_id>/files"): {"applicant", "finance"},
-    ("GET", "/api/v1/refunds/<int:refund_id>/files/<int:file_id>"): LOGGED_IN,
+    ("GET", "/api/v1/refunds/<int:refund_id>/files/<int:file_id>"): {"applicant", "finance"},
     ("GET", "/api/v1/calendar/due-date"): ANYONE,
     ("GET", "/api/v1/calendar/holidays"): ANYONE,
     ("POST", "/api/v1/calendar/holidays"): {"admin"},
