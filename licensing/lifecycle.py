@@ -45,13 +45,12 @@ REVIEWERS = frozenset({"inspector", "department_head"})
 class Transition:
     action: str
     sources: frozenset[State]
-    target: State  # submit reaches payment_pending instead when a fee is due
+    target: State
     roles: frozenset[str]
     requires: tuple[str, ...] = ()
     sla: str | None = None  # start, pause, resume, stop
-    # The notification event. Where the outcome decides, `notice_of` says: submit with a fee due
-    # asks for payment; issuing completes a service with no register entry, and a cancellation's
-    # issue tells of the cancelled licence.
+    # The notification event. Where the outcome decides, `notice_of` says: issuing completes a
+    # service with no register entry, and a cancellation's issue tells of the cancelled licence.
     notice: str | None = None
 
 
@@ -67,10 +66,19 @@ TRANSITIONS: dict[str, Transition] = {
         _t(
             "submit", {State.DRAFT}, State.SUBMITTED, {"applicant"}, sla="start", notice="submitted"
         ),
+        # Submitted with a fee due: the system asks for the payment at once (the applicant is told
+        # of the fee, not yet of the expected date); the clock starts when the payment is in.
+        _t(
+            "request_payment",
+            {State.SUBMITTED},
+            State.PAYMENT_PENDING,
+            {"system"},
+            notice="payment_due",
+        ),
         _t(
             "confirm_payment",
             {State.PAYMENT_PENDING},
-            State.SUBMITTED,
+            State.IN_REVIEW,
             {"system"},
             sla="start",
             notice="submitted",
@@ -168,8 +176,6 @@ def notice_of(
     action: str, target: State, application_action: str, keeps_licence: bool
 ) -> str | None:
     """The notice a step sends: the table's, except where the outcome decides it."""
-    if action == "submit":
-        return "payment_due" if target == State.PAYMENT_PENDING else "submitted"
     if action == "issue" and not keeps_licence:
         return "application_completed"  # a service with no register entry is done
     if action == "issue" and application_action == "cancel":

@@ -201,11 +201,9 @@ def transition(
     source = State(application.state)
     target = rule.target
     now = utcnow()
-    if action == "submit" and application.fee_baisa > 0:
-        target = State.PAYMENT_PENDING
+    fee_due = action == "submit" and application.fee_baisa > 0
     _apply(application, action, data, now)
-    starts_clock = rule.sla == "start" and target == State.SUBMITTED
-    application.move_clock(rule.sla if (rule.sla != "start" or starts_clock) else None, now)
+    application.move_clock(None if fee_due else rule.sla, now)
     application.state = target
     application.last_action_at = now
     _timeline(application, actor, action, source, target, data.get("note") or data.get("reason_en"))
@@ -218,8 +216,10 @@ def transition(
         after={"state": target.value},
     )
     notice = notice_of(action, target, application.action, application.licence is not None)
-    if notice:
+    if notice and not fee_due:  # a fee due: the next step's notice asks for it
         _notify(application, notice, data)
+    if fee_due:
+        transition(application, "request_payment", SYSTEM, commit=False)
     if commit:
         db.session.commit()
     return application

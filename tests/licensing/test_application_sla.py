@@ -80,8 +80,7 @@ def test_the_sla_counts_working_days_and_a_request_for_information_moves_the_due
         "state": "on_track",
     }
 
-    clock.set(2026, 12, 22, 9)  # Tuesday
-    assert act(client, inspector, created["id"], "start_review").status_code == 200
+    clock.set(2026, 12, 22, 9)  # Tuesday (paid, the application is in review)
     asked = act(client, inspector, created["id"], "request_info", note="Send the title deed")
     assert asked.status_code == 200 and asked.get_json()["state"] == "info_requested"
     clock.set(2026, 12, 23, 15)  # Wednesday, still waiting on the applicant

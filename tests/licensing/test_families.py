@@ -26,15 +26,20 @@ def _walk_to_issue(app, client, applicant, inspector, head, application):
     app_id = application["id"]
     upload_mandatory(app, client, applicant, app_id)
     submitted = _ok(act(client, applicant, app_id, "submit"))
+    steps = [e["action"] for e in submitted["timeline"]]
     if application["fee"] != "0.000":
+        # draft → submitted → payment_pending: the clock waits for the fee
+        assert steps[-2:] == ["submit", "request_payment"]
         assert (
             submitted["state"] == "payment_pending" and submitted["sla"]["state"] == "not_started"
         )
-        pay(app, app_id)
-    state = _ok(client.get(f"/api/v1/applications/{app_id}", headers=applicant))
-    assert state["state"] == "submitted" and state["sla"]["state"] in ("on_track", "at_risk")
-    assert state["sla"]["due_date"]
-    _ok(act(client, inspector, app_id, "start_review"))
+        pay(app, app_id)  # paid: straight into review
+        state = _ok(client.get(f"/api/v1/applications/{app_id}", headers=applicant))
+        assert state["state"] == "in_review"
+    else:
+        assert steps[-1] == "submit" and submitted["state"] == "submitted"
+        state = _ok(act(client, inspector, app_id, "start_review"))
+    assert state["sla"]["state"] in ("on_track", "at_risk") and state["sla"]["due_date"]
     _ok(act(client, inspector, app_id, "schedule_inspection", inspection_date="2030-01-06"))
     _ok(act(client, inspector, app_id, "record_inspection", note="Premises conform"))
     asked = _ok(act(client, inspector, app_id, "request_info", note="Send the signed copy"))

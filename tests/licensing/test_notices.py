@@ -37,8 +37,7 @@ def test_every_stage_from_submission_to_issue_and_cancellation_tells_the_applica
     upload_mandatory(app, client, applicant_h, app_id)
 
     _ok(act(client, applicant_h, app_id, "submit"))
-    pay(app, app_id)
-    _ok(act(client, inspector, app_id, "start_review"))
+    pay(app, app_id)  # paid: straight into review
     _ok(act(client, inspector, app_id, "schedule_inspection", inspection_date="2030-01-06"))
     _ok(act(client, inspector, app_id, "record_inspection", note="Premises conform"))
     _ok(act(client, inspector, app_id, "request_info", note="Send the signed copy"))
@@ -48,7 +47,6 @@ def test_every_stage_from_submission_to_issue_and_cancellation_tells_the_applica
     assert _events(app, applicant["id"]) == [
         "payment_due",
         "submitted",
-        "review_started",
         "inspection_scheduled",
         "inspection_recorded",
         "info_requested",

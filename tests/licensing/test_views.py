@@ -81,7 +81,6 @@ def test_applicant_sees_stage_due_date_timeline_and_thread(app, client):
     _, owner = applicant_headers(client)
     _, inspector = staff_headers(app, client, "inspector", "NBG")
     application_id = _submitted(app, client, owner, LEASE, "leases")
-    act(client, inspector, application_id, "start_review")
     act(client, inspector, application_id, "request_info", note="Send the title deed again")
 
     mine = client.get("/api/v1/applications", headers=owner).get_json()
@@ -91,8 +90,8 @@ def test_applicant_sees_stage_due_date_timeline_and_thread(app, client):
     assert [(e["action"], e["actor_role"]) for e in detail["timeline"]] == [
         ("create", "applicant"),
         ("submit", "applicant"),
+        ("request_payment", "system"),
         ("confirm_payment", "system"),
-        ("start_review", "inspector"),
         ("request_info", "inspector"),
     ]
     assert detail["timeline"][-1]["note"] == "Send the title deed again"
@@ -130,7 +129,6 @@ def _issued_licence(app, client):
     _, inspector = staff_headers(app, client, "inspector", "NBG")
     _, head = staff_headers(app, client, "department_head", "NBG")
     application_id = _submitted(app, client, owner, MUNICIPAL, "municipal-licences")
-    act(client, inspector, application_id, "start_review")
     act(client, inspector, application_id, "approve")
     issued = act(client, head, application_id, "issue").get_json()
     return user, owner, issued["licence_number"]

@@ -59,7 +59,7 @@ def test_reconciliation_repairs_a_missed_webhook_and_reports_an_unknown_intent(
         client.get(f"/api/v1/applications/{paid_application['id']}", headers=headers).get_json()[
             "state"
         ]
-        == "submitted"
+        == "in_review"
     )
 
     _, finance = staff_headers(stripe_app, client, "finance", "NBG")
@@ -132,7 +132,7 @@ def test_finance_lists_searches_and_reports_collections(stripe_app, live, locals
             client.get(f"/api/v1/applications/{application['id']}", headers=headers).get_json()[
                 "state"
             ]
-            == "submitted"
+            == "in_review"
         )
     )
     _, finance = staff_headers(stripe_app, client, "finance", "NBG")

@@ -42,7 +42,7 @@ def test_pay_with_a_test_card_and_the_webhook_moves_the_application_on(
 
     intent = localstripe.pay(body["gateway_intent_id"])
     assert intent.status == "succeeded"
-    wait_for(lambda: _state(client, headers, application["id"]) == "submitted")
+    wait_for(lambda: _state(client, headers, application["id"]) == "in_review")
     assert stripe_app.extensions["jobs"].drain(15)
     detail = client.get(f"/api/v1/applications/{application['id']}", headers=headers).get_json()
     assert detail["sla"]["state"] in ("on_track", "at_risk") and detail["sla"]["started_at"]
