@@ -360,3 +360,32 @@ def test_a_card_the_gateway_will_not_refund_is_paid_by_bank_transfer(
     # The credit note says how the money went back, not how the fee came in.
     assert "Bank transfer" in text and "Transfer reference" in text and "BM-77" in text
     assert "4242" not in text and "Gateway reference" not in text
+
+
+def test_reconciliation_sends_an_approved_refund_whose_send_job_was_lost(
+    stripe_app, live, localstripe, client
+):
+    from refunds.services import reconcile_refunds
+
+    _, payment, refund = _approved_card_refund_stuck_in_processing(stripe_app, client, localstripe)
+    with stripe_app.app_context():
+        # Approved, and its send job lost (Redis or the worker down when it was enqueued).
+        db.session.execute(
+            sa.update(Refund).where(Refund.id == refund["id"]).values(state="approved")
+        )
+        db.session.commit()
+        assert reconcile_refunds() == 0  # just approved: its job may still be on its way
+        db.session.execute(
+            sa.update(Refund)
+            .where(Refund.id == refund["id"])
+            .values(updated_at=utcnow() - dt.timedelta(minutes=6))
+        )
+        db.session.commit()
+        assert reconcile_refunds() == 1
+        done = db.session.get(Refund, refund["id"])
+        assert done.state == "refunded" and done.gateway_refund_id.startswith("re_")
+        assert reconcile_refunds() == 0
+    intent = localstripe.client().v1.payment_intents.retrieve(
+        payment["gateway_intent_id"], params={"expand": ["latest_charge"]}
+    )
+    assert intent.latest_charge.amount_refunded == 1000
