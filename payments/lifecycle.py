@@ -2,6 +2,7 @@
 
 A payment is *open* while it can still be paid: pending, or failed (the same PaymentIntent takes
 another card). Succeeded wins over any failure that arrives late; canceled and expired are final.
+`python -m payments.lifecycle` prints the table.
 """
 
 from __future__ import annotations
@@ -35,3 +36,15 @@ def can_move(source: str, target: str) -> bool:
 def check(source: str, target: str) -> None:
     if not can_move(source, target):
         raise InvalidTransition(f"payment cannot go from {source} to {target}")
+
+
+def graph() -> str:
+    return "\n".join(
+        f"{source:>10} --> {target}"
+        for source, targets in TRANSITIONS.items()
+        for target in sorted(targets)
+    )
+
+
+if __name__ == "__main__":
+    print(graph())
