@@ -24,10 +24,8 @@ class ReceiptVerifyQuery(Schema):
 
 class ReceiptVerificationSchema(Schema):
     valid = fields.Boolean()
-    kind = fields.String()
-    number = fields.String()
     authority = fields.Dict()
-    amount = Money(attribute="amount_baisa")
+    amount = Money(attribute="amount_baisa", metadata={"description": "Negative for a credit note"})
     date = fields.Date()
     service = fields.Dict()
 
@@ -52,8 +50,6 @@ class ReceiptVerification(MethodView):
         receipt = services.verify_receipt(number, query["code"])
         return {
             "valid": True,
-            "kind": receipt.kind,
-            "number": receipt.number,
             "authority": {
                 "code": receipt.authority.code,
                 "name_ar": receipt.authority.name_ar,

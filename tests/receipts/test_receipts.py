@@ -119,6 +119,7 @@ def test_verification_tells_only_public_facts(stripe_app, live, localstripe, cli
     answer = client.get(f"/api/v1/receipts/{number}/verify?code={code}")
     assert answer.status_code == 200
     body = answer.get_json()
+    assert set(body) == {"valid", "authority", "amount", "date", "service"}
     assert (
         body["valid"] is True
         and body["amount"] == application["fee"]
