@@ -1,5 +1,5 @@
-"""Periodic jobs: one table, run by rq's cron scheduler (`flask jobs cron`) or, without
-Redis, by a thread of the `flask serve` process.
+"""Periodic jobs: one table, run by rq's cron scheduler (`rq cron jobs/cron_config.py`, or
+`flask jobs cron`) or, without Redis, by a thread of the `flask serve` process.
 
 Cron strings are in UTC (Oman is UTC+4, no daylight saving): "0 22 * * *" is 02:00 in Muscat.
 """
@@ -7,11 +7,10 @@ Cron strings are in UTC (Oman is UTC+4, no daylight saving): "0 22 * * *" is 02:
 from __future__ import annotations
 
 import logging
-import os
 import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from croniter import croniter
 
@@ -46,23 +45,16 @@ def next_run(entry: Periodic, after: datetime) -> datetime:
     return croniter(entry.cron, after.astimezone(UTC)).get_next(datetime)
 
 
-def build_rq_cron(connection):
-    """rq's CronScheduler with every periodic job registered.
+CRON_CONFIG = Path(__file__).with_name("cron_config.py")
 
-    rq matches cron strings against the process's local time (rq 3) or UTC (rq 2); the
-    process is put in UTC so that both read our UTC strings alike.
-    """
+
+def build_rq_cron(connection):
+    """rq's CronScheduler with every periodic job registered, from the same configuration file
+    that `rq cron jobs/cron_config.py` reads (which also puts the process in UTC)."""
     from rq.cron import CronScheduler
 
-    from jobs.runner import run_task
-
-    os.environ["TZ"] = "UTC"
-    time.tzset()
     scheduler = CronScheduler(connection=connection)
-    for entry in PERIODIC:
-        scheduler.register(
-            run_task, entry.queue, args=(entry.task,), cron=entry.cron, name=entry.task
-        )
+    scheduler.load_config_from_file(str(CRON_CONFIG))
     return scheduler
 
 
@@ -74,21 +66,32 @@ def run_rq_cron(connection) -> None:
 class InProcessCron(threading.Thread):
     """Without Redis: submit each periodic job to the in-process backend when it falls due."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, entries: tuple[Periodic, ...] = PERIODIC) -> None:
         super().__init__(name="jobs-cron", daemon=True)
         self.app = app
+        self.entries = entries
+        self.due: dict[Periodic, datetime] | None = None
         self.stopped = threading.Event()
 
-    def run(self) -> None:
+    def tick(self, now: datetime) -> list[str]:
+        """Submit every job due at `now` (the first tick only schedules); the tasks submitted."""
         from jobs import Job
 
-        now = datetime.now(UTC)
-        due = {entry: next_run(entry, now) for entry in PERIODIC}
+        if self.due is None:
+            self.due = {entry: next_run(entry, now) for entry in self.entries}
+            return []
+        fired = []
+        for entry, at in self.due.items():
+            if at <= now:
+                self.app.extensions["jobs"].submit(Job(entry.task, queue=entry.queue))
+                self.due[entry] = next_run(entry, now)
+                fired.append(entry.task)
+        return fired
+
+    def run(self) -> None:
+        self.tick(datetime.now(UTC))
         while not self.stopped.is_set():
             now = datetime.now(UTC)
-            for entry, at in due.items():
-                if at <= now:
-                    self.app.extensions["jobs"].submit(Job(entry.task, queue=entry.queue))
-                    due[entry] = next_run(entry, now)
-            wait = min((at - now).total_seconds() for at in due.values()) if due else 60
+            self.tick(now)
+            wait = min((at - now).total_seconds() for at in self.due.values()) if self.due else 60
             self.stopped.wait(max(1.0, min(wait, 60.0)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +17,7 @@ from app.accounts.models import AuthSession
 from app.extensions import db
 from app.timeutil import MUSCAT, utcnow
 from jobs import BACKOFF, enqueue
-from jobs.schedule import PERIODIC, build_rq_cron, next_run
+from jobs.schedule import PERIODIC, InProcessCron, build_rq_cron, next_run
 from tests.conftest import build_app, clear_tables
 from tests.factories import register
 from tests.workers import run_burst_worker
@@ -110,6 +112,47 @@ def test_periodic_jobs_are_in_utc_and_registered_with_rq_cron(redis_server):
     jobs = {job.name: job for job in scheduler.get_jobs()}
     assert set(jobs) == {p.task for p in PERIODIC}
     assert jobs[PURGE].next_enqueue_time.hour == 22
+
+
+def test_rq_cron_itself_runs_the_periodic_jobs_from_our_config(redis_server):
+    """`rq cron jobs/cron_config.py`, rq's own command, registers every periodic job."""
+    process = subprocess.Popen(
+        [str(ROOT / ".venv/bin/rq"), "cron", "jobs/cron_config.py", "-u", redis_server.url],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        lines = []
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            lines.append(line)
+            if "cron jobs from" in line or not line:
+                break
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert any(f"registered {len(PERIODIC)} cron jobs" in line for line in lines), lines
+
+
+def test_without_redis_the_serve_process_submits_periodic_jobs_when_due(app):
+    purge = next(p for p in PERIODIC if p.task == PURGE)  # 22:00 UTC, 02:00 in Muscat
+    cron = InProcessCron(app, entries=(purge,))
+    client = app.test_client()
+    user = register(client)
+    with app.app_context():
+        _old_session(user["id"])
+        db.session.commit()
+        assert cron.tick(datetime(2026, 12, 1, 21, 0, tzinfo=UTC)) == []  # schedules only
+        assert cron.tick(datetime(2026, 12, 1, 21, 59, tzinfo=UTC)) == []
+        assert _sessions() == 1
+        assert cron.tick(datetime(2026, 12, 1, 22, 0, tzinfo=UTC)) == [PURGE]
+        assert app.extensions["jobs"].drain(10)
+        db.session.remove()
+        assert _sessions() == 0
+        assert cron.tick(datetime(2026, 12, 1, 22, 1, tzinfo=UTC)) == []  # next: tomorrow
 
 
 def test_in_process_job_is_retried_with_back_off_then_given_up(app, tmp_path):
