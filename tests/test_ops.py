@@ -115,8 +115,9 @@ def test_readme_documents_every_setting():
     assert [s.name for s in SETTINGS if f"| `{s.name}` |" not in readme] == []
 
 
-def test_flask_serve_answers_health_and_docs(tmp_path):
-    """What `make run` starts: the development server with in-process jobs."""
+def test_make_run_sequence_migrates_seeds_and_serves(tmp_path):
+    """What `make run` does: `flask db upgrade`, `flask seed` (again on a second run), then the
+    development server with in-process jobs."""
     import os
     import subprocess
     import sys
@@ -132,6 +133,16 @@ def test_flask_serve_answers_health_and_docs(tmp_path):
         "REDIS_URL": "",
     }
     root = Path(__file__).resolve().parents[1]
+    for command in (["db", "upgrade"], ["seed"], ["seed"]):  # a second `make run` seeds again
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", *command],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
     server = subprocess.Popen(
         [sys.executable, "-m", "flask", "serve", "--port", str(port)],
         cwd=root,
@@ -154,6 +165,10 @@ def test_flask_serve_answers_health_and_docs(tmp_path):
                 time.sleep(0.2)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/docs", timeout=5) as docs:
             assert b"swagger-ui" in docs.read()
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/api/v1/services?authority=NBG&page_size=100", timeout=5
+        ) as services:
+            assert '"total": 71' in services.headers["X-Pagination"]
     finally:
         server.terminate()
         server.wait(timeout=10)
