@@ -39,6 +39,28 @@ class UnsupportedFile(Problem):
     code = "unsupported_file_type"
 
 
+# The problems an upload can be refused with: documented in OpenAPI and the README, and the
+# upload tests check each one against this table.
+UPLOAD_PROBLEMS: dict[int, tuple[tuple[str, str], ...]] = {
+    409: (("documents_closed", "the application takes no documents in its current stage"),),
+    413: (
+        ("file_too_large", "larger than DOCUMENT_MAX_BYTES"),
+        ("payload_too_large", "the request itself is far over the limit"),
+    ),
+    415: (
+        ("unsupported_file_type", "the bytes are not a PDF, JPEG or PNG"),
+        ("file_type_mismatch", "the name claims another type than the bytes hold"),
+    ),
+    422: (
+        (
+            "validation_failed",
+            "empty file, a name with folders in it, no file, or a document code the service "
+            "does not ask for (`errors` names the field)",
+        ),
+    ),
+}
+
+
 def sniff(content: bytes) -> tuple[str, str] | None:
     for signature, content_type, extension in SIGNATURES:
         if content.startswith(signature):

@@ -132,6 +132,16 @@ class Documents(MethodView):
         }
     )
     @blp.response(201, DocumentSchema)
+    @blp.doc(
+        responses={
+            str(status): {
+                "description": "Problem JSON, `code` one of: "
+                + "; ".join(f"`{code}` ({why})" for code, why in problems),
+                "content": {"application/problem+json": {"schema": {"type": "object"}}},
+            }
+            for status, problems in documents.UPLOAD_PROBLEMS.items()
+        }
+    )
     def post(self, application_id):
         """Upload one document the service asks for (PDF, JPEG or PNG, checked by content)"""
         request.max_content_length = current_app.config["DOCUMENT_MAX_BYTES"] + 64 * 1024

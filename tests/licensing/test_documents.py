@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from licensing.documents import UPLOAD_PROBLEMS
 from tests.factories import applicant_headers, staff_headers
-from tests.licensing.helpers import JPEG, LEASE, PDF, PNG, act, upload
+from tests.licensing.helpers import JPEG, LEASE, PDF, PNG, act, upload, upload_mandatory
 
 
 @pytest.fixture
@@ -127,3 +128,20 @@ def test_submission_names_the_missing_documents(app, client, draft):
         client.get(f"/api/v1/applications/{application['id']}", headers=headers).get_json()["state"]
         == "draft"
     )
+
+
+def test_every_upload_refusal_is_documented_in_openapi(app, client):
+    operation = client.get("/api/openapi.json").get_json()["paths"][
+        "/api/v1/applications/{application_id}/documents"
+    ]["post"]
+    for status, problems in UPLOAD_PROBLEMS.items():
+        described = operation["responses"][str(status)]["description"]
+        assert all(f"`{code}`" in described for code, _ in problems), status
+
+
+def test_a_submitted_application_takes_no_more_documents(app, client, draft):
+    application, headers = draft
+    upload_mandatory(app, client, headers, application["id"])
+    assert act(client, headers, application["id"], "submit").status_code == 200
+    late = upload(client, headers, application["id"], "lease_contract")
+    assert late.status_code == 409 and late.get_json()["code"] == "documents_closed"
