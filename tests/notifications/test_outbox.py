@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -235,5 +242,92 @@ def test_committed_with_redis_down_is_delivered_once_redis_is_back(
     assert Queue("high", connection=Redis.from_url(redis_server.url)).count == 1
     run_burst_worker(app, redis_server.url, **delivery_config(smtp, sms))
     assert len(smtp.messages) == 1 and smtp.messages[0]["To"] == user["email"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(Notification.state)) == DeliveryState.SENT
+
+
+class _Silent:
+    """An SMS gateway that takes the request and never answers: a worker sending to it is
+    stuck between claiming the row and recording the outcome, where we kill it."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/send"
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._hold, daemon=True).start()
+
+    def _hold(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.held.append(connection)
+
+    def stop(self) -> None:
+        self.listener.close()
+        for connection in self.held:
+            connection.close()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_real_worker_killed_between_claim_and_record_loses_nothing(
+    redis_outbox_app, redis_server, smtp, sms
+):
+    app = redis_outbox_app
+    user = register(app.test_client())
+    silent = _Silent()
+    with app.app_context():
+        notify(_user(user["email"]), "rejected", REJECTED, channels=[Channel.SMS])
+        db.session.commit()  # enqueued to Redis after commit
+    env = {
+        **os.environ,
+        "FLASK_APP": "wsgi",
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "REDIS_URL": redis_server.url,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        **{k: str(v) for k, v in delivery_config(smtp, sms).items()},
+        "SMS_GATEWAY_URL": silent.url,
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "jobs", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not silent.held:  # the worker claimed the row and is sending it
+            assert time.monotonic() < deadline and worker.poll() is None
+            time.sleep(0.1)
+        with app.app_context():
+            assert db.session.scalar(sa.select(Notification.state)) == DeliveryState.SENDING
+    finally:
+        # The worker and its work horse (rq forks one per job, in a session of its own), mid-send.
+        for pid in (*_children(worker.pid), worker.pid):
+            os.kill(pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+        silent.stop()
+    with app.app_context():
+        assert relay_notifications() == 0  # its claim is still fresh: nobody takes it yet
+        db.session.execute(
+            sa.update(Notification).values(claimed_at=utcnow() - LEASE - timedelta(seconds=1))
+        )
+        db.session.commit()
+        assert relay_notifications() == 1  # the lease ran out: queued again
+    run_burst_worker(app, redis_server.url, **delivery_config(smtp, sms))
+    assert len(sms.received) == 1 and sms.received[0]["to"] == user["phone"]
     with app.app_context():
         assert db.session.scalar(sa.select(Notification.state)) == DeliveryState.SENT
