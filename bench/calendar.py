@@ -3,9 +3,10 @@
 Prints each figure beside a baseline measured in the same run, and their ratio:
 - due dates: `WorkingCalendar.add` (running day numbers) against a plain day-by-day loop over
   the same weekends and holidays;
-- SLA summary on PostgreSQL: the state of every application (on_track / at_risk / breached / met)
-  from the `calendar_days` table in one SQL statement, against a bare aggregate over the same
-  rows (the cost of reading them at all).
+- SLA summary on PostgreSQL: the SLA report (`licensing.reports.sla_summary`, the function behind
+  `GET /api/v1/reports/sla`) over 1,000,000 rows of the real `applications` table, bulk-inserted
+  with generate_series, against a bare aggregate over the same rows (the cost of reading them
+  at all).
 
 Usage: .venv/bin/python bench/calendar.py [--rows 1000000]
 Starts its own PostgreSQL from the binaries (as the tests do) unless BENCH_DATABASE_URL is set.
@@ -22,6 +23,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 import argparse
 import random
+import secrets
 import statistics
 import time
 from datetime import date, timedelta
@@ -72,38 +74,35 @@ def bench_due_dates(samples: int = 200_000) -> None:
     )
 
 
-SUMMARY = """
-WITH apps AS (
-    SELECT a.id, a.authority_id, a.started_on, a.target_days, a.paused_days, a.stopped_on,
-           COALESCE(a.stopped_on, CAST(:today AS date)) AS last_day,
-           s.working_day_number AS start_n, s.is_working AS start_is_working
-    FROM bench_applications a
-    JOIN calendar_days s ON s.authority_id = a.authority_id AND s.day = a.started_on
-), due AS (
-    SELECT apps.*,
-           d.day AS due_date,
-           l.working_day_number - start_n - paused_days AS used
-    FROM apps
-    -- An instant target is due the start day when it is a working day (its own number), else
-    -- the next working day (number + 1), like a 1-day target.
-    LEFT JOIN calendar_days d ON d.authority_id = apps.authority_id AND d.is_working
-         AND d.working_day_number = start_n + target_days + paused_days
-             + CASE WHEN target_days + paused_days = 0 AND NOT start_is_working THEN 1 ELSE 0 END
-    JOIN calendar_days l ON l.authority_id = apps.authority_id AND l.day = apps.last_day
-)
-SELECT CASE
-         WHEN last_day > due_date THEN 'breached'
-         WHEN stopped_on IS NOT NULL THEN 'met'
-         WHEN target_days - used <= 1 THEN 'at_risk'
-         ELSE 'on_track'
-       END AS state,
-       count(*)
-FROM due GROUP BY 1 ORDER BY 1
+BASELINE = """
+SELECT service_id, count(*), sum(sla_target_days) FROM applications
+WHERE authority_id = :authority AND sla_started_at IS NOT NULL GROUP BY service_id
 """
 
-BASELINE = """
-SELECT CASE WHEN stopped_on IS NULL THEN 'open' ELSE 'closed' END, count(*), sum(target_days)
-FROM bench_applications GROUP BY 1
+# 1,000,000 applications of one authority over its services: started through 2026 at every
+# hour of the day (so the Muscat date differs from the UTC one at night), a quarter decided,
+# some paused now and some paused before, targets from instant to 30 working days.
+APPLICATIONS = """
+WITH services AS (
+    SELECT array_agg(id ORDER BY id) AS ids FROM services WHERE authority_id = :authority
+), rows AS (
+    SELECT g, TIMESTAMPTZ '2026-01-01 00:00+00' + (g % 320) * INTERVAL '1 day'
+                                                 + (g % 24) * INTERVAL '1 hour' AS started
+    FROM generate_series(1, :rows) AS g
+)
+INSERT INTO applications (
+    reference, authority_id, service_id, applicant_id, family, action, state, details,
+    fee_baisa, required_documents, submitted_at, last_action_at, created_at, updated_at,
+    sla_target_days, sla_started_at, sla_paused_at, sla_paused_days, sla_stopped_at)
+SELECT 'BENCH-' || g, :authority, ids[1 + g % cardinality(ids)], :applicant, 'general', 'other',
+       CASE WHEN g % 4 = 0 THEN 'approved' ELSE 'in_review' END, '{}', 0, '[]',
+       started, started, started, started,
+       (ARRAY[0, 1, 3, 5, 6, 7, 10, 14, 30])[1 + g % 9],
+       started,
+       CASE WHEN g % 4 <> 0 AND g % 10 = 3 THEN started + (g % 7) * INTERVAL '1 day' END,
+       (g / 7) % 3,
+       CASE WHEN g % 4 = 0 THEN started + (g % 25) * INTERVAL '1 day' END
+FROM rows, services
 """
 
 
@@ -111,58 +110,71 @@ def bench_sla_summary(url: str, rows: int) -> None:
     import sqlalchemy as sa
 
     from app import create_app
-    from app.authorities.seed import seed_authorities
-    from app.calendar.services import ensure_calendar_tables
+    from app.accounts.models import AccountKind, Role, User
+    from app.accounts.passwords import hash_password
+    from app.authorities.models import Authority
     from app.extensions import db
+    from app.seed import seed_reference_data
+    from licensing.reports import sla_summary
 
     app = create_app({"DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
     with app.app_context():
         import flask_migrate
 
         flask_migrate.upgrade(directory=str(ROOT / "migrations"))
-        seed_authorities()
-        ensure_calendar_tables()
+        seed_reference_data()
+        authority = db.session.scalar(sa.select(Authority.id).where(Authority.code == "NBG"))
+        applicant = db.session.scalar(sa.select(User.id).where(User.email == "bench@example.om"))
+        if applicant is None:
+            user = User(
+                kind=AccountKind.INDIVIDUAL,
+                role=Role.APPLICANT,
+                civil_id="99999999",
+                name="Bench",
+                email="bench@example.om",
+                phone="+96890000000",
+                password_hash=hash_password(secrets.token_urlsafe()),  # nobody logs in
+            )
+            db.session.add(user)
+            db.session.flush()
+            applicant = user.id
         db.session.commit()
+        keys = {"authority": authority, "applicant": applicant, "rows": rows}
+        remove = sa.text("DELETE FROM applications WHERE reference LIKE 'BENCH-%'")
         with db.engine.begin() as conn:
-            conn.execute(sa.text("DROP TABLE IF EXISTS bench_applications"))
-            conn.execute(
-                sa.text(
-                    "CREATE TABLE bench_applications (id bigint PRIMARY KEY, authority_id int NOT NULL, "
-                    "started_on date NOT NULL, target_days int NOT NULL, paused_days int NOT NULL, stopped_on date)"
-                )
-            )
-            conn.execute(
-                sa.text("""
-                INSERT INTO bench_applications
-                SELECT g, 1 + g % 3, DATE '2026-01-01' + (g % 320),
-                       (ARRAY[0, 1, 3, 5, 6, 7, 10, 14, 30])[1 + g % 9], (g / 7) % 3,
-                       CASE WHEN g % 4 = 0 THEN DATE '2026-01-01' + (g % 320) + (g % 25) END
-                FROM generate_series(1, :rows) AS g"""),
-                {"rows": rows},
-            )
-            conn.execute(sa.text("ANALYZE bench_applications"))
+            conn.execute(remove)
+            conn.execute(sa.text(APPLICATIONS), keys)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("ANALYZE applications"))
             conn.execute(sa.text("ANALYZE calendar_days"))
+        today = date(2026, 11, 22)
 
-        def timed(sql: str) -> tuple[float, list]:
+        def timed(run) -> tuple[float, object]:
             runs, result = [], None
             for _ in range(3):
-                with db.engine.connect() as conn:
-                    began = time.perf_counter()
-                    result = conn.execute(sa.text(sql), {"today": date(2026, 11, 22)}).all()
-                    runs.append(time.perf_counter() - began)
+                db.session.remove()
+                began = time.perf_counter()
+                result = run()
+                runs.append(time.perf_counter() - began)
             return statistics.median(runs), result
 
-        summary_time, states = timed(SUMMARY)
-        baseline_time, _ = timed(BASELINE)
-        assert sum(n for _, n in states) == rows, states
-        print(
-            f"SLA summary over {rows:,} applications: {summary_time:.2f} s   "
-            f"baseline (bare aggregate over the same rows): {baseline_time:.2f} s   "
-            f"ratio {summary_time / baseline_time:.1f}x"
+        report_time, report = timed(lambda: sla_summary(authority, today))
+        baseline_time, _ = timed(
+            lambda: db.session.execute(sa.text(BASELINE), {"authority": authority}).all()
         )
-        print("   states:", ", ".join(f"{state} {count:,}" for state, count in states))
+        assert sum(line["started"] for line in report) == rows, report
+        print(
+            f"SLA report (GET /api/v1/reports/sla) over {rows:,} applications: "
+            f"{report_time:.2f} s   baseline (bare aggregate over the same rows): "
+            f"{baseline_time:.2f} s   ratio {report_time / baseline_time:.1f}x"
+        )
+        totals = {
+            key: sum(line[key] for line in report)
+            for key in ("met", "breached", "on_track", "at_risk", "paused")
+        }
+        print(f"   {len(report)} services;", ", ".join(f"{k} {n:,}" for k, n in totals.items()))
         with db.engine.begin() as conn:
-            conn.execute(sa.text("DROP TABLE bench_applications"))
+            conn.execute(remove)
 
 
 def main() -> None:

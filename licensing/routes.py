@@ -15,7 +15,7 @@ from app.extensions import db
 from app.files import attachment
 from app.i18n import N_
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
-from licensing import documents, services
+from licensing import documents, reports, services
 from licensing.models import Licence
 from licensing.schemas import (
     ActionInput,
@@ -28,6 +28,8 @@ from licensing.schemas import (
     MessageInput,
     MessageSchema,
     QueueQuery,
+    SlaReportQuery,
+    SlaReportSchema,
     VerificationSchema,
     VerifyQuery,
 )
@@ -232,3 +234,23 @@ class LicenceVerification(MethodView):
             "valid_until": licence.valid_until,
             "state": licence.state,
         }
+
+
+@blp.route("/reports/sla")
+class SlaReport(MethodView):
+    @allow(Role.DEPARTMENT_HEAD, Role.ADMIN)
+    @blp.arguments(SlaReportQuery, location="query")
+    @blp.response(200, SlaReportSchema)
+    def get(self, filters):
+        """The SLA report of the caller's authority, per service
+
+        Clocks started, met, breached, on track, at risk and paused, and the average working
+        days used by decided applications.
+        `services` has one line per service with at least one started clock, ordered by service
+        code: the whole list, not paginated (it is bounded by the number of services). `from`
+        and `to` are Asia/Muscat dates on which the clock started (submitted, and paid where a
+        fee is due); `service` a service code. States follow the SLA clock's rule (day 1 of a
+        target is the first working day after the start; at risk is one working day or less
+        left; breached is decided after the due date or still open past it) and are counted on
+        today's Muscat date."""
+        return reports.sla_report(require_user(), filters)

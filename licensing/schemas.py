@@ -137,3 +137,49 @@ class VerificationSchema(Schema):
     valid_from = fields.Date()
     valid_until = fields.Date()
     state = fields.String()
+
+
+class SlaReportQuery(Schema):
+    first = fields.Date(
+        data_key="from",
+        metadata={"description": "First Muscat date on which a clock started (inclusive)"},
+    )
+    last = fields.Date(
+        data_key="to",
+        metadata={"description": "Last Muscat date on which a clock started (inclusive)"},
+    )
+    service = fields.String(
+        validate=validate.Length(min=1, max=60), metadata={"description": "A service code"}
+    )
+
+
+class SlaReportRowSchema(Schema):
+    service = fields.Nested(ServiceRefSchema)
+    started = fields.Integer(metadata={"description": "Applications whose clock started"})
+    decided = fields.Integer(metadata={"description": "Of those, decided (clock stopped)"})
+    met = fields.Integer(metadata={"description": "Decided on or before the due date"})
+    breached = fields.Integer(
+        metadata={"description": "Decided after the due date, or still open past it"}
+    )
+    on_track = fields.Integer(metadata={"description": "Open, more than one working day left"})
+    at_risk = fields.Integer(metadata={"description": "Open, one working day or less left"})
+    paused = fields.Integer(
+        metadata={
+            "description": "Open and waiting on the applicant (also counted as on_track, "
+            "at_risk or breached)"
+        }
+    )
+    average_working_days_used = fields.Float(
+        allow_none=True, metadata={"description": "Average working days used by the decided ones"}
+    )
+
+
+class SlaReportSchema(Schema):
+    as_of = fields.Date(metadata={"description": "The Muscat date the open clocks are counted on"})
+    services = fields.List(
+        fields.Nested(SlaReportRowSchema),
+        metadata={
+            "description": "One line per service with at least one started clock, by code: the "
+            "whole list, not paginated (it is bounded by the number of services)"
+        },
+    )

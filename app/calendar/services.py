@@ -14,10 +14,12 @@ from app.accounts.models import User
 from app.audit import record_change
 from app.authorities.models import Authority
 from app.calendar.models import CalendarDay, HolidayOverride
+from app.calendar.sql import current_due_date
 from app.calendar.workdays import OutOfRange, WorkingCalendar
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import N_
+from app.models import SlaTracked
 from app.timeutil import MUSCAT, utcnow
 
 FIRST_DAY = date(2020, 1, 1)
@@ -148,11 +150,35 @@ def ensure_calendar_tables() -> None:
             rebuild_calendar_table(authority_id)
 
 
-def _rebuild_affected(authority_id: int | None) -> None:
+def _rebuild_affected(authority_id: int | None, day: date) -> None:
+    """Rebuild the calendar table of the authority (or all) whose holiday `day` changed, and
+    the stored due dates that depend on it, in the caller's transaction."""
     g.pop("_calendars", None)  # this request's calendars are out of date now
     ids = [authority_id] if authority_id else list(db.session.scalars(sa.select(Authority.id)))
     for one in ids:
         rebuild_calendar_table(one)
+    refresh_running_due_dates(ids, day)
+
+
+def refresh_running_due_dates(authority_ids: list[int], day: date) -> None:
+    """Store anew, from the rebuilt `calendar_days`, the due date of every running clock
+    (started, not stopped; paused ones too) of applications, refunds and any other `SlaTracked`
+    record of these authorities that started on or before `day`: a change to a later day moves
+    no due date. One UPDATE per table; the caller commits."""
+    today = utcnow().astimezone(MUSCAT).date()
+    started_by = end_of_day(day)
+    for model in SlaTracked.__subclasses__():
+        db.session.execute(
+            sa.update(model)
+            .where(
+                model.authority_id.in_(authority_ids),
+                model.sla_started_at.is_not(None),
+                model.sla_started_at <= started_by,
+                model.sla_stopped_at.is_(None),
+            )
+            .values(sla_due_date=current_due_date(model, today))
+            .execution_options(synchronize_session=False)
+        )
 
 
 def declare_holiday(admin: User, data: dict[str, Any]) -> HolidayOverride:
@@ -184,7 +210,7 @@ def declare_holiday(admin: User, data: dict[str, Any]) -> HolidayOverride:
             "name_en": data["name_en"],
         },
     )
-    _rebuild_affected(authority_id)
+    _rebuild_affected(authority_id, day)
     db.session.commit()
     return override
 
@@ -222,7 +248,7 @@ def cancel_holiday(admin: User, day: date, all_authorities: bool = False) -> Non
         before={"day": day.isoformat(), "name_en": calendar.holidays[day][0]},
         after={"all_authorities": authority_id is None},
     )
-    _rebuild_affected(authority_id)
+    _rebuild_affected(authority_id, day)
     db.session.commit()
 
 
