@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from flask_babel import lazy_gettext
 
 from app.accounts.models import User
@@ -108,10 +109,15 @@ def refuse_writes_during_maintenance(authority_id: int | None) -> None:
     """Raise 503 with Retry-After and the announced message when a window is on.
 
     Called for every write by the request hook with the caller's authority, and by services
-    that act on another authority's record with that record's authority.
+    that act on another authority's record with that record's authority. Within one request an
+    authority found open is not looked up again.
     """
+    clear = g.setdefault("_maintenance_clear", set()) if has_request_context() else set()
+    if authority_id in clear:
+        return
     window = active_window(authority_id)
     if window is None:
+        clear.add(authority_id)
         return
     retry_after = max(int((window.ends_at - utcnow()).total_seconds()) + 1, 1)
     message = window.message_ar if current_language() == "ar" else window.message_en
