@@ -3,7 +3,8 @@ with its SLA, under gunicorn with PostgreSQL, each beside a bare Flask JSON endp
 same gunicorn set-up in the same run.
 
 Usage: .venv/bin/python bench/applications.py [--requests 2000] [--clients 8] [--workers 4]
-Starts its own PostgreSQL (as the tests do) and two gunicorn servers on free loopback ports.
+Starts its own PostgreSQL and Redis (as the tests do) and two gunicorn servers on free loopback
+ports. Jobs are enqueued to Redis as in production; no worker runs them during the measurement.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import time
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import free_port, start_postgres  # noqa: E402
+from tests.servers import free_port, start_postgres, start_redis  # noqa: E402
 
 PASSWORD = "bench password 1"
 
@@ -151,6 +152,9 @@ def main() -> None:
     args = parser.parse_args()
 
     server = start_postgres()
+    # Jobs go to Redis, as in production (no worker runs them here): the figures are the web
+    # requests', not the e-mail and SMS deliveries that an in-process job thread would add.
+    redis = start_redis()
     processes = []
     try:
         url = server.create_database("baladiya_bench_apps")
@@ -158,7 +162,7 @@ def main() -> None:
         env = {
             **os.environ,
             "DATABASE_URL": url,
-            "REDIS_URL": "",
+            "REDIS_URL": redis.url,
             "LOG_LEVEL": "WARNING",
             "SECRET_KEY": "bench-secret-key-that-is-long-enough-for-hs256",
         }
@@ -204,6 +208,7 @@ def main() -> None:
             process.terminate()
             process.wait(timeout=10)
         server.stop()
+        redis.stop()
 
 
 if __name__ == "__main__":
