@@ -82,6 +82,12 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "REFUND_CARD_WINDOW_DAYS",
+        180,
+        "Days after a card payment during which it is refunded to the card; later by bank transfer",
+        int,
+    ),
+    Setting(
         "REFUND_RESEND_AFTER_SECONDS",
         300,
         "Seconds after a refund's last send before reconciliation sends it again",

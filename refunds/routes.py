@@ -73,7 +73,14 @@ class RefundInput(Schema):
     )
     reason = fields.String(required=True, validate=validate.OneOf(REASONS))
     reason_text = fields.String(validate=validate.Length(max=2000))
-    method = fields.String(load_default="card", validate=validate.OneOf(("card", "bank_transfer")))
+    method = fields.String(
+        validate=validate.OneOf(("card", "bank_transfer")),
+        metadata={
+            "description": "By default the card, while the payment is inside the card refund "
+            "window (REFUND_CARD_WINDOW_DAYS), else a bank transfer; a card refund past the "
+            "window is refused"
+        },
+    )
     iban = Iban(metadata={"example": "OM81 0180 0000 0129 9123 456"})
     account_holder = fields.String(validate=validate.Length(min=2, max=200))
 

@@ -96,7 +96,22 @@ def request_refund(actor: User, payment_id: int, data: dict[str, Any]) -> Refund
             {"amount": [N_("The amount is more than what can still be refunded.")]},
             extra={"refundable": format_baisa(refundable)},
         )
-    if data["method"] == "bank_transfer" and not (data.get("iban") and data.get("account_holder")):
+    within_window = payment.succeeded_at is not None and utcnow() - payment.succeeded_at <= (
+        dt.timedelta(days=current_app.config["REFUND_CARD_WINDOW_DAYS"])
+    )
+    method = data.get("method") or ("card" if within_window else "bank_transfer")
+    if method == "card" and not within_window:
+        raise ValidationFailed(
+            {
+                "method": [
+                    N_(
+                        "This payment is too old to be refunded to the card; "
+                        "ask for a bank transfer."
+                    )
+                ]
+            }
+        )
+    if method == "bank_transfer" and not (data.get("iban") and data.get("account_holder")):
         raise ValidationFailed(
             {"iban": [N_("A bank transfer needs the IBAN and the account holder.")]}
         )
@@ -112,10 +127,10 @@ def request_refund(actor: User, payment_id: int, data: dict[str, Any]) -> Refund
         amount_requested=amount,
         reason=data["reason"],
         reason_text=data.get("reason_text"),
-        method=data["method"],
+        method=method,
         iban=data.get("iban"),
         account_holder=data.get("account_holder"),
-        destination_set_by_id=actor.id if data["method"] == "bank_transfer" else None,
+        destination_set_by_id=actor.id if method == "bank_transfer" else None,
         sla_target_days=current_app.config["REFUND_SLA_DAYS"],
         sla_paused_days=0,
         gateway_attempts=0,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from app.extensions import db
+from app.timeutil import utcnow
+from payments.models import Payment
 from refunds.models import Refund
 from tests.factories import staff_headers
 from tests.receipts.test_receipts import _paid
@@ -63,6 +65,31 @@ def test_a_zero_amount_is_refused_not_read_as_everything(stripe_app, live, local
     with stripe_app.app_context():
         row = db.session.get(Refund, refund["id"])
         assert (row.state, row.amount_approved) == ("submitted", None)
+
+
+def test_past_the_card_window_a_payment_is_refunded_by_bank_transfer(
+    stripe_app, live, localstripe, client
+):
+    _, headers, _, payment, _ = _paid(stripe_app, client, localstripe)
+    fresh = _ask(client, headers, payment, amount="1.000")
+    assert fresh.status_code == 201 and fresh.get_json()["method"] == "card"  # the default
+    with stripe_app.app_context():
+        row = db.session.get(Payment, payment["payment_id"])
+        row.succeeded_at = utcnow() - dt.timedelta(
+            days=stripe_app.config["REFUND_CARD_WINDOW_DAYS"] + 1
+        )
+        db.session.commit()
+    to_card = _ask(
+        client, {**headers, "Accept-Language": "en"}, payment, amount="1.000", method="card"
+    )
+    assert to_card.status_code == 422
+    assert to_card.get_json()["errors"][0]["field"] == "method"
+    no_account = _ask(client, headers, payment, amount="1.000")  # the default is now a transfer
+    assert no_account.status_code == 422 and no_account.get_json()["errors"][0]["field"] == "iban"
+    by_transfer = _ask(
+        client, headers, payment, amount="1.000", iban=KUWAIT_IBAN, account_holder="A. Holder"
+    )
+    assert by_transfer.status_code == 201 and by_transfer.get_json()["method"] == "bank_transfer"
 
 
 def test_the_finance_queue_lists_open_refunds_by_sla_due_date(
