@@ -143,10 +143,17 @@ class Pay(MethodView):
         print_ = services.fingerprint("POST", request.path, request.get_data()) if key else None
         if key and (found := services.remembered_answer(user, key, print_)) is not None:
             return _json(found.body, found.status)
-        payment, created = services.start_payment(user, application_id)
+
+        def keep_first_answer(payment) -> None:  # in the transaction that creates the payment
+            services.stage_answer(user, key, print_, 201, PaymentStartSchema().dump(payment))
+
+        payment, created = services.start_payment(
+            user, application_id, on_created=keep_first_answer if key else None
+        )
         status = 201 if created else 200
         body = PaymentStartSchema().dump(payment)
-        if key:
+        if key and not created:
+            # Given back, not made: the answer kept for this key (by whoever made it) wins.
             status, body = services.remember_answer(user, key, print_, status, body)
         return _json(body, status)
 

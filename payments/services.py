@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -62,12 +63,15 @@ def open_payment(application_id: int) -> Payment | None:
     )
 
 
-def start_payment(user: User, application_id: int) -> tuple[Payment, bool]:
+def start_payment(
+    user: User, application_id: int, on_created: Callable[[Payment], None] | None = None
+) -> tuple[Payment, bool]:
     """The open payment of the application, or a new one (and whether it is new): a local row
     first, then the gateway's PaymentIntent with an idempotency key derived from that row. When
     the gateway cannot be reached nothing is kept (503); the same request later makes the same
     intent. The application's row lock makes twin requests (a double click) wait for the first
-    and give back its payment."""
+    and give back its payment. `on_created` runs in the transaction that creates the payment
+    (the route keeps its `Idempotency-Key` answer there, so that a twin finds it)."""
     application = get_application(user, application_id)
     if application.applicant_id != user.id:
         raise NotFound()
@@ -140,6 +144,8 @@ def start_payment(user: User, application_id: int) -> tuple[Payment, bool]:
         authority_id=payment.authority_id,
         after={"amount": payment.amount_baisa, "intent": intent.id},
     )
+    if on_created is not None:
+        on_created(payment)
     db.session.commit()
     return payment, True
 
@@ -166,14 +172,19 @@ def remembered_answer(user: User, key: str, print_: str) -> IdempotentRequest | 
     return found
 
 
+def stage_answer(user: User, key: str, print_: str, status: int, body: dict[str, Any]) -> None:
+    """Add the answer for this key to the current transaction (the caller commits)."""
+    db.session.add(
+        IdempotentRequest(user_id=user.id, key=key, fingerprint=print_, status=status, body=body)
+    )
+
+
 def remember_answer(
     user: User, key: str, print_: str, status: int, body: dict[str, Any]
 ) -> tuple[int, dict[str, Any]]:
     """Keep the answer for this key; when a concurrent twin kept its answer first, that first
     answer is the one to give (or 409 if the twin came with another request)."""
-    db.session.add(
-        IdempotentRequest(user_id=user.id, key=key, fingerprint=print_, status=status, body=body)
-    )
+    stage_answer(user, key, print_, status, body)
     try:
         db.session.commit()
     except sa.exc.IntegrityError:
