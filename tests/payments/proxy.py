@@ -1,9 +1,12 @@
 """A recording HTTP proxy in front of localstripe: it shows what our gateway code sends (headers,
-form body) and can lose the answer to a request that the emulator did carry out, which is what a
-time-out after Stripe made the object looks like from our side."""
+form body), can lose the answer to a request that the emulator did carry out (what a time-out
+after Stripe made the object looks like from our side), and can answer a call itself the way Stripe
+would where localstripe cannot (an error status, a refund that failed). Our gateway code runs
+unchanged, over HTTP, in every case."""
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +28,7 @@ class RecordingProxy:
         self.upstream = upstream
         self.seen: list[Seen] = []
         self._lose: set[tuple[str, str]] = set()
+        self._answers: dict[tuple[str, str | None], tuple[int, bytes]] = {}
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,6 +47,12 @@ class RecordingProxy:
                         dict(parse_qsl(body.decode())),
                     )
                 )
+                own = proxy._answers.get((self.command, path)) or proxy._answers.get(
+                    (self.command, None)
+                )
+                if own is not None:
+                    self._reply(*own, "application/json")
+                    return
                 answer = requests.request(
                     self.command,
                     proxy.upstream + self.path,
@@ -54,13 +64,14 @@ class RecordingProxy:
                     proxy._lose.discard((self.command, path))
                     self.close_connection = True  # done upstream; the caller never hears of it
                     return
-                self.send_response(answer.status_code)
-                for key in ("Content-Type", "Request-Id", "Idempotency-Key"):
-                    if key in answer.headers:
-                        self.send_header(key, answer.headers[key])
-                self.send_header("Content-Length", str(len(answer.content)))
+                self._reply(answer.status_code, answer.content, answer.headers["Content-Type"])
+
+            def _reply(self, status: int, content: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
-                self.wfile.write(answer.content)
+                self.wfile.write(content)
 
             do_GET = do_POST = do_DELETE = _forward
 
@@ -70,6 +81,10 @@ class RecordingProxy:
 
     def lose_next_answer(self, method: str, path: str) -> None:
         self._lose.add((method, path))
+
+    def answer(self, method: str, path: str | None, status: int, body: dict) -> None:
+        """Answer `method path` (any path when None) with `body` instead of forwarding it."""
+        self._answers[(method, path)] = (status, json.dumps(body).encode())
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -5,22 +5,17 @@ flagged for finance, never applied."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-import threading
 import time
 
 import pytest
 import sqlalchemy as sa
-from flask import current_app
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Response
 
 from app.extensions import db
-from payments.gateway import GatewayRefund, StripeGateway
 from refunds.models import Refund, RefundEvent
 from refunds.services import send_refund
 from tests.factories import staff_headers
 from tests.payments.helpers import post_event
+from tests.payments.proxy import RecordingProxy
 from tests.refunds.test_refunds import (
     IBAN,
     _act,
@@ -66,18 +61,29 @@ def _failed_at_the_gateway(app, client, localstripe, gateway_refund_id):
 
 
 @pytest.fixture
-def stripe_failed(monkeypatch):
-    """localstripe's refunds always succeed: Stripe's word that these ids failed stands in."""
-    failed: set[str] = set()
+def stripe_failed(stripe_app, localstripe):
+    """localstripe's refunds always succeed: a proxy answers for the ids Stripe reports failed."""
+    proxy = RecordingProxy(localstripe.url)
+    stripe_app.config["STRIPE_API_BASE"] = proxy.url
 
-    class Gateway(StripeGateway):
-        def retrieve_refund(self, refund_id):
-            if refund_id in failed:
-                return GatewayRefund(refund_id, "failed", 1000, "expired_or_canceled_card")
-            return super().retrieve_refund(refund_id)
+    class Failed:
+        def add(self, refund_id: str) -> None:
+            proxy.answer(
+                "GET",
+                f"/v1/refunds/{refund_id}",
+                200,
+                {
+                    "id": refund_id,
+                    "object": "refund",
+                    "status": "failed",
+                    "amount": 1000,
+                    "failure_reason": "expired_or_canceled_card",
+                },
+            )
 
-    monkeypatch.setattr("refunds.services.gateway", lambda: Gateway(current_app.config))
-    return failed
+    yield Failed()
+    stripe_app.config["STRIPE_API_BASE"] = localstripe.url
+    proxy.stop()
 
 
 def test_a_card_refund_in_flight_cannot_be_failed_by_hand(stripe_app, live, localstripe, client):
@@ -168,24 +174,6 @@ def test_no_switch_to_bank_transfer_while_stripe_has_not_failed_the_refund(
     assert gateway_refund_id in row.attention  # Stripe's success is there for finance to see
 
 
-class FakeStripe:
-    """An HTTP server answering every call with one Stripe error."""
-
-    def __init__(self, status: int, error: dict) -> None:
-        body = json.dumps({"error": error})
-        self.calls = 0
-
-        def app(environ, start_response):
-            self.calls += 1
-            return Response(body, status=status, content_type="application/json")(
-                environ, start_response
-            )
-
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.mark.parametrize(
     "status,error,state",
     [
@@ -200,7 +188,8 @@ def test_only_a_definite_refusal_fails_a_card_refund(
     stripe_app, live, localstripe, client, status, error, state
 ):
     _, _, refund = _approved_card_refund_stuck_in_processing(stripe_app, client, localstripe)
-    fake = FakeStripe(status, error)
+    fake = RecordingProxy(localstripe.url)  # Stripe's answer, which localstripe never gives
+    fake.answer("POST", None, status, {"error": error})
     saved = stripe_app.config["STRIPE_API_BASE"]
     stripe_app.config["STRIPE_API_BASE"] = fake.url
     try:
@@ -208,9 +197,9 @@ def test_only_a_definite_refusal_fails_a_card_refund(
             send_refund(refund["id"])
     finally:
         stripe_app.config["STRIPE_API_BASE"] = saved
-        fake.server.shutdown()
+        fake.stop()
     row = _refund(stripe_app, refund["id"])
-    assert (row.state, row.gateway_attempts, fake.calls) == (state, 1, 1)
+    assert (row.state, row.gateway_attempts, len(fake.seen)) == (state, 1, 1)
     assert row.last_sent_at is not None and row.gateway_key == refund["reference"]
 
 
