@@ -15,28 +15,16 @@ from app.sla import SlaClock
 from app.timeutil import MUSCAT
 from licensing.models import Application
 from refunds.models import Refund
+from tests.clock import Clock
 from tests.factories import staff_headers
 from tests.sla_rows import a_refund, an_applicant, an_application, services_of
 
 HOLIDAY = {"date": "2026-12-23", "name_ar": "عطلة رسمية", "name_en": "Declared holiday"}
 
 
-class Now:
-    """The time the application code sees, moved by the test."""
-
-    def __init__(self, monkeypatch) -> None:
-        self.now = None
-        for module in ("licensing.services", "app.models", "app.calendar.services"):
-            monkeypatch.setattr(f"{module}.utcnow", lambda: self.now)
-
-    def set(self, year: int, month: int, day: int, hour: int) -> datetime:
-        self.now = datetime(year, month, day, hour, tzinfo=MUSCAT)
-        return self.now
-
-
 @pytest.fixture
-def now(monkeypatch):
-    return Now(monkeypatch)
+def clock(monkeypatch):
+    return Clock(monkeypatch, ("licensing.services", "app.models", "app.calendar.services"))
 
 
 def muscat(month: int, day: int, hour: int = 10, year: int = 2026) -> datetime:
@@ -44,9 +32,10 @@ def muscat(month: int, day: int, hour: int = 10, year: int = 2026) -> datetime:
 
 
 @pytest.fixture
-def clocks(app, now):
+def clocks(app, clock):
     """Clocks of North Al Batinah (and one of Al Buraimi) around Wednesday 23 December 2026."""
-    now.set(2026, 12, 21, 12)
+    frozen = clock  # the fixture; `clock` below is an SLA clock
+    frozen.set(2026, 12, 21, 12)
     with app.app_context():
         seed_catalogue()
         ensure_calendar_tables()
@@ -58,7 +47,7 @@ def clocks(app, now):
             return SlaClock(days).start(when)
 
         def stored(clock: SlaClock, authority_id: int) -> date:
-            return clock.due_date(calendar_for(authority_id), now.now)
+            return clock.due_date(calendar_for(authority_id), frozen.now)
 
         def application(clock: SlaClock, service=service) -> int:
             due = stored(clock, service.authority_id)
@@ -116,7 +105,7 @@ def queue(client, headers, **query) -> list[int]:
 
 
 def test_a_declared_holiday_moves_running_due_dates_out_and_its_cancellation_back(
-    app, client, now, clocks
+    app, client, clock, clocks
 ):
     _, admin = staff_headers(app, client, "admin", "NBG")
     _, head = staff_headers(app, client, "department_head", "NBG")
@@ -134,9 +123,9 @@ def test_a_declared_holiday_moves_running_due_dates_out_and_its_cancellation_bac
     # A clock that started after the holiday, a decided one and another authority's: unchanged.
     for name in ("after", "decided", "other_authority"):
         assert after[name] == before[name], name
-    assert_stored_as_live(app, clocks, now.now)
+    assert_stored_as_live(app, clocks, clock.now)
 
-    now.set(2026, 12, 29, 9)  # Tuesday: "spans" is due today, "after" was due yesterday
+    clock.set(2026, 12, 29, 9)  # Tuesday: "spans" is due today, "after" was due yesterday
     assert queue(client, head, sla_state="breached") == [
         (clocks["after"], "2026-12-28", "breached")
     ]
@@ -154,7 +143,7 @@ def test_a_declared_holiday_moves_running_due_dates_out_and_its_cancellation_bac
     # Paused since Sunday 20, answered today (Tuesday 29) at the earliest: 7 working days out,
     # 14 in all: Sun 20 ... Thu 31, Sun 3, Mon 4, Wed 6 (Isra' and Mi'raj on Tue 5), Thu 7.
     assert again["paused"] == date(2027, 1, 7)
-    assert_stored_as_live(app, clocks, now.now)
+    assert_stored_as_live(app, clocks, clock.now)
     breached = queue(client, head, sla_state="breached")
     assert [id_ for id_, _, _ in breached] == [clocks["spans"], clocks["after"]]
     assert {due for _, due, _ in breached} == {"2026-12-28"}

@@ -3,11 +3,9 @@ a request for information that pauses the clock and moves the due date out."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
-from app.timeutil import MUSCAT
+from tests.clock import Clock
 from tests.factories import applicant_headers, staff_headers
 from tests.licensing.helpers import LEASE, act, pay, upload_mandatory
 
@@ -22,21 +20,9 @@ SLA_KEYS = {
 }
 
 
-class Clock:
-    """The time the application code sees (its clock and its SLA), moved by the test."""
-
-    def __init__(self, monkeypatch) -> None:
-        self.now = None
-        for module in ("licensing.services", "app.models"):
-            monkeypatch.setattr(f"{module}.utcnow", lambda: self.now)
-
-    def set(self, year: int, month: int, day: int, hour: int) -> None:
-        self.now = datetime(year, month, day, hour, tzinfo=MUSCAT)
-
-
 @pytest.fixture
 def clock(monkeypatch):
-    return Clock(monkeypatch)
+    return Clock(monkeypatch, ("licensing.services", "app.models"))
 
 
 def sla_of(client, headers, application_id):
