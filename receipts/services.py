@@ -46,15 +46,13 @@ def issue_receipt(payment) -> Receipt:
         return existing
     application = payment.application
     payer = payment.payer
-    receipt = Receipt(
-        number=_number(application.authority, "receipt", utcnow().astimezone(MUSCAT).year),
-        kind="receipt",
-        authority_id=payment.authority_id,
+    return _issue(
+        application.authority,
+        "receipt",
         payment_id=payment.id,
         receipt_for_payment=payment.id,
         payer_id=payer.id,
         amount_baisa=payment.amount_baisa,
-        issued_at=utcnow(),
         payer_name=payer.trade_name or payer.name,
         payer_id_masked=mask(payer.cr_number or payer.civil_id),
         service_code=application.service.code,
@@ -64,12 +62,7 @@ def issue_receipt(payment) -> Receipt:
         card_brand=payment.card_brand,
         card_last4=payment.card_last4,
         gateway_reference=payment.gateway_charge_id or payment.gateway_intent_id,
-        verification_code=secrets.token_urlsafe(12),
     )
-    db.session.add(receipt)
-    db.session.flush()
-    enqueue(RENDER, receipt.id, queue="default", job_id=f"render-receipt-{receipt.id}")
-    return receipt
 
 
 def issue_credit_note(
@@ -80,16 +73,14 @@ def issue_credit_note(
     existing = db.session.scalar(sa.select(Receipt).where(Receipt.refund_id == refund.id))
     if existing is not None:
         return existing
-    note = Receipt(
-        number=_number(original.authority, "credit_note", utcnow().astimezone(MUSCAT).year),
-        kind="credit_note",
-        authority_id=original.authority_id,
+    return _issue(
+        original.authority,
+        "credit_note",
         payment_id=original.payment_id,
         refund_id=refund.id,
         refers_to_id=original.id,
         payer_id=original.payer_id,
         amount_baisa=-abs(amount_baisa),
-        issued_at=utcnow(),
         payer_name=original.payer_name,
         payer_id_masked=original.payer_id_masked,
         service_code=original.service_code,
@@ -101,12 +92,25 @@ def issue_credit_note(
         card_brand=original.card_brand if refund.method == "card" else None,
         card_last4=original.card_last4 if refund.method == "card" else None,
         gateway_reference=gateway_reference,
-        verification_code=secrets.token_urlsafe(12),
     )
-    db.session.add(note)
+
+
+def _issue(authority, kind: str, **shown: Any) -> Receipt:
+    """Number a receipt or credit note in the caller's transaction, keep it, and have a job render
+    it after commit."""
+    now = utcnow()
+    document = Receipt(
+        number=_number(authority, kind, now.astimezone(MUSCAT).year),
+        kind=kind,
+        authority_id=authority.id,
+        issued_at=now,
+        verification_code=secrets.token_urlsafe(12),
+        **shown,
+    )
+    db.session.add(document)
     db.session.flush()
-    enqueue(RENDER, note.id, queue="default", job_id=f"render-receipt-{note.id}")
-    return note
+    enqueue(RENDER, document.id, queue="default", job_id=f"render-receipt-{document.id}")
+    return document
 
 
 def verify_url(receipt: Receipt) -> str:
