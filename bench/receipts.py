@@ -22,49 +22,15 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from importlib.metadata import version
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.money import format_baisa  # noqa: E402
-from app.money_words import amount_in_words_ar, amount_in_words_en  # noqa: E402
 from app.pdf import html_to_pdf, render_html, render_pdf  # noqa: E402
+from tests.samples import receipt_context  # noqa: E402
 
 BARE_PAGE = "<p>Receipt</p>"
-
-
-def receipt_context() -> dict:
-    fees = [("رسوم الخدمة", "Service fee", 10000), ("رسوم التفتيش", "Inspection fee", 2500)]
-    total = sum(baisa for _, _, baisa in fees)
-    return {
-        "kind": "receipt",
-        "authority_name_ar": "محافظة شمال الباطنة",
-        "authority_name_en": "North Al Batinah Governorate",
-        "number": "NBG-2026-000123",
-        "refers_to_number": None,
-        "issued_at": datetime(2026, 3, 15, 10, 30, tzinfo=UTC),
-        "payer_name": "سالم بن حمد الحارثي",
-        "payer_id_masked": "****3344",
-        "service_name_ar": "رخصة لوحة إعلانية",
-        "service_name_en": "Signage Licence",
-        "application_reference": "NBG-APP-2026-004211",
-        "lines": [
-            {"description_ar": ar, "description_en": en, "amount": format_baisa(baisa)}
-            for ar, en, baisa in fees
-        ],
-        "total": format_baisa(total),
-        "amount_words_ar": amount_in_words_ar(total),
-        "amount_words_en": amount_in_words_en(total),
-        "payment_method": "card",
-        "payment_method_ar": "بطاقة",
-        "payment_method_en": "Card",
-        "card_brand": "Visa",
-        "card_last4": "4242",
-        "gateway_reference": "pi_3PqR5tLkdIwHu7ix0ABCdEfG",
-        "verify_url": "https://baladiya.om/api/v1/receipts/NBG-2026-000123/verify?code=7f3a9c2e",
-    }
 
 
 def measure(render: Callable[[], object], count: int, warmup: int) -> tuple[float, float]:
