@@ -17,7 +17,6 @@ from app.audit import record_change
 from app.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
 from app.extensions import db
 from app.i18n import N_
-from app.maintenance.services import refuse_writes_during_maintenance
 from app.money import format_baisa
 from app.notifications.services import notify
 from app.timeutil import utcnow
@@ -75,7 +74,6 @@ def start_payment(
     application = get_application(user, application_id)
     if application.applicant_id != user.id:
         raise NotFound()
-    refuse_writes_during_maintenance(application.authority_id)
     application = db.session.scalar(
         sa.select(Application)
         .where(Application.id == application_id)
@@ -88,8 +86,7 @@ def start_payment(
         )
     existing = open_payment(application.id)
     if existing is not None:
-        db.session.rollback()
-        return open_payment(application_id), False
+        return existing, False
     payment = Payment(
         reference=payment_reference(application),
         authority_id=application.authority_id,

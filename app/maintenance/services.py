@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g, has_request_context
 from flask_babel import lazy_gettext
 
 from app.accounts.models import User
@@ -108,16 +107,13 @@ SUSPENDED_TITLE = lazy_gettext("Under maintenance")
 def refuse_writes_during_maintenance(authority_id: int | None) -> None:
     """Raise 503 with Retry-After and the announced message when a window is on.
 
-    Called for every write by the request hook with the caller's authority, and by services
-    that act on another authority's record with that record's authority. Within one request an
-    authority found open is not looked up again.
+    Called for every write by the request hook with the caller's authority (staff), by the
+    tenancy rule `app.access.role_on_record` for an applicant's write on an authority's record,
+    and where a write creates an authority's record (an application, a refund). The system's own
+    steps (jobs) are not writes of a request and go on.
     """
-    clear = g.setdefault("_maintenance_clear", set()) if has_request_context() else set()
-    if authority_id in clear:
-        return
     window = active_window(authority_id)
     if window is None:
-        clear.add(authority_id)
         return
     retry_after = max(int((window.ends_at - utcnow()).total_seconds()) + 1, 1)
     message = window.message_ar if current_language() == "ar" else window.message_en
