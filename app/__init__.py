@@ -31,6 +31,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _install_hooks(app)
 
+    from app.limits import init_limits
+
+    init_limits(app)  # after the blueprints: it wraps their marked views
+
     from app.cli import register_commands
 
     register_commands(app)

@@ -43,9 +43,44 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REFRESH_TOKEN_TTL", 30 * 24 * 3600, "Lifetime of a refresh token, seconds", int),
     Setting("PASSWORD_HASH_MEMORY_KIB", 65536, "Argon2id memory cost per hash, KiB", int),
     Setting(
-        "LOGIN_MAX_FAILURES", 5, "Failed logins in a row before the account locks for a while", int
+        "LOGIN_MAX_FAILURES",
+        5,
+        "Failed logins in a row before the login identifier locks for a while (known or not)",
+        int,
     ),
-    Setting("LOGIN_LOCK_SECONDS", 900, "How long a locked account stays locked, seconds", int),
+    Setting(
+        "LOGIN_LOCK_SECONDS", 900, "How long a locked login identifier stays locked, seconds", int
+    ),
+    Setting(
+        "REFRESH_REUSE_GRACE_SECONDS",
+        2,
+        "A refresh token presented again this soon after its rotation is refused without ending "
+        "the session (two tabs refreshing at once); later it ends the session",
+        int,
+    ),
+    Setting("RATE_LIMITS_ENABLED", True, "Enforce the RATE_LIMIT_* request limits", _bool),
+    Setting(
+        "TRUSTED_PROXY_COUNT",
+        0,
+        "Proxies in front that append to X-Forwarded-For; 0: the socket address is the client's",
+        int,
+    ),
+    Setting("RATE_LIMIT_LOGIN_PER_ADDRESS", "30/minute;300/hour", "Logins per client address"),
+    Setting(
+        "RATE_LIMIT_LOGIN_PER_ACCOUNT",
+        "10/minute;50/hour",
+        "Logins per login identifier (e-mail or civil ID)",
+    ),
+    Setting("RATE_LIMIT_REFRESH_PER_ADDRESS", "60/minute", "Token refreshes per client address"),
+    Setting("RATE_LIMIT_REGISTER_PER_ADDRESS", "20/hour", "Registrations per client address"),
+    Setting("RATE_LIMIT_PASSWORD_PER_ADDRESS", "20/hour", "Password changes per client address"),
+    Setting("RATE_LIMIT_PASSWORD_PER_ACCOUNT", "5/hour", "Password changes per account"),
+    Setting(
+        "RATE_LIMIT_UPLOAD_PER_ADDRESS",
+        "300/hour",
+        "Uploads (application documents, refund evidence) per client address",
+    ),
+    Setting("RATE_LIMIT_UPLOAD_PER_ACCOUNT", "60/hour", "Uploads per account"),
     Setting("MAX_CONTENT_LENGTH", 1024 * 1024, "Largest JSON request body, bytes (413 above)", int),
     Setting(
         "DOCUMENT_MAX_BYTES", 10 * 1024 * 1024, "Largest uploaded document, bytes (413 above)", int

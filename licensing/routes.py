@@ -14,6 +14,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.files import attachment
 from app.i18n import N_
+from app.limits import rate_limited
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from licensing import documents, reports, services
 from licensing.models import Licence
@@ -117,6 +118,7 @@ class Documents(MethodView):
         return documents.documents_query(require_user(), application_id)
 
     @allow(Role.APPLICANT)
+    @rate_limited("upload")
     @blp.doc(
         requestBody={
             "content": {

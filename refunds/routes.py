@@ -15,6 +15,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.files import attachment
 from app.i18n import N_
+from app.limits import rate_limited
 from app.money import Money
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from app.schemas import MuscatDateTime, StoredFileSchema, TimelineEventSchema
@@ -216,6 +217,7 @@ class RefundAction(MethodView):
 @blp.route("/refunds/<int:refund_id>/files")
 class RefundFiles(MethodView):
     @allow(Role.APPLICANT, Role.FINANCE)
+    @rate_limited("upload")
     @blp.doc(
         requestBody={
             "content": {

@@ -23,6 +23,8 @@ TEST_CONFIG = {
     "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
     "PASSWORD_HASH_MEMORY_KIB": 1024,  # argon2id still; cheaper so the suite stays fast
     "REDIS_URL": "",
+    # Request limits are off for the suite; tests/test_limits.py turns them on where it checks them.
+    "RATE_LIMITS_ENABLED": False,
     "TESTING": True,
 }
 

@@ -19,6 +19,7 @@ EXPECTED = {
     ("POST", "/api/v1/auth/login"): ANYONE,
     ("POST", "/api/v1/auth/refresh"): ANYONE,
     ("POST", "/api/v1/auth/logout"): LOGGED_IN,
+    ("POST", "/api/v1/auth/password"): LOGGED_IN,
     ("GET", "/api/v1/me"): LOGGED_IN,
     ("PATCH", "/api/v1/me"): LOGGED_IN,
     ("GET", "/api/v1/applicants/<int:user_id>"): {"applicant"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from app.accounts.services import purge_expired_sessions as _purge
+from app.accounts.sessions import purge_expired_sessions as _purge
 
 log = logging.getLogger(__name__)
 

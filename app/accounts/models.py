@@ -68,8 +68,6 @@ class User(Timestamped, db.Model):
     authority_id: Mapped[int | None] = mapped_column(sa.ForeignKey("authorities.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     authority: Mapped[Authority | None] = relationship()
     department: Mapped[Department | None] = relationship()
@@ -96,3 +94,31 @@ class AuthSession(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class RotatedRefreshToken(db.Model):
+    """A refresh token its session already swapped for a new one, kept as a hash so that
+    presenting it again is recognised as reuse (and ends the session)."""
+
+    __tablename__ = "rotated_refresh_tokens"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True
+    )
+    rotated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LoginThrottle(db.Model):
+    """Failed logins in a row for one login identifier, whether or not an account has it.
+
+    `key` is an HMAC of the normalised identifier under SECRET_KEY: the table holds no e-mail
+    address or civil ID of anyone, user or not.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

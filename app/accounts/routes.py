@@ -7,11 +7,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.access import AUTHENTICATED, PUBLIC, allow, require_user
-from app.accounts import services
+from app.accounts import services, sessions
 from app.accounts.models import Role
 from app.accounts.schemas import (
     LoginSchema,
     LogoutSchema,
+    PasswordChangeSchema,
     ProfileUpdateSchema,
     RefreshSchema,
     RegistrationSchema,
@@ -21,6 +22,7 @@ from app.accounts.schemas import (
     UserSchema,
 )
 from app.i18n import current_language
+from app.limits import rate_limited
 from app.maintenance.hooks import maintenance_exempt
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 
@@ -30,6 +32,7 @@ blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Account
 @blp.route("/auth/register")
 class Register(MethodView):
     @allow(PUBLIC)
+    @rate_limited("register")
     @blp.arguments(RegistrationSchema)
     @blp.response(201, UserSchema)
     def post(self, data):
@@ -41,23 +44,28 @@ class Register(MethodView):
 class Login(MethodView):
     @allow(PUBLIC)
     @maintenance_exempt
+    @rate_limited("login")
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
     def post(self, data):
         """Log in with e-mail or civil ID and password; returns access and refresh tokens"""
         identifier = {k: data[k] for k in ("email", "civil_id") if k in data}
-        return services.log_in(identifier, data["password"])
+        return sessions.log_in(identifier, data["password"])
 
 
 @blp.route("/auth/refresh")
 class Refresh(MethodView):
     @allow(PUBLIC)
     @maintenance_exempt
+    @rate_limited("refresh")
     @blp.arguments(RefreshSchema)
     @blp.response(200, TokenSchema)
     def post(self, data):
-        """Swap a refresh token for new tokens; the old refresh token stops working"""
-        return services.refresh_session(data["refresh_token"])
+        """Swap a refresh token for new tokens; the old refresh token stops working
+
+        Presenting a refresh token that was already swapped ends its whole session (reuse
+        detection): its access tokens and its current refresh token stop working too."""
+        return sessions.refresh_session(data["refresh_token"])
 
 
 @blp.route("/auth/logout")
@@ -68,8 +76,22 @@ class Logout(MethodView):
     @blp.response(204)
     def post(self, data):
         """Log out: the session's access and refresh tokens stop working at once"""
-        services.log_out(
+        sessions.log_out(
             require_user(), g.session_id, all_sessions=(data or {}).get("all_sessions", False)
+        )
+
+
+@blp.route("/auth/password")
+class Password(MethodView):
+    @allow(AUTHENTICATED)
+    @maintenance_exempt
+    @rate_limited("password")
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(204)
+    def post(self, data):
+        """Change the caller's password (the current one is needed); other sessions end"""
+        services.change_password(
+            require_user(), g.session_id, data["current_password"], data["new_password"]
         )
 
 

@@ -13,6 +13,7 @@ from marshmallow import (
 )
 
 from app.accounts.models import STAFF_ROLES
+from app.accounts.password_policy import password_problem
 from app.i18n import LANGUAGES, N_
 from app.schemas import AuthorityRefSchema, DepartmentRefSchema, MuscatDateTime
 
@@ -43,11 +44,6 @@ def _check(pattern: re.Pattern[str], message: str):
     return validator
 
 
-def _password(value: str) -> None:
-    if not (re.search(r"[A-Za-z\u0600-\u06FF]", value) and re.search(r"[0-9]", value)):
-        raise ValidationError(N_("Use letters and digits in the password."))
-
-
 civil_id_field = fields.String(
     required=True, validate=_check(CIVIL_ID, N_("A civil ID number is 6 to 9 digits."))
 )
@@ -57,9 +53,8 @@ phone_field = fields.String(
         OMAN_MOBILE, N_("Enter an Omani mobile number: +968 and 8 digits starting with 7 or 9.")
     ),
 )
-password_field = fields.String(
-    required=True, load_only=True, validate=[validate.Length(min=10, max=128), _password]
-)
+# Length and strength are checked with the account's details (`ProfileInputSchema`).
+password_field = fields.String(required=True, load_only=True)
 
 
 class ProfileInputSchema(Schema):
@@ -82,6 +77,20 @@ class ProfileInputSchema(Schema):
             if isinstance(data.get("email"), str):
                 data["email"] = data["email"].strip().lower()
         return data
+
+    @validates_schema(skip_on_field_errors=False)
+    def strong_password(self, data, **kwargs):
+        """Refuse a weak password, naming `password`, beside any other field's error."""
+        if "password" not in data:
+            return
+        problem = password_problem(
+            data["password"],
+            email=data.get("email"),
+            civil_id=data.get("civil_id"),
+            phone=data.get("phone"),
+        )
+        if problem:
+            raise ValidationError(problem, "password")
 
 
 class RegistrationSchema(ProfileInputSchema):
@@ -154,6 +163,17 @@ class LoginSchema(Schema):
 class RefreshSchema(Schema):
     refresh_token = fields.String(
         required=True, load_only=True, validate=validate.Length(min=1, max=200)
+    )
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=128)
+    )
+    new_password = fields.String(
+        required=True,
+        load_only=True,
+        metadata={"description": "At least 12 characters; not a common or leaked password"},
     )
 
 

@@ -1,28 +1,29 @@
-"""Use cases of accounts: register, log in, refresh, log out, manage staff.
+"""Use cases of accounts: register, change the password, the profile, manage staff.
+
+Logging in, refreshing and logging out are in `app.accounts.sessions`.
 
 Each function owns its transaction and commits once.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext
 
-from app.accounts.models import STAFF_ROLES, AccountKind, AuthSession, Role, User
-from app.accounts.passwords import hash_password, needs_rehash, verify_password
-from app.accounts.tokens import digest, issue_access_token, new_refresh_token
+from app.accounts.models import STAFF_ROLES, AccountKind, Role, User
+from app.accounts.password_policy import password_problem
+from app.accounts.passwords import hash_password, verify_password
+from app.accounts.sessions import revoke_sessions
 from app.audit import record_change
 from app.authorities.models import Department
-from app.errors import Conflict, NotFound, TooManyRequests, Unauthorized, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import N_
-from app.timeutil import utcnow
 
-BAD_CREDENTIALS = lazy_gettext("The login details are wrong.")
+WRONG_PASSWORD = N_("The current password is wrong.")
 UNIQUE_FIELDS = ("civil_id", "email", "cr_number")
 DUPLICATE_MESSAGES = {
     "civil_id": N_("An account with this civil ID number already exists."),
@@ -84,98 +85,30 @@ def register_applicant(data: dict[str, Any], language: str) -> User:
     return user
 
 
-def _find_login(identifier: dict[str, str]) -> User | None:
-    if "email" in identifier:
-        return db.session.scalar(sa.select(User).where(User.email == identifier["email"]))
-    return db.session.scalar(sa.select(User).where(User.civil_id == identifier["civil_id"]))
-
-
-def log_in(identifier: dict[str, str], password: str) -> dict[str, Any]:
-    """Check the password and open a session; locks the account after repeated failures."""
-    user = _find_login(identifier)
-    now = utcnow()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        retry = int((user.locked_until - now).total_seconds()) + 1
-        raise TooManyRequests(headers={"Retry-After": str(retry)})
-    if not verify_password(user.password_hash if user else None, password) or not user.is_active:
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-                user.locked_until = now + timedelta(
-                    seconds=current_app.config["LOGIN_LOCK_SECONDS"]
-                )
-                user.failed_logins = 0
-            db.session.commit()
-        raise Unauthorized(code="invalid_credentials", detail=BAD_CREDENTIALS)
-    user.failed_logins, user.locked_until = 0, None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    refresh_token = new_refresh_token()
-    session = AuthSession(
-        user_id=user.id,
-        refresh_token_hash=digest(refresh_token),
-        created_at=now,
-        refreshed_at=now,
-        expires_at=now + timedelta(seconds=current_app.config["REFRESH_TOKEN_TTL"]),
+def change_password(
+    user: User, session_id: uuid.UUID | None, current_password: str, new_password: str
+) -> None:
+    """Change the caller's password: the current one must match and the new one pass the policy.
+    The account's other sessions end (whoever else knew the old password is logged out); this
+    one goes on. Audited, without either password."""
+    if not verify_password(user.password_hash, current_password):
+        raise ValidationFailed({"current_password": [WRONG_PASSWORD]})
+    problem = password_problem(
+        new_password, email=user.email, civil_id=user.civil_id, phone=user.phone
     )
-    db.session.add(session)
-    db.session.commit()
-    return _tokens(user.id, session, refresh_token)
-
-
-def refresh_session(refresh_token: str) -> dict[str, Any]:
-    """Swap a refresh token for a new access token and a new refresh token (rotation)."""
-    now = utcnow()
-    session = db.session.scalar(
-        sa.select(AuthSession)
-        .where(AuthSession.refresh_token_hash == digest(refresh_token))
-        .with_for_update()
-    )
-    if session is None or session.revoked_at is not None or session.expires_at <= now:
-        raise Unauthorized(
-            code="invalid_refresh_token", detail=N_("The refresh token is invalid or has expired.")
-        )
-    if not session.user.is_active:
-        raise Unauthorized(
-            code="invalid_refresh_token", detail=N_("The refresh token is invalid or has expired.")
-        )
-    new_token = new_refresh_token()
-    session.refresh_token_hash = digest(new_token)
-    session.refreshed_at = now
-    db.session.commit()
-    return _tokens(session.user_id, session, new_token)
-
-
-def log_out(user: User, session_id, all_sessions: bool = False) -> None:
-    """Revoke this session (or every session of the account): its tokens stop working at once."""
-    query = sa.update(AuthSession).where(
-        AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None)
-    )
-    if not all_sessions:
-        query = query.where(AuthSession.id == session_id)
-    db.session.execute(query.values(revoked_at=utcnow()))
-    db.session.commit()
-
-
-def purge_expired_sessions() -> int:
-    """Delete sessions that expired or were revoked more than a day ago; returns how many."""
-    cutoff = utcnow() - timedelta(days=1)
-    result = db.session.execute(
-        sa.delete(AuthSession).where(
-            sa.or_(AuthSession.expires_at < cutoff, AuthSession.revoked_at < cutoff)
-        )
+    if problem:
+        raise ValidationFailed({"new_password": [problem]})
+    user.password_hash = hash_password(new_password)
+    revoke_sessions(user.id, keep=session_id)
+    record_change(
+        "account.password_changed",
+        "user",
+        user.id,
+        authority_id=user.authority_id,
+        after={"other_sessions_ended": True},
     )
     db.session.commit()
-    return result.rowcount
-
-
-def _tokens(user_id: int, session: AuthSession, refresh_token: str) -> dict[str, Any]:
-    return {
-        "access_token": issue_access_token(user_id, session.id),
-        "refresh_token": refresh_token,
-        "token_type": "Bearer",
-        "expires_in": current_app.config["ACCESS_TOKEN_TTL"],
-    }
+    current_app.logger.info("password changed", extra={"user_id": user.id})
 
 
 def update_profile(user: User, data: dict[str, Any]) -> User:
@@ -271,11 +204,7 @@ def update_staff(admin: User, user_id: int, data: dict[str, Any]) -> User:
     if "is_active" in data:
         user.is_active = data["is_active"]
         if not user.is_active:
-            db.session.execute(
-                sa.update(AuthSession)
-                .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
-                .values(revoked_at=utcnow())
-            )
+            revoke_sessions(user.id)
     record_change(
         "staff.updated",
         "user",
