@@ -2,9 +2,10 @@
 
 A view declares its group with `@rate_limited("login")`; `init_limits` gives each app its own
 limiter (Redis storage when REDIS_URL is set, so every process shares the counts; memory
-otherwise, per process) and wraps the marked views with that group's limits, read from the
-settings (`RATE_LIMIT_<GROUP>_PER_ADDRESS`, `..._PER_ACCOUNT`). A limit reached answers 429
-problem JSON `too_many_requests` with Retry-After.
+otherwise, per process) and wraps the marked views with their group's limits, read from the
+settings (`RATE_LIMIT_<GROUP>_PER_ADDRESS`, `..._PER_ACCOUNT`): one counter per limit and key,
+shared by the group's endpoints. A limit reached answers 429 problem JSON `too_many_requests`
+with Retry-After.
 
 The client address is the socket's, or with TRUSTED_PROXY_COUNT = n > 0 the n-th address from
 the right of X-Forwarded-For (werkzeug's ProxyFix): never more than the proxies we run add, so a
@@ -111,8 +112,10 @@ def _wrap(limiter: Limiter, app: Flask, view: Callable) -> Callable:
     for method in sorted(methods):
         group = getattr(view_handler(view, method), "_rate_limit_group", None)
         for setting, key in GROUPS.get(group, ()):
-            view = limiter.limit(
-                app.config[setting], key_func=key, methods=[method], scope=setting
+            # Shared: one counter per setting and key across the group's endpoints (both
+            # upload routes draw on one budget).
+            view = limiter.shared_limit(
+                app.config[setting], scope=setting, key_func=key, methods=[method]
             )(view)
     return view
 
