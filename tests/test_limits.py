@@ -149,3 +149,12 @@ def test_with_redis_two_app_instances_share_the_counts(limited, redis_server):
     # A memory-backed instance counts on its own.
     alone = limited(RATE_LIMIT_LOGIN_PER_ADDRESS="4/minute").test_client()
     assert _login(alone, "shared9@example.om", address).status_code == 401
+
+
+def test_with_redis_down_the_limits_fall_back_to_memory_not_to_500(limited):
+    from tests.servers import free_port
+
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    client = limited(REDIS_URL=nowhere, RATE_LIMIT_LOGIN_PER_ADDRESS="3/minute").test_client()
+    statuses = [_login(client, f"down{n}@example.om").status_code for n in range(5)]
+    assert statuses == [401, 401, 401, 429, 429]
