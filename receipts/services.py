@@ -199,6 +199,20 @@ def find_receipt(user: User, number: str) -> Receipt:
     return receipt
 
 
+def receipts_query(user: User, filters: dict[str, Any]) -> sa.Select:
+    """The receipts and credit notes `user` may see, newest first: an applicant's own, or those of
+    the authority for finance staff; by application reference and kind when asked."""
+    if user.role == Role.APPLICANT:
+        select = sa.select(Receipt).where(Receipt.payer_id == user.id)
+    else:
+        select = sa.select(Receipt).where(Receipt.authority_id == user.authority_id)
+    if filters.get("application"):
+        select = select.where(Receipt.application_reference == filters["application"])
+    if filters.get("kind"):
+        select = select.where(Receipt.kind == filters["kind"])
+    return select.order_by(Receipt.id.desc())
+
+
 def verify_receipt(number: str, code: str) -> Receipt:
     receipt = db.session.scalar(sa.select(Receipt).where(Receipt.number == number))
     # Compared as bytes: a code with characters outside ASCII is simply wrong, not an error.

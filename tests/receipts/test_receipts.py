@@ -140,6 +140,39 @@ def test_verification_tells_only_public_facts(stripe_app, live, localstripe, cli
     assert client.get(f"/api/v1/receipts/NBG-1999-000001/verify?code={code}").status_code == 404
 
 
+def test_the_payer_finds_the_receipt_of_an_application_with_its_verification_link(
+    stripe_app, live, localstripe, client
+):
+    saved = stripe_app.config["PUBLIC_BASE_URL"]
+    stripe_app.config["PUBLIC_BASE_URL"] = "https://e.nbg.example.om/"
+    try:
+        user, headers, application, payment, number = _paid(stripe_app, client, localstripe)
+        mine = client.get(
+            f"/api/v1/receipts?application={application['reference']}", headers=headers
+        )
+    finally:
+        stripe_app.config["PUBLIC_BASE_URL"] = saved
+    assert mine.status_code == 200
+    [receipt] = mine.get_json()
+    assert (receipt["number"], receipt["kind"], receipt["amount"]) == (number, "receipt", "3.000")
+    assert receipt["application"] == application["reference"] and receipt["refers_to"] is None
+    assert receipt["service"]["code"] == "NBG-LEASE-REGISTER"
+    prefix = f"https://e.nbg.example.om/api/v1/receipts/{number}/verify?code="
+    assert receipt["verify_url"].startswith(prefix)
+    code = receipt["verify_url"][len(prefix) :]
+    assert client.get(f"/api/v1/receipts/{number}/verify?code={code}").get_json()["valid"]
+    assert client.get("/api/v1/receipts?kind=credit_note", headers=headers).get_json() == []
+    assert client.get("/api/v1/receipts?application=NBG-2026-999999", headers=headers).json == []
+    _, finance = staff_headers(stripe_app, client, "finance", "NBG")
+    assert [r["number"] for r in client.get("/api/v1/receipts", headers=finance).json] == [number]
+    _, stranger = applicant_headers(client)
+    _, abg_finance = staff_headers(stripe_app, client, "finance", "ABG")
+    _, inspector = staff_headers(stripe_app, client, "inspector", "NBG")
+    assert client.get("/api/v1/receipts", headers=stranger).get_json() == []
+    assert client.get("/api/v1/receipts", headers=abg_finance).get_json() == []
+    assert client.get("/api/v1/receipts", headers=inspector).status_code == 403
+
+
 def test_an_issued_receipt_is_kept_with_its_hash_and_never_edited(
     stripe_app, live, localstripe, client
 ):
