@@ -175,9 +175,19 @@ def render_receipt(receipt_id: int) -> None:
         db.session.rollback()
         return
     pdf = render_pdf("receipt.html.j2", receipt_context(receipt))
-    receipt.document_key, receipt.document_sha256 = keep_generated(f"receipt-{receipt.id}", pdf)
+    key, sha256 = keep_generated(f"receipt-{receipt.id}", pdf)
+    # SQLite has no row locks: the render job and a payer asking for the PDF at once can both
+    # get here. The first to record its rendering wins; the database refuses a second (the row is
+    # never edited), so the other records nothing, and its file, the same bytes, stays unused.
+    recorded = db.session.execute(
+        sa.update(Receipt)
+        .where(Receipt.id == receipt_id, Receipt.document_key.is_(None))
+        .values(document_key=key, document_sha256=sha256)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.commit()
-    log.info("receipt rendered", extra={"receipt_id": receipt.id})
+    if recorded:
+        log.info("receipt rendered", extra={"receipt_id": receipt_id})
 
 
 def _load_receipt_attachment(reference: dict[str, Any]) -> Attachment:
