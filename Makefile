@@ -14,11 +14,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-*; touch $(STAMP)
 
-## make run: install, migrate, seed, start localstripe and the API on 127.0.0.1:5000
+## make run: install, migrate, seed (demo staff too on the embedded database), start localstripe
+## (its webhooks to the API) and the API on 127.0.0.1:5000
 run: $(STAMP)
 	$(BIN)/flask db upgrade
-	$(BIN)/flask seed
-	@scripts/run-localstripe $(BIN)
+	$(BIN)/flask seed $(if $(DATABASE_URL),,--demo)
+	@scripts/run-localstripe $(BIN) http://127.0.0.1:5000/api/v1/payments/stripe/webhook
 	$(BIN)/flask serve --host 127.0.0.1 --port 5000
 
 ## make test: the whole suite, on SQLite and on a real PostgreSQL, with a real Redis

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.extensions import db
 
@@ -14,13 +14,35 @@ jobs_cli = AppGroup("jobs", help="Background jobs (rq).")
 
 
 @click.command("seed")
-def seed_command() -> None:
+@click.option("--demo", is_flag=True, help="Also make demo staff accounts and print them")
+@click.option(
+    "--i-know-this-is-not-production",
+    "not_production",
+    is_flag=True,
+    help="Allow --demo on a database other than the embedded default",
+)
+@with_appcontext
+def seed_command(demo, not_production) -> None:
     """Create or update the reference data: authorities, departments, calendars, catalogue."""
-    from app.seed import seed_reference_data
+    from app.seed import DEMO_AUTHORITY, is_embedded_database, seed_demo_staff, seed_reference_data
 
+    if demo and not (not_production or is_embedded_database(current_app.config["DATABASE_URL"])):
+        # Checked before anything is written: the demo passwords are published in the README.
+        raise click.ClickException(
+            "--demo makes staff accounts whose passwords are published; it runs only on the "
+            "embedded default database (DATABASE_URL unset). On a database that is not "
+            "production, add --i-know-this-is-not-production."
+        )
     seed_reference_data()
     db.session.commit()
     click.echo("seeded")
+    if demo:
+        click.echo(f"demo staff of {DEMO_AUTHORITY} (log in with e-mail and password):")
+        for account, status in seed_demo_staff():
+            password = (
+                "(changed since seeded)" if status == "password changed" else account.password
+            )
+            click.echo(f"  {account.role:<16} {account.email:<27} {password}")
 
 
 @users.command("create-staff")

@@ -10,6 +10,8 @@ from app.access import PUBLIC, allow, require_user
 from app.accounts.models import Role
 from app.files import attachment
 from app.money import Money
+from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
+from app.schemas import MuscatDateTime
 from app.timeutil import MUSCAT
 from receipts import services
 
@@ -28,6 +30,48 @@ class ReceiptVerificationSchema(Schema):
     amount = Money(attribute="amount_baisa", metadata={"description": "Negative for a credit note"})
     date = fields.Date()
     service = fields.Dict()
+
+
+class ReceiptQuery(Schema):
+    application = fields.String(
+        validate=validate.Length(min=1, max=30), metadata={"description": "Application reference"}
+    )
+    kind = fields.String(validate=validate.OneOf(["receipt", "credit_note"]))
+
+
+def _service(receipt) -> dict:
+    return {
+        "code": receipt.service_code,
+        "name_ar": receipt.service_name_ar,
+        "name_en": receipt.service_name_en,
+    }
+
+
+class ReceiptSchema(Schema):
+    number = fields.String(metadata={"description": "GET /api/v1/receipts/{number} is its PDF"})
+    kind = fields.String(metadata={"description": "receipt, or credit_note"})
+    amount = Money(attribute="amount_baisa", metadata={"description": "Negative for a credit note"})
+    issued_at = MuscatDateTime()
+    application = fields.String(attribute="application_reference")
+    service = fields.Function(_service)
+    refers_to = fields.Function(
+        lambda r: r.refers_to.number if r.refers_to else None,
+        metadata={"description": "A credit note's receipt"},
+    )
+    verify_url = fields.Function(
+        services.verify_url, metadata={"description": "Public verification: what the QR code says"}
+    )
+
+
+@blp.route("")
+class Receipts(MethodView):
+    @allow(Role.APPLICANT, Role.FINANCE)
+    @blp.arguments(ReceiptQuery, location="query")
+    @blp.response(200, ReceiptSchema(many=True))
+    @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+    def get(self, filters):
+        """Receipts and credit notes: your own, or (finance) your authority's; by application"""
+        return services.receipts_query(require_user(), filters)
 
 
 @blp.route("/<string:number>")
@@ -57,9 +101,5 @@ class ReceiptVerification(MethodView):
             },
             "amount_baisa": receipt.amount_baisa,
             "date": receipt.issued_at.astimezone(MUSCAT).date(),
-            "service": {
-                "code": receipt.service_code,
-                "name_ar": receipt.service_name_ar,
-                "name_en": receipt.service_name_en,
-            },
+            "service": _service(receipt),
         }

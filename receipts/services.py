@@ -175,9 +175,19 @@ def render_receipt(receipt_id: int) -> None:
         db.session.rollback()
         return
     pdf = render_pdf("receipt.html.j2", receipt_context(receipt))
-    receipt.document_key, receipt.document_sha256 = keep_generated(f"receipt-{receipt.id}", pdf)
+    key, sha256 = keep_generated(f"receipt-{receipt.id}", pdf)
+    # SQLite has no row locks: the render job and a payer asking for the PDF at once can both
+    # get here. The first to record its rendering wins; the database refuses a second (the row is
+    # never edited), so the other records nothing, and its file, the same bytes, stays unused.
+    recorded = db.session.execute(
+        sa.update(Receipt)
+        .where(Receipt.id == receipt_id, Receipt.document_key.is_(None))
+        .values(document_key=key, document_sha256=sha256)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.commit()
-    log.info("receipt rendered", extra={"receipt_id": receipt.id})
+    if recorded:
+        log.info("receipt rendered", extra={"receipt_id": receipt_id})
 
 
 def _load_receipt_attachment(reference: dict[str, Any]) -> Attachment:
@@ -197,6 +207,20 @@ def find_receipt(user: User, number: str) -> Receipt:
     ):
         raise NotFound()
     return receipt
+
+
+def receipts_query(user: User, filters: dict[str, Any]) -> sa.Select:
+    """The receipts and credit notes `user` may see, newest first: an applicant's own, or those of
+    the authority for finance staff; by application reference and kind when asked."""
+    if user.role == Role.APPLICANT:
+        select = sa.select(Receipt).where(Receipt.payer_id == user.id)
+    else:
+        select = sa.select(Receipt).where(Receipt.authority_id == user.authority_id)
+    if filters.get("application"):
+        select = select.where(Receipt.application_reference == filters["application"])
+    if filters.get("kind"):
+        select = select.where(Receipt.kind == filters["kind"])
+    return select.order_by(Receipt.id.desc())
 
 
 def verify_receipt(number: str, code: str) -> Receipt:

@@ -116,8 +116,9 @@ def test_readme_documents_every_setting():
 
 
 def test_make_run_sequence_migrates_seeds_and_serves(tmp_path):
-    """What `make run` does: `flask db upgrade`, `flask seed` (again on a second run), then the
-    development server with in-process jobs."""
+    """What `make run` does: `flask db upgrade`, `flask seed --demo` (again on a second run; it
+    is told the database is not production, which `make run`'s embedded one need not be), then
+    the development server with in-process jobs."""
     import os
     import subprocess
     import sys
@@ -133,7 +134,8 @@ def test_make_run_sequence_migrates_seeds_and_serves(tmp_path):
         "REDIS_URL": "",
     }
     root = Path(__file__).resolve().parents[1]
-    for command in (["db", "upgrade"], ["seed"], ["seed"]):  # a second `make run` seeds again
+    seed = ["seed", "--demo", "--i-know-this-is-not-production"]
+    for command in (["db", "upgrade"], seed, seed):  # a second `make run` seeds again
         done = subprocess.run(
             [sys.executable, "-m", "flask", *command],
             cwd=root,

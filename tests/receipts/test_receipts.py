@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -28,7 +29,9 @@ def _text(pdf: bytes) -> str:
     )
 
 
-def _paid(app, client, localstripe):
+def _pay(app, client, localstripe):
+    """An application paid at localstripe; answers at once, with a look-up of its receipt's
+    number (None until the webhook's job has issued it)."""
     user, headers, application = payment_pending(app, client)
     payment = client.post(
         f"/api/v1/applications/{application['id']}/payment", headers=headers
@@ -41,6 +44,12 @@ def _paid(app, client, localstripe):
                 sa.select(Receipt.number).where(Receipt.payment_id == payment["payment_id"])
             )
 
+    return user, headers, application, payment, receipt
+
+
+def _paid(app, client, localstripe):
+    """Paid, its receipt issued and rendered."""
+    user, headers, application, payment, receipt = _pay(app, client, localstripe)
     number = wait_for(receipt)
     assert app.extensions["jobs"].drain(30)
     return user, headers, application, payment, number
@@ -138,6 +147,63 @@ def test_verification_tells_only_public_facts(stripe_app, live, localstripe, cli
     assert client.get(f"/api/v1/receipts/{number}/verify?code=wrong").status_code == 404
     assert client.get(f"/api/v1/receipts/{number}/verify?code=%C3%A9t%C3%A9").status_code == 404
     assert client.get(f"/api/v1/receipts/NBG-1999-000001/verify?code={code}").status_code == 404
+
+
+def test_the_payer_finds_the_receipt_of_an_application_with_its_verification_link(
+    stripe_app, live, localstripe, client
+):
+    saved = stripe_app.config["PUBLIC_BASE_URL"]
+    stripe_app.config["PUBLIC_BASE_URL"] = "https://e.nbg.example.om/"
+    try:
+        user, headers, application, payment, number = _paid(stripe_app, client, localstripe)
+        mine = client.get(
+            f"/api/v1/receipts?application={application['reference']}", headers=headers
+        )
+    finally:
+        stripe_app.config["PUBLIC_BASE_URL"] = saved
+    assert mine.status_code == 200
+    [receipt] = mine.get_json()
+    assert (receipt["number"], receipt["kind"], receipt["amount"]) == (number, "receipt", "3.000")
+    assert receipt["application"] == application["reference"] and receipt["refers_to"] is None
+    assert receipt["service"]["code"] == "NBG-LEASE-REGISTER"
+    prefix = f"https://e.nbg.example.om/api/v1/receipts/{number}/verify?code="
+    assert receipt["verify_url"].startswith(prefix)
+    code = receipt["verify_url"][len(prefix) :]
+    assert client.get(f"/api/v1/receipts/{number}/verify?code={code}").get_json()["valid"]
+    assert client.get("/api/v1/receipts?kind=credit_note", headers=headers).get_json() == []
+    assert client.get("/api/v1/receipts?application=NBG-2026-999999", headers=headers).json == []
+    _, finance = staff_headers(stripe_app, client, "finance", "NBG")
+    assert [r["number"] for r in client.get("/api/v1/receipts", headers=finance).json] == [number]
+    _, stranger = applicant_headers(client)
+    _, abg_finance = staff_headers(stripe_app, client, "finance", "ABG")
+    _, inspector = staff_headers(stripe_app, client, "inspector", "NBG")
+    assert client.get("/api/v1/receipts", headers=stranger).get_json() == []
+    assert client.get("/api/v1/receipts", headers=abg_finance).get_json() == []
+    assert client.get("/api/v1/receipts", headers=inspector).status_code == 403
+
+
+def test_the_pdf_asked_for_while_the_render_job_runs_is_one_document(
+    stripe_app, live, localstripe, client
+):
+    # Found by the quickstart: downloading the receipt right after paying raced the render job
+    # and answered 409 on SQLite, which has no row locks.
+    _, headers, _, _, issued = _pay(stripe_app, client, localstripe)
+    number = wait_for(issued, step=0.02)  # the render job starts now, after the commit
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(
+            pool.map(
+                lambda _: stripe_app.test_client().get(
+                    f"/api/v1/receipts/{number}", headers=headers
+                ),
+                range(3),
+            )
+        )
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert answers[0].data == answers[1].data == answers[2].data
+    assert stripe_app.extensions["jobs"].drain(30)
+    with stripe_app.app_context():
+        receipt = db.session.scalar(sa.select(Receipt).where(Receipt.number == number))
+        assert receipt.document_sha256 == hashlib.sha256(answers[0].data).hexdigest()
 
 
 def test_an_issued_receipt_is_kept_with_its_hash_and_never_edited(
