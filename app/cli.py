@@ -97,18 +97,16 @@ def create_staff_command(
 @click.argument("queues", nargs=-1)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty")
 def worker_command(queues, burst) -> None:
-    """Run an rq worker on the named queues (all, highest first, by default)."""
-    from rq import Worker
-
+    """Run an rq worker on the named queues (all, highest first, by default); it starts again
+    after a Redis outage."""
     from jobs import QUEUES, redis_connection
+    from jobs.processes import run_worker
 
     if not current_app.config["REDIS_URL"]:
         raise click.ClickException(
             "REDIS_URL is not set: without Redis, jobs run inside the web process"
         )
-    Worker(list(queues or QUEUES), connection=redis_connection()).work(
-        burst=burst, with_scheduler=True
-    )
+    run_worker(redis_connection(), list(queues or QUEUES), burst=burst)
 
 
 @jobs_cli.command("cron")

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, json
 from flask_babel import gettext, lazy_gettext
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -152,6 +153,24 @@ class ServiceUnavailable(Problem):
     detail = lazy_gettext("The service is unavailable for now; try again later.")
 
 
+# Seconds a client is asked to wait when the database cannot be reached: a restart or a
+# fail-over of PostgreSQL takes seconds, and the pool reconnects by itself (pre-ping).
+DATABASE_RETRY_AFTER = 5
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when `error` says the database cannot be reached or cannot take the work now (server
+    down or restarting, connection lost, pool exhausted, SQLite's file locked or missing), as
+    opposed to a query the database refused (a constraint, a bad value: our bug or the caller's)."""
+    if isinstance(error, sa_exc.TimeoutError):  # no connection free in the pool in time
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        return error.connection_invalidated or isinstance(
+            error, sa_exc.OperationalError | sa_exc.InterfaceError
+        )
+    return False
+
+
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     """Marshmallow's nested error dict as {"a.b": [messages]}; `_schema` errors under the prefix."""
     flat: dict[str, list[str]] = {}
@@ -244,13 +263,35 @@ def register_error_handlers(app: Flask) -> None:
         )
         return problem_response(Conflict())
 
+    @app.errorhandler(sa_exc.DBAPIError)
+    @app.errorhandler(sa_exc.TimeoutError)
+    def handle_database_error(error: Exception):
+        if not database_unavailable(error):
+            return handle_unexpected(error)
+        _rollback_quietly()
+        current_app.logger.error(
+            "database unavailable; answered 503", extra={"error": type(error).__name__}
+        )
+        return problem_response(
+            ServiceUnavailable(headers={"Retry-After": str(DATABASE_RETRY_AFTER)})
+        )
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
-        from app.extensions import db
-
-        db.session.rollback()
+        _rollback_quietly()
         current_app.logger.exception("unhandled error")
         problem = Problem(code="internal_error", status=500)
         problem.title = lazy_gettext("Internal error")
         problem.detail = lazy_gettext("Something went wrong on our side; it has been logged.")
         return problem_response(problem)
+
+
+def _rollback_quietly() -> None:
+    """Give the session's connection back; with the database gone the rollback itself may fail,
+    and that must not turn the answer into a second error."""
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except sa_exc.SQLAlchemyError:
+        db.session.close()

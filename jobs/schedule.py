@@ -29,6 +29,8 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("app.accounts.jobs.purge_expired_sessions", "0 22 * * *"),
     # Every minute: notifications still queued (Redis was down, a retry fell due, a sender died).
     Periodic("app.notifications.delivery.relay_notifications", "* * * * *", queue="high"),
+    # Every minute: recorded gateway events whose processing job was lost (Redis was down).
+    Periodic("payments.relay.relay_gateway_events", "* * * * *", queue="high"),
     # 06:00 Asia/Muscat: renewal reminders 30 and 7 days before expiry; 00:05: expire licences.
     Periodic("licensing.register.send_renewal_reminders", "0 2 * * *"),
     Periodic("licensing.register.expire_licences", "5 20 * * *"),
@@ -53,14 +55,25 @@ def build_rq_cron(connection):
     that `rq cron jobs/cron_config.py` reads (which also puts the process in UTC)."""
     from rq.cron import CronScheduler
 
-    scheduler = CronScheduler(connection=connection)
+    class Scheduler(CronScheduler):
+        stop_requested = False
+
+        def _request_stop(self, signum, frame):
+            # Remembered, so a Redis error while stopping is not taken for a crash.
+            self.stop_requested = True
+            super()._request_stop(signum, frame)
+
+    scheduler = Scheduler(connection=connection)
     scheduler.load_config_from_file(str(CRON_CONFIG))
     return scheduler
 
 
 def run_rq_cron(connection) -> None:
-    """Run the periodic jobs through rq's cron scheduler; blocks until stopped."""
-    build_rq_cron(connection).start()
+    """Run the periodic jobs through rq's cron scheduler, through Redis outages; blocks until
+    stopped by a signal."""
+    from jobs.processes import run_cron
+
+    run_cron(build_rq_cron(connection))
 
 
 class InProcessCron(threading.Thread):

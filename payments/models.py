@@ -49,9 +49,21 @@ class Payment(Timestamped, db.Model):
 
 
 class PaymentEvent(db.Model):
-    """A gateway event, recorded once by its id, and what we did with it."""
+    """A gateway event, recorded once by its id, and what we did with it.
+
+    `processed_at` is empty until its job has applied it; the relay hands an event still
+    unprocessed to a new job (`relay_attempts` times so far, the next one at `next_relay_at`).
+    """
 
     __tablename__ = "payment_events"
+    __table_args__ = (
+        sa.Index(
+            "ix_payment_events_unprocessed",
+            "id",
+            postgresql_where=sa.text("processed_at IS NULL"),
+            sqlite_where=sa.text("processed_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     gateway_event_id: Mapped[str] = mapped_column(sa.String(100), unique=True)
@@ -62,6 +74,8 @@ class PaymentEvent(db.Model):
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(sa.String(100))
+    relay_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_relay_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class ReconciliationFinding(db.Model):

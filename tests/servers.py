@@ -11,6 +11,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -54,8 +55,11 @@ def postgres_bindir() -> Path:
 
 @dataclass
 class PostgresServer:
+    """A PostgreSQL server on 127.0.0.1:port; `halt()` and `start()` stop it and start it again
+    on the same port with the same data (the fault tests), `stop()` ends it for good."""
+
     port: int
-    process: subprocess.Popen
+    process: subprocess.Popen | None
     data: Path
 
     def url(self, database: str) -> str:
@@ -69,12 +73,64 @@ class PostgresServer:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
-    def stop(self) -> None:
-        self.process.terminate()
+    def start(self) -> None:
+        prefix, _, _ = _as_postgres_user()
+        self.process = subprocess.Popen(
+            [
+                *prefix,
+                str(postgres_bindir() / "postgres"),
+                "-D",
+                str(self.data / "db"),
+                "-p",
+                str(self.port),
+                "-k",
+                str(self.data),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=300",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.data / "server.log", "ab"),  # noqa: SIM115
+        )
+        _wait_for_port(self.port, self.process, "postgres")
+        import psycopg
+
+        deadline = time.monotonic() + 30
+        while True:  # the port opens a moment before the server accepts logins
+            try:
+                psycopg.connect(self.url("postgres").replace("+psycopg", "")).close()
+                break
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def halt(self) -> None:
+        """Stop the server at once (fast shutdown: every session cut), keeping its data. The
+        signal goes to the postmaster itself: `runuser`, its parent as root, forwards none."""
+        if self.process is None:
+            return
+        pid_file = self.data / "db" / "postmaster.pid"
+        try:
+            os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)
+        except (OSError, ValueError, IndexError):
+            self.process.terminate()
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def stop(self) -> None:
+        self.halt()
         shutil.rmtree(self.data, ignore_errors=True)
 
 
@@ -109,44 +165,8 @@ def start_postgres() -> PostgresServer:
         check=True,
         capture_output=True,
     )
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            *prefix,
-            str(bindir / "postgres"),
-            "-D",
-            str(data / "db"),
-            "-p",
-            str(port),
-            "-k",
-            str(data),
-            "-c",
-            "listen_addresses=127.0.0.1",
-            "-c",
-            "fsync=off",
-            "-c",
-            "synchronous_commit=off",
-            "-c",
-            "full_page_writes=off",
-            "-c",
-            "max_connections=300",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=open(data / "server.log", "wb"),  # noqa: SIM115
-    )
-    _wait_for_port(port, process, "postgres")
-    server = PostgresServer(port, process, data)
-    import psycopg
-
-    deadline = time.monotonic() + 30
-    while True:  # the port opens a moment before the server accepts logins
-        try:
-            psycopg.connect(server.url("postgres").replace("+psycopg", "")).close()
-            break
-        except psycopg.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+    server = PostgresServer(free_port(), None, data)
+    server.start()
     return server
 
 

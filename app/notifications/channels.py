@@ -33,6 +33,9 @@ class Email:
     text: str
     html: str | None = None
     attachments: tuple[Attachment, ...] = field(default=())
+    # The same for every attempt at one notification, so that a message sent again (see
+    # app/notifications/delivery.py) is the same message to the receiving systems.
+    message_id: str | None = None
 
 
 class Mailer(Protocol):
@@ -52,7 +55,7 @@ def build_message(email: Email, sender: str) -> EmailMessage:
     message["From"] = sender
     message["To"] = email.to
     message["Subject"] = email.subject
-    message["Message-ID"] = make_msgid(domain="baladiya.om")
+    message["Message-ID"] = email.message_id or make_msgid(domain="baladiya.om")
     message.set_content(email.text)
     if email.html:
         message.add_alternative(email.html, subtype="html")

@@ -1,15 +1,24 @@
 """Delivering outbox rows: each row is sent at most once, retried with back-off, and never lost.
 
-A sender first *claims* the row: one UPDATE that moves it from queued to sending only if it is
-still queued (or its previous sender's claim is older than the lease, i.e. that sender died).
-Only the claimant sends. The one window where a message can go out twice: the provider accepted
-it, and the sender died before recording `sent`; after the lease the relay sends it again.
+A sender first *claims* the row: one UPDATE, committed before anything is sent, that moves it
+from queued to sending only if it is still queued (or its previous sender's claim is older than
+the lease, i.e. that sender died). Only the claimant sends. Once the provider has accepted the
+message, the sender records `sent`, and if the database is unreachable just then it keeps trying
+for `RECORD_SENT_FOR` (well inside the lease), so a database restart does not make it send again.
+
+What is left, deliberately: a sender that dies (killed, its machine lost) between the provider's
+acceptance and that record, or a database down for longer than `RECORD_SENT_FOR` just then.
+Its claim expires after the lease and the relay sends the row again: a notice is sent twice
+rather than lost. An e-mail sent again carries the same Message-ID (one per row), so mail
+systems and clients that key on it show one message; an SMS sent again is a second text.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
+import time
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -27,6 +36,10 @@ BACKOFF = (30, 120, 600, 1800, 7200)  # seconds before retries 1..5
 MAX_ATTEMPTS = len(BACKOFF) + 1
 LEASE = timedelta(minutes=5)  # a claim older than this belongs to a sender that died
 RELAY_BATCH = 500
+# How long a sender keeps trying to record `sent` while the database is unreachable, and the
+# pauses between tries; the whole stays well inside the lease and the job's time limit.
+RECORD_SENT_FOR = 120.0
+RECORD_SENT_PAUSES = (0.2, 0.5, 1, 2, 4, 8, 15)
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|\+?\d{7,}")
 
 
@@ -55,13 +68,25 @@ def claim(notification_id: int) -> Notification | None:
     return db.session.get(Notification, notification_id, populate_existing=True)
 
 
+def message_id(row: Notification) -> str:
+    """The Message-ID of the row's e-mail: the same on every attempt."""
+    return f"<notification-{row.id}.{int(row.created_at.timestamp())}@baladiya.om>"
+
+
 def send(row: Notification) -> str:
     """Send one row through its channel, to the address the account has now."""
     user = row.user
     if row.channel == Channel.EMAIL:
         attachments = tuple(load_attachment(a) for a in row.attachments or [])
         return mailer().send(
-            Email(user.email, row.title, row.body_text, row.body_html, attachments)
+            Email(
+                user.email,
+                row.title,
+                row.body_text,
+                row.body_html,
+                attachments,
+                message_id=message_id(row),
+            )
         )
     if row.channel == Channel.SMS:
         return sms_gateway().send(user.phone, row.body_text)
@@ -79,14 +104,46 @@ def deliver_notification(notification_id: int) -> None:
     except Exception as error:  # noqa: BLE001 - every failure is recorded and retried
         _record_failure(row, error)
         return
-    row.state, row.sent_at, row.provider_reference = (
-        DeliveryState.SENT,
-        utcnow(),
-        reference[:200] or None,
-    )
-    row.last_error = None
-    db.session.commit()
-    log.info("notification sent", extra={"notification_id": row.id, "attempts": row.attempts})
+    sent = {"notification_id": row.id, "attempts": row.attempts}
+    _record_sent(row.id, row.attempts, reference[:200] or None)
+    log.info("notification sent", extra=sent)
+
+
+def _record_sent(notification_id: int, attempts: int, reference: str | None) -> None:
+    """Record that the provider accepted the row, retrying while the database is unreachable
+    (up to `RECORD_SENT_FOR`; then raise, and the lease decides). Only this sender's claim
+    (the attempt it counted) is recorded, never over a later claimant's."""
+    from app.errors import database_unavailable
+
+    deadline = time.monotonic() + RECORD_SENT_FOR
+    for pause in itertools.chain(RECORD_SENT_PAUSES, itertools.repeat(RECORD_SENT_PAUSES[-1])):
+        try:
+            db.session.execute(
+                sa.update(Notification)
+                .where(Notification.id == notification_id, Notification.attempts == attempts)
+                .values(
+                    state=DeliveryState.SENT,
+                    sent_at=utcnow(),
+                    provider_reference=reference,
+                    last_error=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            db.session.commit()
+            return
+        except sa.exc.SQLAlchemyError as error:
+            db.session.rollback()
+            if not database_unavailable(error) or time.monotonic() + pause > deadline:
+                log.error(
+                    "sent but could not record it; the lease will send it again",
+                    extra={"notification_id": notification_id},
+                )
+                raise
+            log.warning(
+                "sent; the database is unreachable, recording again shortly",
+                extra={"notification_id": notification_id, "pause": pause},
+            )
+            time.sleep(pause)
 
 
 def _record_failure(row: Notification, error: Exception) -> None:

@@ -32,7 +32,7 @@ from app.timeutil import utcnow
 from tests.conftest import build_app, clear_tables
 from tests.factories import applicant_headers, register, staff_headers
 from tests.notifications.conftest import delivery_config
-from tests.workers import run_burst_worker
+from tests.workers import children, run_burst_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 REJECTED = {
@@ -270,18 +270,6 @@ class _Silent:
             connection.close()
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # gone meanwhile
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
 def test_a_real_worker_killed_between_claim_and_record_loses_nothing(
     redis_outbox_app, redis_server, smtp, sms
 ):
@@ -316,7 +304,7 @@ def test_a_real_worker_killed_between_claim_and_record_loses_nothing(
             assert db.session.scalar(sa.select(Notification.state)) == DeliveryState.SENDING
     finally:
         # The worker and its work horse (rq forks one per job, in a session of its own), mid-send.
-        for pid in (*_children(worker.pid), worker.pid):
+        for pid in (*children(worker.pid), worker.pid):
             os.kill(pid, signal.SIGKILL)
         worker.wait(timeout=10)
         silent.stop()
