@@ -15,6 +15,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.files import attachment
 from app.i18n import N_
+from app.input import accepts_files, client_filename
 from app.money import Money
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from app.schemas import MuscatDateTime, StoredFileSchema, TimelineEventSchema
@@ -215,6 +216,7 @@ class RefundAction(MethodView):
 
 @blp.route("/refunds/<int:refund_id>/files")
 class RefundFiles(MethodView):
+    @accepts_files
     @allow(Role.APPLICANT, Role.FINANCE)
     @blp.doc(
         requestBody={
@@ -238,7 +240,6 @@ class RefundFiles(MethodView):
     @blp.response(201, RefundFileSchema)
     def post(self, refund_id):
         """Add evidence (applicant: bank statement, transaction receipt) or a transfer proof"""
-        request.max_content_length = current_app.config["DOCUMENT_MAX_BYTES"] + 64 * 1024
         upload, kind = request.files.get("file"), request.form.get("kind", "")
         if kind not in ("bank_statement", "transaction_receipt", "transfer_proof"):
             raise ValidationFailed(
@@ -246,7 +247,9 @@ class RefundFiles(MethodView):
             )
         if upload is None:
             raise ValidationFailed({"file": [N_("Missing data for required field.")]})
-        return services.add_file(require_user(), refund_id, kind, upload.filename, upload.read())
+        return services.add_file(
+            require_user(), refund_id, kind, client_filename(upload), upload.read()
+        )
 
 
 @blp.route("/refunds/<int:refund_id>/files/<int:file_id>")
