@@ -54,6 +54,7 @@ _NAME_SUFFIXES = ("_name", "_id", "_number", "_reference", "_code", "_cr", "_ema
 CONTROL_MESSAGE = N_("Control characters (other than tab and newline) are not allowed.")
 SURROGATE_MESSAGE = N_("The text is not valid Unicode (a lone surrogate).")
 BIDI_MESSAGE = N_("Direction control characters are not allowed in a name.")
+FOLDERS_MESSAGE = N_("The file name must be a plain name, without folders.")
 INTEGER_MESSAGE = N_("The number is out of range.")
 TOO_DEEP = lazy_gettext("The JSON body is nested deeper than %(depth)s levels.")
 NOT_A_NUMBER = lazy_gettext("NaN and Infinity are not JSON numbers.")
@@ -230,10 +231,18 @@ def form_errors() -> dict[str, list[str]]:
                 errors.setdefault(shown(key), []).append(problem)
     for key, upload in request.files.items(multi=True):
         filename = client_filename(upload) or ""
-        for problem in (text_problem(key, name=True), text_problem(filename, name=True)):
+        for problem in (text_problem(key, name=True), filename_problem(filename)):
             if problem:
                 errors.setdefault(shown(key), []).append(problem)
     return errors
+
+
+def filename_problem(filename: str) -> str | None:
+    """The message refusing an uploaded file's name, or None: a plain name, without folders
+    (`/`, `\\`, `..`), controls or direction controls."""
+    if re.search(r"[\\/]", filename) or ".." in filename:
+        return FOLDERS_MESSAGE
+    return text_problem(filename, name=True)
 
 
 def client_filename(upload) -> str | None:
