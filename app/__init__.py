@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask
 
 from app import config as settings
-from app.errors import MalformedJSON, UnsupportedMediaType
+from app.input import CheckedJSONProvider, CheckedRequest, check_request
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment, then `config` on top (tests use it)."""
     app = Flask(__name__, instance_path=str(settings.INSTANCE))
+    app.request_class = CheckedRequest
+    app.json = CheckedJSONProvider(app)
     app.config.update(settings.STATIC)
     app.config.update(settings.from_environment())
     if config:
@@ -28,8 +30,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
             "connect_args": {"connect_timeout": 3},
         }
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
 
     from app.logs import configure_logging
 
@@ -114,33 +114,19 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _install_hooks(app: Flask) -> None:
-    """Request hooks, in the order they run: JSON body check, access, maintenance."""
+    """Request hooks, in the order they run: input checked at the edge, access, maintenance."""
     from app.access import init_access
     from app.errors import register_error_handlers
     from app.maintenance.hooks import init_maintenance
     from app.security import init_security
 
-    app.before_request(_check_json_body)
+    app.before_request(check_request)
     init_access(
         app, public_endpoints={"api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static"}
     )
     init_maintenance(app)
     init_security(app)
     register_error_handlers(app)
-
-
-def _check_json_body() -> None:
-    """A body must be JSON and well formed before any view sees it (400 / 415 otherwise)."""
-    if request.method not in {"POST", "PUT", "PATCH"} or request.endpoint is None:
-        return
-    if not request.content_length and not request.headers.get("Transfer-Encoding"):
-        return
-    if request.mimetype == "multipart/form-data":
-        return  # uploads: checked by their own views
-    if not request.is_json:
-        raise UnsupportedMediaType()
-    if request.get_json(silent=True) is None and request.get_data():
-        raise MalformedJSON()
 
 
 def _spec_options() -> dict[str, Any]:

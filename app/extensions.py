@@ -2,10 +2,12 @@
 
 from flask_babel import Babel
 from flask_migrate import Migrate
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from app.input import CheckedBodyParser
 
 # Stable constraint names, so that migrations name what they create and drop on every backend.
 NAMING = {
@@ -35,4 +37,7 @@ def render_item(type_, obj, autogen_context):
 
 migrate = Migrate(compare_type=True, render_as_batch=True, render_item=render_item)
 api = Api()
+# flask-smorest's customisation point for the body parser: every view reads the JSON body the
+# edge parsed and checked once (app/input.py), not a second parse.
+Blueprint.ARGUMENTS_PARSER = CheckedBodyParser()
 babel = Babel()

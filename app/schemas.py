@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
+from app.converters import MAX_ID
+from app.input import INTEGER_MESSAGE
 from app.timeutil import MUSCAT, to_muscat
+
+
+def Id(**kwargs) -> fields.Integer:  # noqa: N802 (a field, named like the fields it sits with)
+    """An id given in a body or a query: a whole number in the id columns' range (1 to 2^31 − 1),
+    so an id beyond it is 422 instead of an error of the database."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def id_text_in_range(value: str) -> None:
+    """A validator for a text that may hold an id (`assignee=42`): its number in the id range."""
+    if value.isdigit() and not 1 <= int(value) <= MAX_ID:
+        raise ValidationError(INTEGER_MESSAGE)
 
 
 class MuscatDateTime(fields.DateTime):

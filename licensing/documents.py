@@ -17,6 +17,7 @@ from app.audit import record_change
 from app.errors import Conflict, NotFound, Problem, ValidationFailed
 from app.extensions import db
 from app.i18n import N_
+from app.input import filename_problem
 from licensing.lifecycle import State
 from licensing.models import Application, Document, Licence
 from licensing.services import caller_role, get_application
@@ -45,7 +46,7 @@ UPLOAD_PROBLEMS: dict[int, tuple[tuple[str, str], ...]] = {
     409: (("documents_closed", "the application takes no documents in its current stage"),),
     413: (
         ("file_too_large", "larger than DOCUMENT_MAX_BYTES"),
-        ("payload_too_large", "the request itself is far over the limit"),
+        ("payload_too_large", "the request itself is over twice DOCUMENT_MAX_BYTES"),
     ),
     415: (
         ("unsupported_file_type", "the bytes are not a PDF, JPEG or PNG"),
@@ -54,8 +55,9 @@ UPLOAD_PROBLEMS: dict[int, tuple[tuple[str, str], ...]] = {
     422: (
         (
             "validation_failed",
-            "empty file, a name with folders in it, no file, or a document code the service "
-            "does not ask for (`errors` names the field)",
+            "empty file; a name with folders (`/`, `\\`, `..`), control characters or "
+            "direction controls (U+202A-202E, U+2066-2069, LRM, RLM, ALM); no file; or a "
+            "document code the service does not ask for (`errors` names the field)",
         ),
     ),
 }
@@ -95,12 +97,11 @@ class StoredFile:
 
 
 def accept_file(filename: str | None, content: bytes) -> StoredFile:
-    """Check an uploaded file by its bytes (PDF, JPEG, PNG), its name and its size, and store it
-    under a name we generate. Refusals: 422 (empty, name with folders), 413, 415."""
-    if filename and (re.search(r"[\\/]", filename) or ".." in filename or "\x00" in filename):
-        raise ValidationFailed(
-            {"file": [N_("The file name must be a plain name, without folders.")]}
-        )
+    """Check an uploaded file by its bytes (PDF, JPEG, PNG), its name (as the client sent it,
+    `app.input.client_filename`) and its size, and store it under a name we generate.
+    Refusals: 422 (empty; a name with folders, controls or direction controls), 413, 415."""
+    if filename and (problem := filename_problem(filename)):
+        raise ValidationFailed({"file": [problem]})
     if not content:
         raise ValidationFailed({"file": [N_("The file is empty.")]})
     if len(content) > current_app.config["DOCUMENT_MAX_BYTES"]:

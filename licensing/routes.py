@@ -4,7 +4,7 @@ documents; and the licence register."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -14,6 +14,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.files import attachment
 from app.i18n import N_
+from app.input import accepts_files, client_filename
 from app.limits import rate_limited
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from licensing import documents, reports, services
@@ -117,6 +118,7 @@ class Documents(MethodView):
         """The documents uploaded for the application"""
         return documents.documents_query(require_user(), application_id)
 
+    @accepts_files
     @allow(Role.APPLICANT)
     @rate_limited("upload")
     @blp.doc(
@@ -148,13 +150,12 @@ class Documents(MethodView):
     )
     def post(self, application_id):
         """Upload one document the service asks for (PDF, JPEG or PNG, checked by content)"""
-        request.max_content_length = current_app.config["DOCUMENT_MAX_BYTES"] + 64 * 1024
         upload = request.files.get("file")
         code = request.form.get("document_code", "")
         if upload is None:
             raise ValidationFailed({"file": [N_("Missing data for required field.")]})
         return documents.upload_document(
-            require_user(), application_id, code, upload.filename, upload.read()
+            require_user(), application_id, code, client_filename(upload), upload.read()
         )
 
 

@@ -7,10 +7,12 @@ from marshmallow import Schema, fields, validate
 from app.money import Money
 from app.schemas import (
     AuthorityRefSchema,
+    Id,
     MuscatDateTime,
     ServiceRefSchema,
     StoredFileSchema,
     TimelineEventSchema,
+    id_text_in_range,
 )
 from licensing.lifecycle import TRANSITIONS, State
 
@@ -72,7 +74,7 @@ class QueueQuery(Schema):
     sla_state = fields.String(validate=validate.OneOf(("at_risk", "breached")))
     assignee = fields.String(
         metadata={"description": "an inspector's id, `me`, or `none`"},
-        validate=validate.Regexp(r"^(me|none|[0-9]{1,10})$"),
+        validate=[validate.Regexp(r"^(me|none|[0-9]{1,10})$"), id_text_in_range],
     )
 
 
@@ -94,7 +96,7 @@ ACTIONS = sorted(a for a, t in TRANSITIONS.items() if "system" not in t.roles)
 
 
 class AssignInput(Schema):
-    assignee_id = fields.Integer(required=True, allow_none=True)
+    assignee_id = Id(required=True, allow_none=True)
 
 
 class MessageInput(Schema):

@@ -15,6 +15,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.files import attachment
 from app.i18n import N_
+from app.input import accepts_files, client_filename
 from app.limits import rate_limited
 from app.money import Money
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
@@ -216,6 +217,7 @@ class RefundAction(MethodView):
 
 @blp.route("/refunds/<int:refund_id>/files")
 class RefundFiles(MethodView):
+    @accepts_files
     @allow(Role.APPLICANT, Role.FINANCE)
     @rate_limited("upload")
     @blp.doc(
@@ -240,7 +242,6 @@ class RefundFiles(MethodView):
     @blp.response(201, RefundFileSchema)
     def post(self, refund_id):
         """Add evidence (applicant: bank statement, transaction receipt) or a transfer proof"""
-        request.max_content_length = current_app.config["DOCUMENT_MAX_BYTES"] + 64 * 1024
         upload, kind = request.files.get("file"), request.form.get("kind", "")
         if kind not in ("bank_statement", "transaction_receipt", "transfer_proof"):
             raise ValidationFailed(
@@ -248,7 +249,9 @@ class RefundFiles(MethodView):
             )
         if upload is None:
             raise ValidationFailed({"file": [N_("Missing data for required field.")]})
-        return services.add_file(require_user(), refund_id, kind, upload.filename, upload.read())
+        return services.add_file(
+            require_user(), refund_id, kind, client_filename(upload), upload.read()
+        )
 
 
 @blp.route("/refunds/<int:refund_id>/files/<int:file_id>")

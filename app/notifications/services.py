@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.accounts.models import User
+from app.converters import MAX_ID
 from app.errors import NotFound
 from app.extensions import db
 from app.notifications.channels import Attachment
@@ -144,7 +145,7 @@ def delivery_log_query(
     if subject:
         kind, identifier = subject
         names = {identifier}
-        if kind in _subject_names and identifier.isdigit():
+        if kind in _subject_names and identifier.isdigit() and int(identifier) <= MAX_ID:
             names.add(_subject_names[kind](int(identifier)) or identifier)
         query = query.where(Notification.subject_type == kind, Notification.subject_id.in_(names))
     if state:
