@@ -20,6 +20,7 @@ from app.errors import BadRequest, NotFound
 from app.extensions import db
 from app.files import attachment
 from app.i18n import N_
+from app.input import signed_raw_body
 from app.maintenance.hooks import maintenance_exempt
 from app.money import Money, format_baisa
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
@@ -160,6 +161,7 @@ class Pay(MethodView):
 
 @blp.route("/payments/stripe/webhook")
 class StripeWebhook(MethodView):
+    @signed_raw_body
     @allow(PUBLIC)
     @maintenance_exempt
     @blp.response(200)

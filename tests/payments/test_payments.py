@@ -248,3 +248,24 @@ def test_webhooks_are_taken_during_a_maintenance_window(stripe_app, localstripe,
     assert stripe_app.extensions["jobs"].drain(15)
     with stripe_app.app_context():
         assert db.session.get(Payment, body["payment_id"]).state == "succeeded"
+
+
+def test_a_signed_event_with_a_direction_mark_in_a_cardholder_name_is_applied(
+    stripe_app, localstripe, client
+):
+    """The edge refuses direction controls in names we are sent, but a gateway's signed event is
+    Stripe's record, not input to refuse: refusing it would make Stripe retry it for days."""
+    _, headers, application = payment_pending(stripe_app, client)
+    body = client.post(
+        f"/api/v1/applications/{application['id']}/payment", headers=headers
+    ).get_json()
+    paid = event(
+        "payment_intent.succeeded",
+        body["gateway_intent_id"],
+        3000,
+        billing_details={"name": "\u200fسالم الحارثي\u202e", "line_name": "a\x01b"},
+    )
+    assert post_event(client, paid).status_code == 200
+    assert stripe_app.extensions["jobs"].drain(15)
+    with stripe_app.app_context():
+        assert db.session.get(Payment, body["payment_id"]).state == "succeeded"
