@@ -16,8 +16,7 @@ from licensing.storage import storage
 from receipts.models import Receipt
 from receipts.services import receipt_context
 from tests.factories import applicant_headers, staff_headers
-from tests.mailservers import SmsGateway, SmtpServer
-from tests.notifications.conftest import delivery_config
+from tests.notifications.conftest import sending
 from tests.payments.conftest import wait_for
 from tests.payments.helpers import payment_pending
 
@@ -49,11 +48,7 @@ def _paid(app, client, localstripe):
 def test_the_payment_email_carries_the_receipt_and_the_sms_its_number(
     stripe_app, live, localstripe, client
 ):
-    smtp, sms = SmtpServer(), SmsGateway()
-    smtp.start()
-    saved = {k: stripe_app.config[k] for k in delivery_config(smtp, sms)}
-    stripe_app.config.update(delivery_config(smtp, sms))
-    try:
+    with sending(stripe_app) as (smtp, sms):
         user, headers, application, payment, number = _paid(stripe_app, client, localstripe)
         wait_for(
             lambda: (
@@ -61,11 +56,7 @@ def test_the_payment_email_carries_the_receipt_and_the_sms_its_number(
                 and any("Receipt" in m["text"] for m in sms.received)
             )
         )
-    finally:
-        stripe_app.config.update(saved)
-        smtp.stop()
-        sms.stop()
-    assert re.fullmatch(r"NBG-\d{4}-\d{6}", number)
+    assert re.fullmatch(r"NBG-RC-\d{4}-\d{6}", number)
     [mail] = [
         m
         for m in smtp.messages
