@@ -26,7 +26,7 @@ three lines):
 - `kind`: "receipt" ("Receipt / إيصال استلام") or "credit_note" ("Credit note / إشعار دائن");
   anything else is an error.
 - `authority_name_ar`, `authority_name_en`: the authority that received the payment.
-- `number`: the document's number, e.g. "NBG-2026-000123".
+- `number`: the document's number, e.g. "NBG-RC-2026-000123".
 - `refers_to_number`: None, or (a credit note) the number of the receipt it corrects, printed as
   "Refers to receipt … / مرتبط بالإيصال …".
 - `issued_at`: an aware `datetime`, printed in Asia/Muscat and used as the PDF's dates (as above).
