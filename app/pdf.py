@@ -10,11 +10,12 @@ files inside the template folder, and refuses everything else, which stops the r
 Context of `licence.html.j2`:
 
 - `authority_name_ar`, `authority_name_en`: the issuing authority.
-- `number`: the licence number, e.g. "NBG-LIC-2026-000123".
+- `number`: the licence number, e.g. "NBG-L-2026-000123".
 - `service_name_ar`, `service_name_en`: the licence type / service name.
 - `holder_name`: the holder (Arabic or Latin; Arabic is set in Amiri).
 - `holder_id_masked`: civil ID or CR number, already masked by the caller, e.g. "****3344".
-- `details`: list of dicts with `label_ar`, `label_en`, `value` (values are escaped).
+- `details`: list of dicts with `label_ar`, `label_en`, `value` (values are escaped and printed
+  as given: the caller formats amounts and masks personal IDs).
 - `valid_from`, `valid_until`: `datetime.date`, printed as YYYY-MM-DD.
 - `issued_at`: an aware `datetime`, printed in Asia/Muscat; it is also the PDF's creation and
   modification date, so the same context gives the same document.
@@ -26,7 +27,7 @@ three lines):
 - `kind`: "receipt" ("Receipt / إيصال استلام") or "credit_note" ("Credit note / إشعار دائن");
   anything else is an error.
 - `authority_name_ar`, `authority_name_en`: the authority that received the payment.
-- `number`: the document's number, e.g. "NBG-2026-000123".
+- `number`: the document's number, e.g. "NBG-RC-2026-000123".
 - `refers_to_number`: None, or (a credit note) the number of the receipt it corrects, printed as
   "Refers to receipt … / مرتبط بالإيصال …".
 - `issued_at`: an aware `datetime`, printed in Asia/Muscat and used as the PDF's dates (as above).

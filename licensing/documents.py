@@ -189,7 +189,6 @@ def documents_query(actor: User, application_id: int) -> sa.Select:
     )
 
 
-MONEY_FIELDS = frozenset({"monthly_rent"})
 LABELS_AR = {
     "landlord_name": "اسم المؤجر",
     "landlord_civil_id": "الرقم المدني للمؤجر",
@@ -225,12 +224,32 @@ LABELS_AR = {
 }
 
 
-def licence_context(licence: Licence) -> dict[str, Any]:
+def _shown_value(family: str, key: str, value: Any) -> str:
+    """A detail as the licence prints it: amounts with three decimals, personal IDs masked
+    (as the holder's own), lists joined."""
     from app.accounts.services import mask
     from app.money import format_baisa
+    from licensing.families.schemas import money_fields, personal_id_fields
+
+    if key in money_fields(family) and isinstance(value, int):
+        return format_baisa(value)
+    if key in personal_id_fields(family):
+        return mask(str(value))
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _label_en(family: str, key: str) -> str:
+    from licensing.families.schemas import money_fields
+
+    label = key.replace("_", " ").capitalize()
+    return f"{label} (OMR)" if key in money_fields(family) else label
+
+
+def licence_context(licence: Licence) -> dict[str, Any]:
+    from app.accounts.services import mask
+    from licensing.register import verification_url
 
     holder = licence.holder
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return {
         "authority_name_ar": licence.authority.name_ar,
         "authority_name_en": licence.authority.name_en,
@@ -242,12 +261,8 @@ def licence_context(licence: Licence) -> dict[str, Any]:
         "details": [
             {
                 "label_ar": LABELS_AR.get(k, k),
-                "label_en": k.replace("_", " ").capitalize(),
-                "value": format_baisa(v)
-                if k in MONEY_FIELDS
-                else ", ".join(map(str, v))
-                if isinstance(v, list)
-                else str(v),
+                "label_en": _label_en(licence.family, k),
+                "value": _shown_value(licence.family, k, v),
             }
             for k, v in sorted(licence.details.items())
             if not isinstance(v, dict)
@@ -255,8 +270,7 @@ def licence_context(licence: Licence) -> dict[str, Any]:
         "valid_from": licence.valid_from,
         "valid_until": licence.valid_until,
         "issued_at": licence.updated_at or licence.created_at,
-        "verify_url": f"{base}/api/v1/licences/{licence.number}/verify"
-        f"?code={licence.verification_code}",
+        "verify_url": verification_url(licence),
     }
 
 

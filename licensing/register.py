@@ -8,6 +8,7 @@ import secrets
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.audit import record_change
 from app.extensions import db
@@ -36,6 +37,12 @@ def validity(application: Application, start: dt.date) -> dt.date:
     if application.family in ("lease", "temporary_licence") and end:
         return dt.date.fromisoformat(end)
     return start + dt.timedelta(days=DEFAULT_VALIDITY_DAYS - 1)
+
+
+def verification_url(licence: Licence) -> str:
+    """The public check of a licence (printed under its QR code, sent when it is issued)."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/api/v1/licences/{licence.number}/verify?code={licence.verification_code}"
 
 
 def keeps_register(family: str, action: str) -> bool:

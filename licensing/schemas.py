@@ -14,7 +14,9 @@ from app.schemas import (
     TimelineEventSchema,
     id_text_in_range,
 )
+from licensing.families.schemas import shown_details
 from licensing.lifecycle import TRANSITIONS, State
+from licensing.register import keeps_register, verification_url
 
 
 class PersonRefSchema(Schema):
@@ -40,7 +42,14 @@ class ApplicationSchema(Schema):
     family = fields.String()
     action = fields.String()
     state = fields.String()
-    details = fields.Dict()
+    details = fields.Method(
+        "_details",
+        metadata={
+            "type": "object",
+            "description": "As given; in a family's application amounts are strings with three "
+            'decimals ("350.000")',
+        },
+    )
     fee = Money(attribute="fee_baisa")
     required_documents = fields.List(
         fields.Dict(),
@@ -61,6 +70,10 @@ class ApplicationSchema(Schema):
 
     def _sla(self, application):
         return SlaSchema().dump(application.sla_status())
+
+    def _details(self, application):
+        checked = keeps_register(application.family, application.action)
+        return shown_details(application.family, application.details, checked)
 
 
 class ApplicationDetailSchema(ApplicationSchema):
@@ -120,11 +133,18 @@ class LicenceSchema(Schema):
     service = fields.Nested(ServiceRefSchema)
     family = fields.String()
     holder = fields.Nested(PersonRefSchema)
-    details = fields.Dict()
+    details = fields.Function(
+        lambda licence: shown_details(licence.family, licence.details),
+        metadata={"type": "object", "description": "Amounts as strings with three decimals"},
+    )
     valid_from = fields.Date()
     valid_until = fields.Date()
     state = fields.String()
     document_sha256 = fields.String(allow_none=True)
+    verification_url = fields.Function(
+        lambda licence: verification_url(licence),
+        metadata={"description": "The public check printed under the licence's QR code"},
+    )
 
 
 class VerifyQuery(Schema):

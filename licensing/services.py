@@ -28,7 +28,7 @@ from app.numbering import next_number
 from app.timeutil import MUSCAT, utcnow
 from licensing.lifecycle import FINAL, TRANSITIONS, State, notice_of
 from licensing.models import Application, ApplicationEvent, ApplicationMessage, Document, Licence
-from licensing.register import keeps_register, write_register
+from licensing.register import keeps_register, verification_url, write_register
 
 SYSTEM = "system"
 
@@ -266,7 +266,11 @@ def _notify(application: Application, event: str, data: dict[str, Any]) -> None:
     }
     if event in ("licence_issued", "licence_cancelled"):
         licence = application.licence
-        context.update(licence_number=licence.number, valid_until=licence.valid_until.isoformat())
+        context.update(
+            licence_number=licence.number,
+            valid_until=licence.valid_until.isoformat(),
+            verification_url=verification_url(licence),
+        )
     notify(
         application.applicant,
         event,

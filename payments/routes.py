@@ -29,6 +29,7 @@ from app.timeutil import MUSCAT
 from licensing.models import Application
 from payments import services
 from payments.models import Payment, PaymentEvent, ReconciliationFinding
+from receipts.services import document_link, receipt_of_payment
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Fee payments (Stripe)")
 FINANCE = (Role.FINANCE,)
@@ -59,6 +60,14 @@ class PaymentSchema(Schema):
     card_last4 = fields.String(allow_none=True)
     failure_code = fields.String(allow_none=True)
     failure_message = fields.String(allow_none=True)
+    receipt = fields.Function(
+        lambda p: document_link(receipt_of_payment(p.id)),
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "description": "The payment's receipt (number, and url of the PDF); null until paid",
+        },
+    )
     created_at = MuscatDateTime()
     succeeded_at = MuscatDateTime(allow_none=True)
 

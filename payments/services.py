@@ -27,7 +27,7 @@ from licensing.services import confirm_payment, get_application
 from payments import lifecycle
 from payments.gateway import GatewayRefused, GatewayUnavailable, Intent, gateway
 from payments.models import IdempotentRequest, Payment, PaymentEvent
-from receipts.services import issue_receipt, verify_url
+from receipts.services import attachment_of, issue_receipt, verify_url
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
@@ -385,5 +385,5 @@ def _notify_paid(payment: Payment, receipt) -> None:
         },
         subject=("payment", payment.reference),
         authority_id=payment.authority_id,
-        attachments=[{"kind": "receipt", "receipt_id": receipt.id}],
+        attachments=[attachment_of(receipt)],
     )

@@ -58,7 +58,7 @@ class ReceiptSchema(Schema):
         lambda r: r.refers_to.number if r.refers_to else None,
         metadata={"description": "A credit note's receipt"},
     )
-    verify_url = fields.Function(
+    verification_url = fields.Function(
         services.verify_url, metadata={"description": "Public verification: what the QR code says"}
     )
 
@@ -74,6 +74,39 @@ class Receipts(MethodView):
         return services.receipts_query(require_user(), filters)
 
 
+class LinkSchema(Schema):
+    id = fields.Integer()
+    reference = fields.String()
+    url = fields.String()
+
+
+class DocumentLinkSchema(Schema):
+    number = fields.String()
+    url = fields.String(metadata={"description": "The PDF"})
+
+
+class ReceiptDetailSchema(Schema):
+    number = fields.String()
+    kind = fields.String(metadata={"enum": ["receipt", "credit_note"]})
+    issued_at = MuscatDateTime()
+    amount = Money(attribute="amount_baisa", metadata={"description": "Negative for a credit note"})
+    application = fields.String(attribute="application_reference")
+    payment = fields.Nested(LinkSchema, metadata={"description": "The payment it is for"})
+    refund = fields.Nested(
+        LinkSchema, allow_none=True, metadata={"description": "A credit note's refund; else null"}
+    )
+    refers_to = fields.Nested(
+        DocumentLinkSchema,
+        allow_none=True,
+        metadata={"description": "A credit note's receipt; else null"},
+    )
+    credit_notes = fields.List(
+        fields.Nested(DocumentLinkSchema), metadata={"description": "A receipt's credit notes"}
+    )
+    document_url = fields.String(metadata={"description": "The PDF"})
+    verification_url = fields.String(metadata={"description": "The public check (the QR code)"})
+
+
 @blp.route("/<string:number>")
 class ReceiptDocument(MethodView):
     @allow(Role.APPLICANT, Role.FINANCE)
@@ -82,6 +115,25 @@ class ReceiptDocument(MethodView):
         """The receipt or credit note as a PDF (its payer, or finance staff of its authority)"""
         receipt = services.find_receipt(require_user(), number)
         return attachment(services.receipt_pdf(receipt), "application/pdf", f"{receipt.number}.pdf")
+
+
+@blp.route("/<string:number>/details")
+class ReceiptDetails(MethodView):
+    @allow(Role.APPLICANT, Role.FINANCE)
+    @blp.response(200, ReceiptDetailSchema)
+    def get(self, number):
+        """What a receipt or credit note is and is linked to: payment, refund, receipt, PDF"""
+        receipt = services.find_receipt(require_user(), number)
+        return {
+            "number": receipt.number,
+            "kind": receipt.kind,
+            "issued_at": receipt.issued_at,
+            "amount_baisa": receipt.amount_baisa,
+            "application_reference": receipt.application_reference,
+            **services.receipt_links(receipt),
+            "document_url": services.document_url(receipt.number),
+            "verification_url": services.verify_url(receipt),
+        }
 
 
 @blp.route("/<string:number>/verify")

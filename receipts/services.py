@@ -29,19 +29,22 @@ RENDER = "receipts.services.render_receipt"
 METHOD_NAMES = {"card": ("بطاقة", "Card"), "bank_transfer": ("تحويل مصرفي", "Bank transfer")}
 
 
+# Each series has its own mark, so that a receipt number never looks like an application
+# reference (NBG-2026-000003). Receipts issued before the mark (NBG-2026-000002) keep their
+# numbers; the counter is the same, so a year's receipts stay one gapless sequence.
+SERIES = {"receipt": ("receipt", "RC"), "credit_note": ("credit_note", "CN")}
+
+
 def _number(authority, kind: str, year: int) -> str:
-    if kind == "receipt":
-        return f"{authority.code}-{year}-{next_number(authority.id, 'receipt', year):06d}"
-    return f"{authority.code}-CN-{year}-{next_number(authority.id, 'credit_note', year):06d}"
+    counter, mark = SERIES[kind]
+    return f"{authority.code}-{mark}-{year}-{next_number(authority.id, counter, year):06d}"
 
 
 def issue_receipt(payment) -> Receipt:
     """The receipt of a succeeded payment, in the caller's transaction (which holds the payment's
     row lock): numbered there, rendered by a job after commit. Issued once: a second call gives the
     first receipt back."""
-    existing = db.session.scalar(
-        sa.select(Receipt).where(Receipt.receipt_for_payment == payment.id)
-    )
+    existing = receipt_of_payment(payment.id)
     if existing is not None:
         return existing
     application = payment.application
@@ -70,7 +73,7 @@ def issue_credit_note(
 ) -> Receipt:
     """A credit note for a succeeded refund, referring to the payment's receipt, with the refunded
     amount as a negative line. In the caller's transaction; issued once per refund."""
-    existing = db.session.scalar(sa.select(Receipt).where(Receipt.refund_id == refund.id))
+    existing = credit_note_of_refund(refund.id)
     if existing is not None:
         return existing
     return _issue(
@@ -113,9 +116,38 @@ def _issue(authority, kind: str, **shown: Any) -> Receipt:
     return document
 
 
+def _base() -> str:
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+
+
 def verify_url(receipt: Receipt) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/api/v1/receipts/{receipt.number}/verify?code={receipt.verification_code}"
+    return f"{_base()}/api/v1/receipts/{receipt.number}/verify?code={receipt.verification_code}"
+
+
+def document_url(number: str) -> str:
+    """Where its payer and finance staff download a receipt or credit note (the PDF)."""
+    return f"{_base()}/api/v1/receipts/{number}"
+
+
+def document_link(receipt: Receipt | None) -> dict[str, str] | None:
+    """How payments and refunds name their receipt or credit note: number and URL."""
+    return (
+        None if receipt is None else {"number": receipt.number, "url": document_url(receipt.number)}
+    )
+
+
+def receipt_of_payment(payment_id: int) -> Receipt | None:
+    return db.session.scalar(sa.select(Receipt).where(Receipt.receipt_for_payment == payment_id))
+
+
+def credit_note_of_refund(refund_id: int) -> Receipt | None:
+    return db.session.scalar(sa.select(Receipt).where(Receipt.refund_id == refund_id))
+
+
+def attachment_of(receipt: Receipt) -> dict[str, Any]:
+    """The e-mail attachment of a receipt or credit note: its PDF, loaded when the e-mail is sent
+    (rendered then if the render job has not run yet, the same bytes either way)."""
+    return {"kind": "receipt", "receipt_id": receipt.id}
 
 
 def receipt_context(receipt: Receipt) -> dict[str, Any]:
@@ -196,6 +228,36 @@ def _load_receipt_attachment(reference: dict[str, Any]) -> Attachment:
 
 
 register_attachment_loader("receipt", _load_receipt_attachment)
+
+
+def receipt_links(receipt: Receipt) -> dict[str, Any]:
+    """What a receipt or credit note is linked to: its payment, its refund (a credit note), the
+    receipt it corrects and the credit notes that correct it, each with its URL."""
+    from payments.models import Payment
+    from refunds.models import Refund
+
+    base = _base()
+    payment = db.session.get(Payment, receipt.payment_id)
+    refund = db.session.get(Refund, receipt.refund_id) if receipt.refund_id else None
+    corrections = db.session.scalars(
+        sa.select(Receipt).where(Receipt.refers_to_id == receipt.id).order_by(Receipt.id)
+    )
+    return {
+        "payment": {
+            "id": payment.id,
+            "reference": payment.reference,
+            "url": f"{base}/api/v1/payments/{payment.id}",
+        },
+        "refund": None
+        if refund is None
+        else {
+            "id": refund.id,
+            "reference": refund.reference,
+            "url": f"{base}/api/v1/refunds/{refund.id}",
+        },
+        "refers_to": document_link(receipt.refers_to),
+        "credit_notes": [document_link(note) for note in corrections],
+    }
 
 
 def find_receipt(user: User, number: str) -> Receipt:

@@ -21,6 +21,7 @@ from app.money import Money
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from app.schemas import MuscatDateTime, StoredFileSchema, TimelineEventSchema
 from licensing.storage import storage
+from receipts.services import credit_note_of_refund, document_link
 from refunds import lifecycle, services
 from refunds.models import RefundEvent, RefundFile
 
@@ -134,6 +135,15 @@ class RefundSchema(Schema):
         metadata={"description": "A gateway answer finance must look at (resolve_attention)"},
     )
     sla_due_date = fields.Date(allow_none=True)
+    credit_note = fields.Function(
+        lambda r: document_link(credit_note_of_refund(r.id)),
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "description": "The refund's credit note (number, and url of the PDF); null until "
+            "refunded",
+        },
+    )
     created_at = MuscatDateTime()
     refunded_at = MuscatDateTime(allow_none=True)
     files = fields.Method("_files")

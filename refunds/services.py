@@ -31,7 +31,7 @@ from licensing.documents import accept_file
 from payments.gateway import GatewayRefund, GatewayRefused, GatewayUnavailable, gateway
 from payments.models import Payment
 from receipts.models import Receipt
-from receipts.services import issue_credit_note
+from receipts.services import attachment_of, issue_credit_note
 from refunds import lifecycle as rl
 from refunds.models import Refund, RefundEvent, RefundFile
 
@@ -686,6 +686,7 @@ def _complete(refund: Refund, actor, action: str, data: dict) -> None:
         refund,
         "refund_completed",
         {"amount": format_baisa(refund.amount_approved), "credit_note": note.number},
+        attachments=(attachment_of(note),),  # the credit note's PDF, as the receipt's
     )
 
 
@@ -729,13 +730,16 @@ def _event(refund, actor, action, source, target, note) -> None:
     RefundEvent.add(actor, action, source, target, note, refund_id=refund.id)
 
 
-def _tell(refund: Refund, event: str, context: dict[str, Any]) -> None:
+def _tell(
+    refund: Refund, event: str, context: dict[str, Any], attachments: tuple[dict, ...] = ()
+) -> None:
     notify(
         refund.applicant,
         event,
         {"refund_reference": refund.reference, **context},
         subject=("refund", refund.reference),
         authority_id=refund.authority_id,
+        attachments=attachments,
     )
 
 

@@ -15,7 +15,7 @@ def receipt_context(**changes):
         "kind": "receipt",
         "authority_name_ar": "محافظة شمال الباطنة",
         "authority_name_en": "North Al Batinah Governorate",
-        "number": "NBG-2026-000123",
+        "number": "NBG-RC-2026-000123",
         "refers_to_number": None,
         "issued_at": datetime(2026, 3, 15, 10, 30, tzinfo=UTC),
         "payer_name": "سالم بن حمد الحارثي",
@@ -40,6 +40,6 @@ def receipt_context(**changes):
         "card_brand": "Visa",
         "card_last4": "4242",
         "gateway_reference": "pi_3PqR5tLkdIwHu7ix0ABCdEfG",
-        "verify_url": "https://baladiya.om/api/v1/receipts/NBG-2026-000123/verify?code=7f3a9c2e",
+        "verify_url": "https://baladiya.om/api/v1/receipts/NBG-RC-2026-000123/verify?code=7f3a9c2e",
     }
     return {**context, **changes}

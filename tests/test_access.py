@@ -86,6 +86,7 @@ EXPECTED = {
     ("GET", "/api/v1/payments/reconciliation"): {"finance"},
     ("GET", "/api/v1/receipts"): {"applicant", "finance"},
     ("GET", "/api/v1/receipts/<string:number>"): {"applicant", "finance"},
+    ("GET", "/api/v1/receipts/<string:number>/details"): {"applicant", "finance"},
     ("GET", "/api/v1/receipts/<string:number>/verify"): ANYONE,
     ("POST", "/api/v1/payments/<int:payment_id>/refunds"): {"applicant", "finance"},
     ("GET", "/api/v1/refunds"): {"applicant", "finance"},

@@ -47,7 +47,7 @@ def quickstart_script() -> str:
 
 @pytest.fixture
 def served(stripe_app, live):  # noqa: F811 - fixtures
-    """The served instance, its links (verify_url) pointing at itself."""
+    """The served instance, its links (verification_url) pointing at itself."""
     saved = stripe_app.config["PUBLIC_BASE_URL"]
     stripe_app.config["PUBLIC_BASE_URL"] = live.url
     yield live

@@ -24,8 +24,8 @@ WORDS_EN = "Twelve Omani rials and five hundred baisa"
 def credit_note_context(**changes):
     return receipt_context(
         kind="credit_note",
-        number="NBG-2026-000124",
-        refers_to_number="NBG-2026-000123",
+        number="NBG-CN-2026-000124",
+        refers_to_number="NBG-RC-2026-000123",
         lines=[
             {
                 "description_ar": "استرداد رسوم التفتيش",
@@ -37,7 +37,7 @@ def credit_note_context(**changes):
         amount_words_ar=amount_in_words_ar(-5000),
         amount_words_en=amount_in_words_en(-5000),
         gateway_reference="re_3PqR5tLkdIwHu7ix0XyZ",
-        verify_url="https://baladiya.om/api/v1/receipts/NBG-2026-000124/verify?code=0b5d11aa",
+        verify_url="https://baladiya.om/api/v1/receipts/NBG-CN-2026-000124/verify?code=0b5d11aa",
         **changes,
     )
 
@@ -62,7 +62,7 @@ def test_a_receipt_reads_back_in_english_and_arabic(receipt_pdf):
     lines = page_lines(receipt_pdf)
     text = "\n".join(lines)
 
-    assert "Receipt NBG-2026-000123 إيصال استلام" in lines
+    assert "Receipt NBG-RC-2026-000123 إيصال استلام" in lines
     assert "Issued (Muscat time) 2026-03-15 14:30 (+04:00) تاريخ الإصدار بتوقيت مسقط" in lines
     # Arabic comes back from WeasyPrint as base letters (U+06xx) in logical order, with the
     # tanween as written, not as presentation forms and not reversed.
@@ -76,7 +76,7 @@ def test_a_receipt_reads_back_in_english_and_arabic(receipt_pdf):
     assert "12.500 OMR" in text
     assert f"Amount in words: {WORDS_EN}" in lines
     assert f"المبلغ كتابةً: {WORDS_AR}" in lines
-    assert "https://baladiya.om/api/v1/" in lines
+    assert "https://baladiya.om/api/v1/receipts/NBG-RC-2026-000123/verify?code=7f3a9c2e" in lines
     assert "Refers to" not in text
     assert not [char for char in text if "\ufb50" <= char <= "\ufeff"]
 
@@ -94,8 +94,8 @@ def test_a_credit_note_refers_to_its_receipt(credit_note_pdf):
     lines = page_lines(credit_note_pdf)
     text = "\n".join(lines)
 
-    assert "Credit note NBG-2026-000124 إشعار دائن" in lines
-    assert "Refers to receipt NBG-2026-000123 NBG-2026-000123 مرتبط بالإيصال" in lines
+    assert "Credit note NBG-CN-2026-000124 إشعار دائن" in lines
+    assert "Refers to receipt NBG-RC-2026-000123 NBG-RC-2026-000123 مرتبط بالإيصال" in lines
     assert "Refund of the inspection fee -5.000 استرداد رسوم التفتيش" in lines
     assert "-5.000 OMR" in text
     assert "Amount in words: Minus five Omani rials" in lines
@@ -111,7 +111,7 @@ def test_the_same_receipt_renders_the_same(receipt_pdf, credit_note_pdf):
     assert render_pdf("receipt.html.j2", credit_note_context()) == credit_note_pdf
     metadata = pypdf.PdfReader(io.BytesIO(again)).metadata
     assert metadata["/CreationDate"] == "D:20260315143000+04'00"
-    assert metadata["/Title"] == "Receipt NBG-2026-000123"
+    assert metadata["/Title"] == "Receipt NBG-RC-2026-000123"
 
 
 def test_a_cash_payment_has_no_card_and_no_gateway_row():

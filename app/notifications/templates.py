@@ -18,12 +18,14 @@ FOLDER = Path(__file__).parent / "templates"
 # Every event and the variables its templates need. Later features add theirs here.
 EVENTS: dict[str, frozenset[str]] = {
     "submitted": frozenset({"reference", "service_ar", "service_en", "due_date"}),
-    "payment_received": frozenset({"reference", "amount", "service_ar", "service_en"}),
+    "payment_received": frozenset(
+        {"reference", "amount", "service_ar", "service_en", "receipt_number", "verify_url"}
+    ),
     "info_requested": frozenset({"reference", "note_ar", "note_en"}),
     "inspection_scheduled": frozenset({"reference", "inspection_date"}),
     "approved": frozenset({"reference", "service_ar", "service_en"}),
     "rejected": frozenset({"reference", "service_ar", "service_en", "reason_ar", "reason_en"}),
-    "licence_issued": frozenset({"licence_number", "valid_until"}),
+    "licence_issued": frozenset({"licence_number", "valid_until", "verification_url"}),
     "application_completed": frozenset({"reference", "service_ar", "service_en"}),
     "payment_due": frozenset({"reference", "service_ar", "service_en", "amount"}),
     "review_started": frozenset({"reference", "service_ar", "service_en", "due_date"}),

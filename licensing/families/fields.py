@@ -44,7 +44,18 @@ class PeriodMixin:
 
 
 def money_field(**kwargs) -> Money:
+    """An amount: in as a string of rials ("350", "350.5", "350.000"), kept in baisa (350000),
+    out as a string with three decimals ("350.000")."""
     return Money(**kwargs)
+
+
+class PersonalId(fields.String):
+    """A number that identifies a person or a business (civil ID, CR number, a medical record):
+    kept and shown in the API in full, masked in the documents we print."""
+
+
+def personal_id(check: validate.Validator, **kwargs) -> PersonalId:
+    return PersonalId(validate=check, **kwargs)
 
 
 def plate(value: str) -> str:

@@ -3,16 +3,22 @@ optional updates, amendments a non-empty set of changes."""
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.i18n import N_
+from app.money import Money, format_baisa
 from licensing.families.fields import (
     CIVIL_ID,
     CR_NUMBER,
     PLATE,
     DetailsSchema,
     PeriodMixin,
+    PersonalId,
     money_field,
+    personal_id,
     text,
 )
 
@@ -21,27 +27,31 @@ USES = ("residential", "commercial", "industrial", "agricultural", "mixed", "gov
 
 class LeaseSchema(PeriodMixin, DetailsSchema):
     landlord_name = text(required=True)
-    landlord_civil_id = fields.String(required=True, validate=CIVIL_ID)
+    landlord_civil_id = personal_id(CIVIL_ID, required=True)
     tenant_name = text(required=True)
-    tenant_civil_id = fields.String(required=True, validate=CIVIL_ID)
+    tenant_civil_id = personal_id(CIVIL_ID, required=True)
     property_reference = text(
         60, required=True, metadata={"description": "Plot or property reference"}
     )
     use = fields.String(required=True, validate=validate.OneOf(USES))
     monthly_rent = money_field(
-        required=True, metadata={"description": "Monthly rent, OMR with three decimals"}
+        required=True,
+        metadata={
+            "description": "Monthly rent in Omani rials, a string with at most three decimals "
+            '("350", "350.5", "350.000"); given back with three ("350.000")'
+        },
     )
     start_date = fields.Date(required=True)
     end_date = fields.Date(required=True)
 
 
 class HealthCardSchema(DetailsSchema):
-    holder_civil_id = fields.String(required=True, validate=CIVIL_ID)
+    holder_civil_id = personal_id(CIVIL_ID, required=True)
     holder_name = text(required=True)
     nationality = text(60, required=True)
     occupation = text(100, required=True)
-    establishment_cr = fields.String(required=True, validate=CR_NUMBER)
-    medical_examination_reference = text(60, required=True)
+    establishment_cr = personal_id(CR_NUMBER, required=True)
+    medical_examination_reference = personal_id(validate.Length(min=1, max=60), required=True)
 
 
 class VehicleSignageSchema(DetailsSchema):
@@ -73,7 +83,7 @@ class BuildingPermitSchema(DetailsSchema):
 
 
 class MunicipalLicenceSchema(DetailsSchema):
-    cr_number = fields.String(required=True, validate=CR_NUMBER)
+    cr_number = personal_id(CR_NUMBER, required=True)
     activity = text(200, required=True)
     premises_location = text(300, required=True, metadata={"description": "Wilayat, area and plot"})
     premises_area_m2 = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
@@ -112,3 +122,38 @@ FAMILIES = {
         TemporaryLicenceSchema,
     ),
 }
+
+
+@cache
+def _fields_of_type(family: str, kind: type) -> frozenset[str]:
+    schema = FAMILIES[family][2]
+    return frozenset(name for name, f in schema._declared_fields.items() if isinstance(f, kind))
+
+
+def money_fields(family: str) -> frozenset[str]:
+    """The family's amounts: baisa in the stored details, three-decimal strings outside."""
+    return _fields_of_type(family, Money) if family in FAMILIES else frozenset()
+
+
+def personal_id_fields(family: str) -> frozenset[str]:
+    """The family's civil IDs, CR numbers and the like: masked in printed documents."""
+    return _fields_of_type(family, PersonalId) if family in FAMILIES else frozenset()
+
+
+def shown_details(family: str, details: dict[str, Any], checked: bool = True) -> dict[str, Any]:
+    """Stored details as the API shows them: each amount of the family's schema as a string with
+    three decimals, also inside an amendment's `changes`. `checked` is False for free-form
+    details (a service outside the register), which were never read as amounts and are shown
+    as they came."""
+    money = money_fields(family) if checked else frozenset()
+    if not money or not isinstance(details, dict):
+        return details
+    shown = {
+        key: format_baisa(value)
+        if key in money and isinstance(value, int) and not isinstance(value, bool)
+        else value
+        for key, value in details.items()
+    }
+    if isinstance(shown.get("changes"), dict):
+        shown["changes"] = shown_details(family, shown["changes"])
+    return shown

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 
 from tests.mailservers import SmsGateway, SmtpServer
@@ -31,6 +33,22 @@ def delivery_config(smtp, sms) -> dict:
         "SMS_GATEWAY_PASSWORD": "gateway-secret",
         "SMS_SENDER_ID": "BALADIYA",
     }
+
+
+@contextmanager
+def sending(app):
+    """For a block: `app` delivers through a real SMTP server and SMS gateway, given as (smtp,
+    sms); both stop and the configuration is restored after it."""
+    smtp, sms = SmtpServer(), SmsGateway()
+    smtp.start()
+    saved = {key: app.config[key] for key in delivery_config(smtp, sms)}
+    app.config.update(delivery_config(smtp, sms))
+    try:
+        yield smtp, sms
+    finally:
+        app.config.update(saved)
+        smtp.stop()
+        sms.stop()
 
 
 @pytest.fixture

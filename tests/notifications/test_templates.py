@@ -18,7 +18,7 @@ SAMPLE = {
     "inspection_date": "2026-12-24",
     "reason_ar": "نقص المستندات",
     "reason_en": "Missing documents",
-    "licence_number": "NBG-LIC-2026-000007",
+    "licence_number": "NBG-L-2026-000007",
     "valid_until": "2027-12-21",
     "expires_on": "2027-12-21",
     "days_left": 30,
@@ -29,6 +29,9 @@ SAMPLE = {
     "assignee": "Inspector Salim",
     "credit_note": "NBG-CN-2026-000001",
     "note": "Send the bank statement",
+    "receipt_number": "NBG-RC-2026-000002",
+    "verify_url": "http://127.0.0.1:5000/api/v1/receipts/NBG-RC-2026-000002/verify?code=x",
+    "verification_url": "http://127.0.0.1:5000/api/v1/licences/NBG-L-2026-000007/verify?code=x",
 }
 
 

@@ -17,8 +17,7 @@ from licensing.storage import storage
 from receipts.models import Receipt
 from receipts.services import receipt_context
 from tests.factories import applicant_headers, staff_headers
-from tests.mailservers import SmsGateway, SmtpServer
-from tests.notifications.conftest import delivery_config
+from tests.notifications.conftest import sending
 from tests.payments.conftest import wait_for
 from tests.payments.helpers import payment_pending
 
@@ -58,11 +57,7 @@ def _paid(app, client, localstripe):
 def test_the_payment_email_carries_the_receipt_and_the_sms_its_number(
     stripe_app, live, localstripe, client
 ):
-    smtp, sms = SmtpServer(), SmsGateway()
-    smtp.start()
-    saved = {k: stripe_app.config[k] for k in delivery_config(smtp, sms)}
-    stripe_app.config.update(delivery_config(smtp, sms))
-    try:
+    with sending(stripe_app) as (smtp, sms):
         user, headers, application, payment, number = _paid(stripe_app, client, localstripe)
         wait_for(
             lambda: (
@@ -70,11 +65,7 @@ def test_the_payment_email_carries_the_receipt_and_the_sms_its_number(
                 and any("Receipt" in m["text"] for m in sms.received)
             )
         )
-    finally:
-        stripe_app.config.update(saved)
-        smtp.stop()
-        sms.stop()
-    assert re.fullmatch(r"NBG-\d{4}-\d{6}", number)
+    assert re.fullmatch(r"NBG-RC-\d{4}-\d{6}", number)
     [mail] = [
         m
         for m in smtp.messages
@@ -167,8 +158,8 @@ def test_the_payer_finds_the_receipt_of_an_application_with_its_verification_lin
     assert receipt["application"] == application["reference"] and receipt["refers_to"] is None
     assert receipt["service"]["code"] == "NBG-LEASE-REGISTER"
     prefix = f"https://e.nbg.example.om/api/v1/receipts/{number}/verify?code="
-    assert receipt["verify_url"].startswith(prefix)
-    code = receipt["verify_url"][len(prefix) :]
+    assert receipt["verification_url"].startswith(prefix)
+    code = receipt["verification_url"][len(prefix) :]
     assert client.get(f"/api/v1/receipts/{number}/verify?code={code}").get_json()["valid"]
     assert client.get("/api/v1/receipts?kind=credit_note", headers=headers).get_json() == []
     assert client.get("/api/v1/receipts?application=NBG-2026-999999", headers=headers).json == []
