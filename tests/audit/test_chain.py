@@ -135,3 +135,20 @@ def test_the_cli_summarises_an_intact_log_and_names_the_first_broken_link(app, c
         f"BROKEN NBG: chain {chain}, seq 4, row id {fifth['id']}: missing row: "
         "seq 4 absent before this row"
     ) in broken.output
+
+
+def test_the_periodic_check_logs_an_error_naming_the_break(app, chain, caplog):
+    from app.audit.jobs import verify_audit_log
+
+    with app.app_context():
+        assert verify_audit_log() is True
+    with behind_the_apps_back(app) as conn:
+        second = rows_of_chain(conn, chain)[1]
+        conn.execute(LOG.update().where(LOG.c.id == second["id"]).values(action="forged"))
+    caplog.clear()
+    with app.app_context():
+        assert verify_audit_log() is False
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [(r.message, r.chain, r.seq, r.row_id, r.problem) for r in errors] == [
+        ("audit chain broken", chain, 2, second["id"], "edited content")
+    ]
