@@ -30,7 +30,7 @@ from payments import services
 from payments.models import Payment, PaymentEvent, ReconciliationFinding
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Fee payments (Stripe)")
-FINANCE = (Role.FINANCE,)
+FINANCE = (Role.FINANCE, Role.AUDITOR)  # every finance view is a read; auditors read them too
 
 
 class PaymentStartSchema(Schema):
