@@ -152,3 +152,22 @@ def test_the_periodic_check_logs_an_error_naming_the_break(app, chain, caplog):
     assert [(r.message, r.chain, r.seq, r.row_id, r.problem) for r in errors] == [
         ("audit chain broken", chain, 2, second["id"], "edited content")
     ]
+
+
+def test_operators_export_the_system_chain_from_the_cli(app, chain):
+    with app.app_context():
+        record_change("account.registered", "user", "41", authority_id=None, after={"n": 1})
+        db.session.commit()
+        db.session.remove()
+    runner = app.test_cli_runner()
+    system = runner.invoke(args=["audit", "export", "--chain", "system"])
+    assert system.exit_code == 0, system.output
+    lines = system.output.splitlines()
+    assert lines[0].startswith("id,chain,seq,at,")
+    assert [line.split(",")[1:3] + [line.split(",")[7]] for line in lines[1:]] == [
+        ["0", "1", "account.registered"]
+    ]
+    nbg = runner.invoke(args=["audit", "export", "--chain", "nbg", "--from", "2000-01-01"])
+    assert len(nbg.output.splitlines()) == 1 + 5
+    unknown = runner.invoke(args=["audit", "export", "--chain", "XYZ"])
+    assert unknown.exit_code == 2 and "no chain 'XYZ'" in unknown.output
