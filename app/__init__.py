@@ -83,6 +83,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Every blueprint, in one place."""
     from app.accounts.routes import blp as accounts
+    from app.audit.routes import blp as audit
     from app.authorities.routes import blp as authorities
     from app.calendar.routes import blp as calendar
     from app.catalogue.routes import blp as catalogue
@@ -107,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
         payments,
         receipts,
         refunds,
+        audit,
         *families,
     ):
         api.register_blueprint(blueprint)

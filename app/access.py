@@ -25,6 +25,9 @@ PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 INVALID_TOKEN = N_("The access token is invalid or has expired.")
 STAFF = (Role.INSPECTOR, Role.FINANCE, Role.DEPARTMENT_HEAD, Role.ADMIN)
+# Who may write to records open to every logged-in role: all but the auditor, who only reads
+# (an auditor may still log out, change their own profile and mark their notices read).
+ACTORS = (Role.APPLICANT, *STAFF)
 
 
 def allow(*callers: str | Role) -> Callable:

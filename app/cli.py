@@ -49,7 +49,9 @@ def seed_command(demo, not_production) -> None:
 @click.option("--authority", required=True, help="Authority code, e.g. NBG")
 @click.option("--department", required=True, help="Department code, e.g. licensing")
 @click.option(
-    "--role", required=True, type=click.Choice(["inspector", "finance", "department_head", "admin"])
+    "--role",
+    required=True,
+    type=click.Choice(["inspector", "finance", "department_head", "admin", "auditor"]),
 )
 @click.option("--email", required=True)
 @click.option("--name", required=True)
@@ -141,5 +143,7 @@ def serve_command(host, port) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (seed_command, users, jobs_cli, serve_command):
+    from app.audit.cli import audit_cli
+
+    for command in (seed_command, users, jobs_cli, serve_command, audit_cli):
         app.cli.add_command(command)

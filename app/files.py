@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import Response
 
 
-def attachment(content: bytes | str, content_type: str, filename: str) -> Response:
+def attachment(content: bytes | str | Iterable[str], content_type: str, filename: str) -> Response:
     """A download named `filename` (a name we chose, never the uploader's), with `nosniff`."""
     response = Response(content, mimetype=content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

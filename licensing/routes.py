@@ -8,7 +8,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.access import AUTHENTICATED, PUBLIC, allow, require_user
+from app.access import ACTORS, AUTHENTICATED, PUBLIC, allow, require_user
 from app.accounts.models import Role
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
@@ -72,7 +72,7 @@ class ApplicationItem(MethodView):
 
 @blp.route("/applications/<int:application_id>/actions/<string:action>")
 class ApplicationAction(MethodView):
-    @allow(AUTHENTICATED)
+    @allow(*ACTORS)
     @blp.arguments(ActionInput)
     @blp.response(200, ApplicationDetailSchema)
     def post(self, data, application_id, action):
@@ -101,7 +101,7 @@ class Messages(MethodView):
         """The message thread between the applicant and staff"""
         return services.messages_query(require_user(), application_id)
 
-    @allow(AUTHENTICATED)
+    @allow(*ACTORS)
     @blp.arguments(MessageInput)
     @blp.response(201, MessageSchema)
     def post(self, data, application_id):
@@ -241,7 +241,7 @@ class LicenceVerification(MethodView):
 
 @blp.route("/reports/sla")
 class SlaReport(MethodView):
-    @allow(Role.DEPARTMENT_HEAD, Role.ADMIN)
+    @allow(Role.DEPARTMENT_HEAD, Role.ADMIN, Role.AUDITOR)
     @blp.arguments(SlaReportQuery, location="query")
     @blp.response(200, SlaReportSchema)
     def get(self, filters):

@@ -23,8 +23,9 @@ from app.extensions import db
 from app.i18n import N_
 from app.maintenance.services import refuse_writes_during_maintenance
 from app.money import format_baisa
-from app.notifications.services import notify, register_subject_name
+from app.notifications.services import notify
 from app.numbering import next_number
+from app.subjects import register_subject_name
 from app.timeutil import MUSCAT, utcnow
 from licensing.lifecycle import FINAL, TRANSITIONS, State, notice_of
 from licensing.models import Application, ApplicationEvent, ApplicationMessage, Document, Licence

@@ -32,7 +32,7 @@ from payments.models import Payment, PaymentEvent, ReconciliationFinding
 from receipts.services import document_link, receipt_of_payment
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Fee payments (Stripe)")
-FINANCE = (Role.FINANCE,)
+FINANCE = (Role.FINANCE, Role.AUDITOR)  # every finance view is a read; auditors read them too
 
 
 class PaymentStartSchema(Schema):

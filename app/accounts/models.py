@@ -19,6 +19,7 @@ class Role(enum.StrEnum):
     FINANCE = "finance"
     DEPARTMENT_HEAD = "department_head"
     ADMIN = "admin"
+    AUDITOR = "auditor"  # staff who read (the audit log, reports) and never write
 
 
 STAFF_ROLES = frozenset(Role) - {Role.APPLICANT}

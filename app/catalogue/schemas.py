@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from app.accounts.models import STAFF_ROLES
+from app.accounts.models import STAFF_ROLES, Role
 from app.catalogue.models import ServiceAction, ServiceFamily
 from app.i18n import N_
 from app.money import Money
@@ -10,7 +10,7 @@ from app.schemas import AuthorityRefSchema
 
 FAMILIES = [f.value for f in ServiceFamily]
 ACTIONS = [a.value for a in ServiceAction]
-STAFF_ROLE_NAMES = sorted(r.value for r in STAFF_ROLES)
+STAFF_ROLE_NAMES = sorted(r.value for r in STAFF_ROLES - {Role.AUDITOR})  # auditors only read
 MAX_DAYS = 365
 MAX_DOCUMENTS = 30
 DOCUMENT_CODE = r"^[a-z][a-z0-9_]{0,59}$"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, fields, validate
 
 from app.access import AUTHENTICATED, STAFF, allow, require_user
-from app.i18n import N_
 from app.notifications import services
 from app.notifications.models import DeliveryState
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from app.schemas import MuscatDateTime
+from app.subjects import SubjectField
 
 blp = Blueprint(
     "notifications", __name__, url_prefix="/api/v1/notifications", description="Notifications"
@@ -39,19 +39,8 @@ class NoticeSchema(Schema):
 
 
 class LogQuery(Schema):
-    subject = fields.String(
-        metadata={
-            "description": "type:id of the record: an application by its reference or its id, "
-            "e.g. application:NBG-2026-000042 or application:42; a licence by its number"
-        }
-    )
+    subject = SubjectField()
     state = fields.String(validate=validate.OneOf([s.value for s in DeliveryState]))
-
-    @validates("subject")
-    def _subject_form(self, value, **kwargs):
-        kind, _, identifier = value.partition(":")
-        if not kind or not identifier:
-            raise ValidationError(N_("Give the subject as type:id, for example application:42."))
 
 
 class DeliverySchema(Schema):
@@ -99,5 +88,4 @@ class DeliveryLog(MethodView):
     @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, query):
         """Delivery log of your authority's notices, by subject or state (no addresses, no texts)"""
-        subject = tuple(query["subject"].split(":", 1)) if query.get("subject") else None
-        return services.delivery_log_query(require_user(), subject, query.get("state"))
+        return services.delivery_log_query(require_user(), query.get("subject"), query.get("state"))

@@ -9,13 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.accounts.models import User
-from app.converters import MAX_ID
 from app.errors import NotFound
 from app.extensions import db
 from app.notifications.channels import Attachment
 from app.notifications.models import Channel, DeliveryState, Notification
 from app.notifications.sms_text import sms_parts
 from app.notifications.templates import render
+from app.subjects import subject_ids
 from app.timeutil import utcnow
 from jobs import enqueue
 
@@ -50,16 +50,6 @@ def _load_inline(reference: dict[str, Any]) -> Attachment:
 
 
 register_attachment_loader("inline", _load_inline)
-
-
-# Notices name their subject as its users do (an application by its reference). A feature may let
-# staff also name it by its database id in the delivery log by registering how to find it.
-_subject_names: dict[str, Callable[[int], str | None]] = {}
-
-
-def register_subject_name(kind: str, name_of: Callable[[int], str | None]) -> None:
-    """`name_of(id)` gives the subject id notices of `kind` store for that record (or None)."""
-    _subject_names[kind] = name_of
 
 
 def load_attachment(reference: dict[str, Any]) -> Attachment:
@@ -144,10 +134,10 @@ def delivery_log_query(
     query = sa.select(Notification).where(Notification.authority_id == staff.authority_id)
     if subject:
         kind, identifier = subject
-        names = {identifier}
-        if kind in _subject_names and identifier.isdigit() and int(identifier) <= MAX_ID:
-            names.add(_subject_names[kind](int(identifier)) or identifier)
-        query = query.where(Notification.subject_type == kind, Notification.subject_id.in_(names))
+        query = query.where(
+            Notification.subject_type == kind,
+            Notification.subject_id.in_(subject_ids(kind, identifier)),
+        )
     if state:
         query = query.where(Notification.state == state)
     return query.order_by(Notification.id)

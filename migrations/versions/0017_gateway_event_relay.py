@@ -1,14 +1,14 @@
 """payment_events: relay of recorded events whose processing job was lost
 
-Revision ID: 0018
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
