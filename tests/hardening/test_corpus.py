@@ -1,5 +1,5 @@
 """The hostile corpus (tests/hardening/corpus.py) over every operation, anonymous and as each
-of the five roles, on SQLite and PostgreSQL: no answer is a 5xx, and afterwards every list
+of the six roles, on SQLite and PostgreSQL: no answer is a 5xx, and afterwards every list
 still answers 200 to every role allowed on it."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from app.accounts.models import Role
 from tests.factories import applicant_headers, bearer, login, staff_headers
 from tests.hardening.corpus import hostile_cases, operations
 
-STAFF_ROLES = ("inspector", "finance", "department_head", "admin")
+STAFF_ROLES = ("inspector", "finance", "department_head", "admin", "auditor")
 
 
 @pytest.fixture
