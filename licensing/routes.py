@@ -14,6 +14,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.files import attachment
 from app.i18n import N_
+from app.openapi import RATE_LIMITED, problems
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from licensing import documents, reports, services
 from licensing.models import Licence
@@ -71,6 +72,15 @@ class ApplicationItem(MethodView):
 @blp.route("/applications/<int:application_id>/actions/<string:action>")
 class ApplicationAction(MethodView):
     @allow(AUTHENTICATED)
+    @problems(
+        {
+            403: (("forbidden", "the lifecycle table does not give the action to this role"),),
+            409: (
+                ("transition_not_allowed", "not from the application's current state"),
+                ("documents_missing", "submit: mandatory documents missing, named in `missing`"),
+            ),
+        }
+    )
     @blp.arguments(ActionInput)
     @blp.response(200, ApplicationDetailSchema)
     def post(self, data, application_id, action):
@@ -134,16 +144,7 @@ class Documents(MethodView):
         }
     )
     @blp.response(201, DocumentSchema)
-    @blp.doc(
-        responses={
-            str(status): {
-                "description": "Problem JSON, `code` one of: "
-                + "; ".join(f"`{code}` ({why})" for code, why in problems),
-                "content": {"application/problem+json": {"schema": {"type": "object"}}},
-            }
-            for status, problems in documents.UPLOAD_PROBLEMS.items()
-        }
-    )
+    @problems({**documents.UPLOAD_PROBLEMS, **RATE_LIMITED})
     def post(self, application_id):
         """Upload one document the service asks for (PDF, JPEG or PNG, checked by content)"""
         request.max_content_length = current_app.config["DOCUMENT_MAX_BYTES"] + 64 * 1024

@@ -16,8 +16,10 @@ from app.extensions import db
 from app.files import attachment
 from app.i18n import N_
 from app.money import Money
+from app.openapi import RATE_LIMITED, problems
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from app.schemas import MuscatDateTime, StoredFileSchema, TimelineEventSchema
+from licensing.documents import UPLOAD_PROBLEMS
 from licensing.storage import storage
 from refunds import lifecycle, services
 from refunds.models import RefundEvent, RefundFile
@@ -236,6 +238,17 @@ class RefundFiles(MethodView):
         }
     )
     @blp.response(201, RefundFileSchema)
+    @problems(
+        {
+            **UPLOAD_PROBLEMS,
+            409: (
+                ("evidence_closed", "evidence is taken only before the decision"),
+                ("proof_not_expected", "a transfer proof belongs to a bank transfer in progress"),
+            ),
+            422: (("validation_failed", "no file, an empty one, or an unknown `kind`"),),
+            **RATE_LIMITED,
+        }
+    )
     def post(self, refund_id):
         """Add evidence (applicant: bank statement, transaction receipt) or a transfer proof"""
         request.max_content_length = current_app.config["DOCUMENT_MAX_BYTES"] + 64 * 1024

@@ -22,6 +22,7 @@ from app.accounts.schemas import (
 )
 from app.i18n import current_language
 from app.maintenance.hooks import maintenance_exempt
+from app.openapi import RATE_LIMITED, problems
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts, login and staff")
@@ -30,6 +31,7 @@ blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Account
 @blp.route("/auth/register")
 class Register(MethodView):
     @allow(PUBLIC)
+    @problems(RATE_LIMITED)
     @blp.arguments(RegistrationSchema)
     @blp.response(201, UserSchema)
     def post(self, data):
@@ -41,6 +43,18 @@ class Register(MethodView):
 class Login(MethodView):
     @allow(PUBLIC)
     @maintenance_exempt
+    @problems(
+        {
+            401: (("invalid_credentials", "wrong e-mail, civil ID or password"),),
+            429: (
+                (
+                    "too_many_requests",
+                    "the account is locked after `LOGIN_MAX_FAILURES` failures, or too many "
+                    "attempts from this address; wait `Retry-After` seconds",
+                ),
+            ),
+        }
+    )
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
     def post(self, data):
@@ -53,6 +67,12 @@ class Login(MethodView):
 class Refresh(MethodView):
     @allow(PUBLIC)
     @maintenance_exempt
+    @problems(
+        {
+            401: (("invalid_refresh_token", "unknown, used, revoked or expired refresh token"),),
+            **RATE_LIMITED,
+        }
+    )
     @blp.arguments(RefreshSchema)
     @blp.response(200, TokenSchema)
     def post(self, data):

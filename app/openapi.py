@@ -1,0 +1,221 @@
+"""The OpenAPI document's error answers and headers, derived from the code that produces them.
+
+Every operation documents the problems it can answer as `application/problem+json` with the
+`Problem` schema (422 with `ValidationProblem`, which lists `errors`); there is no catch-all
+`default`, so a status the document does not name is a conformance failure (schemathesis checks
+it). The statuses come from the mechanisms that answer them, read off each view when its
+blueprint is registered, so a new operation is documented without anyone writing it down:
+
+| status | when | from |
+|---|---|---|
+| 400 | POST, PUT, PATCH: malformed JSON | the JSON body hook (`app._check_json_body`) |
+| 401 | not public (no or a bad token); public: a bad token sent anyway | `@allow` (`app.access`) |
+| 403 | only some roles may call | `@allow` with roles |
+| 404 | the path names a record | path parameters of the route |
+| 409 | writes: a duplicate or the record's state | the IntegrityError handler, services |
+| 413, 415 | POST, PUT, PATCH: body over the limit, or not JSON | the JSON body hook |
+| 422 | the operation reads a body or query | `@blp.arguments`, `@blp.paginate` |
+| 503 | writes not exempt from maintenance windows | `app.maintenance.hooks` |
+
+What only a service knows (a 401 for a wrong password, a 403 of the lifecycle table, a 429 of a
+rate limit, a 503 of the gateway) the view declares with `@problems({...})`, naming the codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from apispec import BasePlugin
+from flask import Flask
+
+from app.access import AUTHENTICATED, PUBLIC, view_handler
+from app.errors import PROBLEM_MEDIA_TYPE
+
+WRITES = frozenset({"post", "put", "patch", "delete"})
+BODY_METHODS = frozenset({"post", "put", "patch"})
+
+# (code, why) pairs per status, as `licensing.documents.UPLOAD_PROBLEMS` writes them.
+ProblemTable = Mapping[int, tuple[tuple[str, str], ...]]
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details; `title` and `detail` follow `Accept-Language`.",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string", "description": "`urn:baladiya:problem:` and the code"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "description": "stable machine code"},
+        "instance": {"type": "string", "description": "`urn:request:` and the request id"},
+    },
+    "additionalProperties": True,
+}
+FIELD_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["field", "pointer", "detail"],
+    "properties": {
+        "field": {"type": "string", "description": "dotted name, e.g. `details.rent`"},
+        "pointer": {"type": "string", "description": "JSON pointer, e.g. `/details/rent`"},
+        "detail": {"type": "string"},
+    },
+}
+VALIDATION_PROBLEM_SCHEMA = {
+    "allOf": [
+        {"$ref": "#/components/schemas/Problem"},
+        {
+            "type": "object",
+            "required": ["errors"],
+            "properties": {
+                "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}}
+            },
+        },
+    ]
+}
+PAGINATION_HEADER = {
+    "description": (
+        "The list's totals, a JSON object in a string (flask-smorest's): `total` (items) and "
+        "`total_pages` always; `first_page` and `last_page` when the list is not empty; `page` "
+        "when it is one of them, with `previous_page` / `next_page` when there is one. E.g. "
+        '`{"total": 71, "total_pages": 4, "first_page": 1, "last_page": 4, "page": 1, '
+        '"next_page": 2}`.'
+    ),
+    "required": True,
+    "schema": {
+        "type": "string",
+        "contentMediaType": "application/json",
+        "contentSchema": {"$ref": "#/components/schemas/PaginationMetadata"},
+    },
+}
+RETRY_AFTER = {"description": "Seconds to wait", "schema": {"type": "string"}}
+
+# Status → (name of the component response, its description, headers it always carries).
+RESPONSES: dict[int, tuple[str, str, dict[str, Any]]] = {
+    400: ("BadRequest", "`malformed_json` (the body is not valid JSON) or `bad_request`", {}),
+    401: (
+        "Unauthorized",
+        "`unauthorized` (no access token) or `invalid_token` (invalid, expired or revoked)",
+        {"WWW-Authenticate": {"schema": {"type": "string"}, "required": True}},
+    ),
+    403: ("Forbidden", "`forbidden`: the caller's role may not do this", {}),
+    404: ("NotFound", "`not_found`: nothing at this address, or not the caller's to see", {}),
+    409: ("Conflict", "`conflict`: a duplicate, or the record's state does not allow it", {}),
+    413: ("PayloadTooLarge", "`payload_too_large`: the body is over `MAX_CONTENT_LENGTH`", {}),
+    415: ("UnsupportedMediaType", "`unsupported_media_type`: send the body as JSON", {}),
+    422: ("ValidationFailed", "`validation_failed`: `errors` names every bad field", {}),
+    429: ("TooManyRequests", "`too_many_requests`", {"Retry-After": RETRY_AFTER}),
+    503: (
+        "ServiceUnavailable",
+        "`maintenance` (a maintenance window of the authority) or `service_unavailable`",
+        {"Retry-After": RETRY_AFTER},
+    ),
+}
+# The 429 of rate-limited operations (login, registration, refresh, password changes, uploads).
+RATE_LIMITED: ProblemTable = {
+    429: (
+        (
+            "too_many_requests",
+            "too many attempts from this address or for this account; wait `Retry-After` seconds",
+        ),
+    )
+}
+PUBLIC_401 = "`invalid_token`: an Authorization header was sent and its token is not valid"
+
+
+def problems(table: ProblemTable) -> Callable:
+    """Declare the problems a view's service can answer beyond what is derived (see above):
+    `{status: ((code, why), ...)}`; they are added to, or replace the wording of, that status."""
+
+    def decorate(view: Callable) -> Callable:
+        view._problems = {**getattr(view, "_problems", {}), **table}
+        return view
+
+    return decorate
+
+
+def problem_content(status: int) -> dict[str, Any]:
+    schema = "ValidationProblem" if status == 422 else "Problem"
+    return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+
+
+def derived_statuses(handler: Callable, method: str, path_arguments: bool, reads_input: bool):
+    """The statuses the shared mechanisms answer for this operation (the table above)."""
+    allowed = getattr(handler, "_allowed", frozenset())
+    statuses = {401}  # public operations too: a bad token is refused before the view runs
+    if PUBLIC not in allowed and AUTHENTICATED not in allowed:
+        statuses.add(403)
+    if path_arguments:
+        statuses.add(404)
+    if method in BODY_METHODS:
+        statuses |= {400, 413, 415}
+    if method in WRITES:
+        statuses.add(409)
+        if not getattr(handler, "_maintenance_exempt", False):
+            statuses.add(503)
+    if reads_input:
+        statuses.add(422)
+    return statuses
+
+
+class ProblemResponses(BasePlugin):
+    """An apispec plugin: completes each operation's responses as flask-smorest registers it."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def init_spec(self, spec) -> None:
+        super().init_spec(spec)
+        from flask_smorest.pagination import PaginationMetadataSchema
+
+        spec.components.schema("PaginationMetadata", schema=PaginationMetadataSchema)
+        spec.components.schema("Problem", PROBLEM_SCHEMA)
+        spec.components.schema("FieldError", FIELD_ERROR_SCHEMA)
+        spec.components.schema("ValidationProblem", VALIDATION_PROBLEM_SCHEMA)
+        for status, (name, description, headers) in RESPONSES.items():
+            response = {"description": description, "content": problem_content(status)}
+            if headers:
+                response["headers"] = headers
+            spec.components.response(name, response)
+
+    def operation_helper(self, path=None, operations=None, **kwargs) -> None:
+        rule = kwargs.get("rule")
+        if rule is None or not operations:
+            return
+        view = self.app.view_functions[rule.endpoint]
+        for method, operation in operations.items():
+            handler = view_handler(view, method.upper())
+            # flask-smorest keys responses by int status: one key per status, as text
+            responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+            operation["responses"] = responses
+            responses.pop("default", None)
+            reads_input = "422" in responses or bool(operation.get("parameters"))
+            statuses = derived_statuses(handler, method, bool(rule.arguments), reads_input)
+            public = PUBLIC in getattr(handler, "_allowed", ())
+            for status in sorted(statuses):
+                responses[str(status)] = RESPONSES[status][0]
+            if public:
+                responses["401"] = _described(401, PUBLIC_401)
+            for status, codes in getattr(handler, "_problems", {}).items():
+                wording = "Problem JSON, `code` one of: " + "; ".join(
+                    f"`{code}` ({why})" for code, why in codes
+                )
+                responses[str(status)] = _described(status, wording)
+            _declare_pagination(responses)
+
+
+def _described(status: int, description: str) -> dict[str, Any]:
+    """The component response of `status` with its own wording."""
+    response: dict[str, Any] = {"description": description, "content": problem_content(status)}
+    if status in RESPONSES and RESPONSES[status][2]:
+        response["headers"] = RESPONSES[status][2]
+    return response
+
+
+def _declare_pagination(responses: dict[str, Any]) -> None:
+    """flask-smorest refers paginated answers to its `PAGINATION` header, which says the value is
+    an object; it is a JSON text in a string: say so."""
+    for response in responses.values():
+        headers = response.get("headers", {}) if isinstance(response, dict) else {}
+        if "X-Pagination" in headers:
+            headers["X-Pagination"] = PAGINATION_HEADER
