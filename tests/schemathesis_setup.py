@@ -1,0 +1,136 @@
+"""What the schemathesis runs share: the schema, the callers (real users with real tokens, made
+the way tests/factories.py makes them) and the checks."""
+
+from __future__ import annotations
+
+import schemathesis
+import sqlalchemy as sa
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from app.accounts.models import AuthSession, User
+from app.extensions import db
+from app.maintenance.models import MaintenanceWindow
+from tests.factories import bearer, login, register, staff_headers
+
+CALLERS = (None, "applicant", "inspector", "finance", "department_head", "admin")
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+SEED = 20261211
+
+
+def open_schema(app, *, coverage: bool = False, stateful: bool = False):
+    """The document the app serves, fuzzed in-process; a fixed seed, so every run is the same.
+    `coverage`: also schemathesis' coverage phase (boundary and invalid values of every
+    parameter, some 60 cases an operation: `make fuzz`, too slow for every `make test`)."""
+    config = schemathesis.Config.from_dict(
+        {
+            "seed": SEED,
+            "generation": {"deterministic": True, "database": "none"},
+            "phases": {
+                "coverage": {"enabled": coverage},
+                "stateful": {
+                    "enabled": stateful,
+                    "inference": {"algorithms": ["location-headers", "dependency-analysis"]},
+                },
+            },
+        }
+    )
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", app, config=config)
+
+
+# --- until branch edge lands -------------------------------------------------------------
+# Branch `edge` refuses at the edge, as 4xx, the inputs that still reach the database or the
+# serialisers: NUL and other C0 controls and lone surrogates in any string, integers beyond the
+# columns' range (ids in paths and queries, `page`). A 5xx answer to a case holding such an input
+# is tolerated here, and only that; every other check still runs on it. Remove after the merge.
+INT32 = 2**31 - 1
+
+
+def edge_class(value) -> bool:
+    """Whether `value` (a case's path, query, header or body, at any depth) holds an input of
+    the class branch `edge` fixes."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) > INT32
+    if isinstance(value, str):
+        if any(ord(c) < 0x20 and c not in "\t\n\r" or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+            return True
+        return value.lstrip("-").isdigit() and abs(int(value)) > INT32
+    if isinstance(value, dict):
+        return any(edge_class(k) or edge_class(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(edge_class(v) for v in value)
+    return False
+
+
+def tolerated_until_edge(case, response) -> bool:
+    parts = (case.path_parameters, case.query, case.headers, case.body)
+    return response.status_code >= 500 and any(edge_class(part) for part in parts if part)
+
+
+# --- end of the exclusion -----------------------------------------------------------------
+
+
+def checks_for(case, response) -> list:
+    """The five checks; for a 5xx of the edge class above, those that do not look at the
+    status (a 500 is neither documented nor meant to be)."""
+    if tolerated_until_edge(case, response):
+        return [c for c in CHECKS if c not in (not_a_server_error, status_code_conformance)]
+    return CHECKS
+
+
+class Callers:
+    """One account per role, logged in; made again when a fuzzed call ended its session, took
+    its role away or deactivated it (logout, `PATCH /staff/{id}`), so that every case is sent
+    with a working token of the role it claims."""
+
+    def __init__(self, app, client, role: str | None) -> None:
+        self.app, self.client, self.role = app, client, role
+        self.account: tuple[int, str] | None = None
+
+    def headers(self) -> dict[str, str]:
+        if self.role is None:
+            return {}
+        if self.account is None or not self._still_valid(self.role, *self.account):
+            self.account = self._make(self.role)
+        return bearer(self.account[1])
+
+    def undo_maintenance(self, case, response) -> None:
+        """End at once a maintenance window the fuzzer announced: while it is in force every
+        write answers 503 `maintenance` (documented, and right), which would hide the rest."""
+        if case.operation.path == "/api/v1/announcements" and response.status_code == 201:
+            with self.app.app_context():
+                db.session.execute(sa.delete(MaintenanceWindow))
+                db.session.commit()
+                db.session.remove()
+
+    def _make(self, caller: str) -> tuple[int, str]:
+        if caller == "applicant":
+            user = register(self.client)
+            return user["id"], login(self.client, user["email"])["access_token"]
+        staff, headers = staff_headers(self.app, self.client, caller)
+        return staff["id"], headers["Authorization"].removeprefix("Bearer ")
+
+    def _still_valid(self, caller: str, user_id: int, token: str) -> bool:
+        with self.app.app_context():
+            user = db.session.get(User, user_id)
+            live = db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(AuthSession)
+                .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+            )
+            valid = user is not None and user.is_active and user.role.value == caller and live
+            db.session.remove()
+            return bool(valid)
