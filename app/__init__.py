@@ -57,8 +57,9 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories="translations"
     )
-    from app.openapi import ProblemResponses
+    from app.openapi import ProblemResponses, ProblemSchema
 
+    api.ERROR_SCHEMA = ProblemSchema  # flask-smorest's own `Error` is not what we answer
     app.config["API_SPEC_OPTIONS"] = _spec_options()
     api.init_app(app, spec_kwargs={"extra_plugins": [ProblemResponses(app)]})
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from apispec import BasePlugin
 from flask import Flask
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from app.access import AUTHENTICATED, PUBLIC, view_handler
 from app.errors import PROBLEM_MEDIA_TYPE
@@ -38,20 +39,22 @@ BODY_METHODS = frozenset({"post", "put", "patch"})
 # (code, why) pairs per status, as `licensing.documents.UPLOAD_PROBLEMS` writes them.
 ProblemTable = Mapping[int, tuple[tuple[str, str], ...]]
 
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "description": "RFC 9457 problem details; `title` and `detail` follow `Accept-Language`.",
-    "required": ["type", "title", "status", "detail", "code"],
-    "properties": {
-        "type": {"type": "string", "description": "`urn:baladiya:problem:` and the code"},
-        "title": {"type": "string"},
-        "status": {"type": "integer", "minimum": 400, "maximum": 599},
-        "detail": {"type": "string"},
-        "code": {"type": "string", "description": "stable machine code"},
-        "instance": {"type": "string", "description": "`urn:request:` and the request id"},
-    },
-    "additionalProperties": True,
-}
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details; `title` and `detail` follow `Accept-Language`. Some problems
+    add members of their own (`missing`, `state`, `endpoint`, ...)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.String(required=True, metadata={"description": "`urn:baladiya:problem:` + code"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True, validate=validate.Range(min=400, max=599))
+    detail = fields.String(required=True)
+    code = fields.String(required=True, metadata={"description": "stable machine code"})
+    instance = fields.String(metadata={"description": "`urn:request:` and the request id"})
+
+
 FIELD_ERROR_SCHEMA = {
     "type": "object",
     "required": ["field", "pointer", "detail"],
@@ -159,7 +162,8 @@ def derived_statuses(handler: Callable, method: str, path_arguments: bool, reads
 
 
 class ProblemResponses(BasePlugin):
-    """An apispec plugin: completes each operation's responses as flask-smorest registers it."""
+    """An apispec plugin: completes each operation's responses as flask-smorest registers it.
+    `ProblemSchema` is given to flask-smorest as its error schema, which registers it."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -169,7 +173,6 @@ class ProblemResponses(BasePlugin):
         from flask_smorest.pagination import PaginationMetadataSchema
 
         spec.components.schema("PaginationMetadata", schema=PaginationMetadataSchema)
-        spec.components.schema("Problem", PROBLEM_SCHEMA)
         spec.components.schema("FieldError", FIELD_ERROR_SCHEMA)
         spec.components.schema("ValidationProblem", VALIDATION_PROBLEM_SCHEMA)
         for status, (name, description, headers) in RESPONSES.items():

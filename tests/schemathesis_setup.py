@@ -14,6 +14,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app.accounts.models import AuthSession, User
+from app.catalogue.seed import seed_catalogue
 from app.extensions import db
 from app.maintenance.models import MaintenanceWindow
 from tests.factories import bearer, login, register, staff_headers
@@ -91,6 +92,27 @@ def checks_for(case, response) -> list:
     return CHECKS
 
 
+def seed_world(app, client, tmp_path, applicant: dict[str, str] | None = None) -> None:
+    """The catalogue (the suite clears it after each test), documents in a folder of the
+    test's own, and records the fuzzer can reach: two applications of NBG (a complaint with a
+    message, a certificate draft) made by `applicant` (the caller) or by another applicant, so
+    that staff of NBG see them too."""
+    app.config["DOCUMENT_STORAGE_PATH"] = str(tmp_path / "documents")
+    with app.app_context():
+        seed_catalogue()
+        db.session.commit()
+        db.session.remove()
+    headers = applicant or bearer(login(client, register(client)["email"]))
+    for service in ("NBG-COMPLAINT", "NBG-CERT-TO-WHOM-IT-MAY-CONCERN"):
+        made = client.post("/api/v1/applications", json={"service": service}, headers=headers)
+        assert made.status_code == 201, made.get_json()
+    first = made.get_json()["id"] - 1
+    said = client.post(
+        f"/api/v1/applications/{first}/messages", json={"body": "Hello"}, headers=headers
+    )
+    assert said.status_code == 201, said.get_json()
+
+
 class Callers:
     """One account per role, logged in; made again when a fuzzed call ended its session, took
     its role away or deactivated it (logout, `PATCH /staff/{id}`), so that every case is sent
@@ -99,6 +121,7 @@ class Callers:
     def __init__(self, app, client, role: str | None) -> None:
         self.app, self.client, self.role = app, client, role
         self.account: tuple[int, str] | None = None
+        self.cases = 0
 
     def headers(self) -> dict[str, str]:
         if self.role is None:

@@ -10,7 +10,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.schemathesis_setup import Callers, checks_for, open_schema
+from tests.schemathesis_setup import Callers, checks_for, open_schema, seed_world
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("SCHEMATHESIS_STATEFUL") != "1", reason="make fuzz runs the stateful mode"
@@ -19,9 +19,10 @@ STEPS = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "100"))
 
 
 @pytest.mark.parametrize("role", ["applicant", "admin"])
-def test_sequences_of_calls_conform_to_the_document(app, client, role):
+def test_sequences_of_calls_conform_to_the_document(app, client, tmp_path, role):
     schema = open_schema(app, coverage=False, stateful=True)
     caller = Callers(app, client, role)
+    seed_world(app, client, tmp_path, caller.headers() if role == "applicant" else None)
 
     class Machine(schema.as_state_machine()):
         def get_call_kwargs(self, case):
