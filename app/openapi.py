@@ -188,23 +188,34 @@ class ProblemResponses(BasePlugin):
         view = self.app.view_functions[rule.endpoint]
         for method, operation in operations.items():
             handler = view_handler(view, method.upper())
-            # flask-smorest keys responses by int status: one key per status, as text
-            responses = {str(k): v for k, v in operation.get("responses", {}).items()}
-            operation["responses"] = responses
-            responses.pop("default", None)
-            reads_input = "422" in responses or bool(operation.get("parameters"))
-            statuses = derived_statuses(handler, method, bool(rule.arguments), reads_input)
-            public = PUBLIC in getattr(handler, "_allowed", ())
-            for status in sorted(statuses):
-                responses[str(status)] = RESPONSES[status][0]
-            if public:
-                responses["401"] = _described(401, PUBLIC_401)
-            for status, codes in getattr(handler, "_problems", {}).items():
-                wording = "Problem JSON, `code` one of: " + "; ".join(
-                    f"`{code}` ({why})" for code, why in codes
-                )
-                responses[str(status)] = _described(status, wording)
-            _declare_pagination(responses)
+            operation["responses"] = complete_responses(
+                handler, method, bool(rule.arguments), operation
+            )
+
+
+def complete_responses(handler: Callable, method: str, path_arguments: bool, operation) -> dict:
+    """The operation's responses: its successes as flask-smorest wrote them, then every problem
+    it can answer, by status; no `default`."""
+    # flask-smorest keys responses by int status: one key per status, as text
+    given = {str(k): v for k, v in operation.get("responses", {}).items() if k != "default"}
+    reads_input = "422" in given or bool(operation.get("parameters"))
+    # flask-smorest's own error references (`UNPROCESSABLE_ENTITY`) give way to ours; an error
+    # response a view wrote out itself (`@blp.alt_response`, `@blp.doc`) is kept
+    responses = {k: v for k, v in given.items() if not (k[0] in "45" and isinstance(v, str))}
+    for status in sorted(derived_statuses(handler, method, path_arguments, reads_input)):
+        responses.setdefault(str(status), RESPONSES[status][0])
+    public = PUBLIC in getattr(handler, "_allowed", ())
+    if public:
+        responses["401"] = _described(401, PUBLIC_401)
+    for status, codes in sorted(getattr(handler, "_problems", {}).items()):
+        wording = "Problem JSON, `code` one of: " + "; ".join(
+            f"`{code}` ({why})" for code, why in codes
+        )
+        if status == 401 and public:
+            wording += "; " + PUBLIC_401
+        responses[str(status)] = _described(status, wording)
+    _declare_pagination(responses)
+    return dict(sorted(responses.items()))
 
 
 def _described(status: int, description: str) -> dict[str, Any]:

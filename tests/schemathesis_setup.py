@@ -3,6 +3,8 @@ the way tests/factories.py makes them) and the checks."""
 
 from __future__ import annotations
 
+import os
+
 import schemathesis
 import sqlalchemy as sa
 from schemathesis.checks import not_a_server_error
@@ -129,6 +131,12 @@ class Callers:
         if self.account is None or not self._still_valid(self.role, *self.account):
             self.account = self._make(self.role)
         return bearer(self.account[1])
+
+    def report(self, name: str, seconds: float) -> None:
+        """With `SCHEMATHESIS_REPORT` set (make fuzz), append the cases sent to that file."""
+        if os.environ.get("SCHEMATHESIS_REPORT"):
+            with open(os.environ["SCHEMATHESIS_REPORT"], "a") as report:
+                report.write(f"{name}: {self.cases} calls in {seconds:.0f} s\n")
 
     def undo_maintenance(self, case, response) -> None:
         """End at once a maintenance window the fuzzer announced: while it is in force every

@@ -21,16 +21,12 @@ EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "5"))
 
 @pytest.fixture(params=CALLERS, ids=lambda caller: caller or "anonymous")
 def caller(request, app, client, tmp_path):
-    """Who sends the cases: nobody, or a real account of one role. With `SCHEMATHESIS_REPORT`
-    set (make fuzz), the number of cases sent is appended to that file."""
+    """Who sends the cases: nobody, or a real account of one role."""
     caller = Callers(app, client, request.param)
     seed_world(app, client, tmp_path, caller.headers() if request.param == "applicant" else None)
     started = time.monotonic()
     yield caller
-    if os.environ.get("SCHEMATHESIS_REPORT"):
-        with open(os.environ["SCHEMATHESIS_REPORT"], "a") as report:
-            seconds = time.monotonic() - started
-            report.write(f"{request.node.name}: {caller.cases} cases in {seconds:.0f} s\n")
+    caller.report(request.node.name, time.monotonic() - started)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ per-operation run."""
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -26,12 +27,14 @@ def test_sequences_of_calls_conform_to_the_document(app, client, tmp_path, role)
 
     class Machine(schema.as_state_machine()):
         def get_call_kwargs(self, case):
+            caller.cases += 1
             return {"headers": caller.headers()}
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             case.validate_response(response, checks=checks_for(case, response))
             caller.undo_maintenance(case, response)
 
+    started = time.monotonic()
     Machine.run(
         settings=settings(
             max_examples=STEPS,
@@ -42,3 +45,4 @@ def test_sequences_of_calls_conform_to_the_document(app, client, tmp_path, role)
             suppress_health_check=list(HealthCheck),
         )
     )
+    caller.report(f"stateful {role}", time.monotonic() - started)
