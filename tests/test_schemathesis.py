@@ -54,5 +54,5 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 def test_api_conforms_to_its_openapi_document(case, caller):
     caller.cases += 1
     response = case.call(headers=caller.headers())
-    case.validate_response(response, checks=checks_for(case, response))
+    case.validate_response(response, checks=checks_for(case, response, caller))
     caller.undo_maintenance(case, response)

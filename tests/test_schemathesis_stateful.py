@@ -31,7 +31,7 @@ def test_sequences_of_calls_conform_to_the_document(app, client, tmp_path, role)
             return {"headers": caller.headers()}
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
-            case.validate_response(response, checks=checks_for(case, response))
+            case.validate_response(response, checks=checks_for(case, response, caller))
             caller.undo_maintenance(case, response)
 
     started = time.monotonic()
