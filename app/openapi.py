@@ -15,10 +15,11 @@ blueprint is registered, so a new operation is documented without anyone writing
 | 409 | writes: a duplicate or the record's state | the IntegrityError handler, services |
 | 413, 415 | POST, PUT, PATCH: body over the limit, or not JSON | the JSON body hook |
 | 422 | the operation reads a body or query | `@blp.arguments`, `@blp.paginate` |
+| 429 | a request limit | `@rate_limited(group)` (`app.limits`) |
 | 503 | writes not exempt from maintenance windows | `app.maintenance.hooks` |
 
-What only a service knows (a 401 for a wrong password, a 403 of the lifecycle table, a 429 of a
-rate limit, a 503 of the gateway) the view declares with `@problems({...})`, naming the codes.
+What only a service knows (a 401 for a wrong password, a 403 of the lifecycle table, the
+uploads' refusals) the view declares with `@problems({...})`, naming the codes.
 """
 
 from __future__ import annotations
@@ -107,21 +108,16 @@ RESPONSES: dict[int, tuple[str, str, dict[str, Any]]] = {
     413: ("PayloadTooLarge", "`payload_too_large`: the body is over `MAX_CONTENT_LENGTH`", {}),
     415: ("UnsupportedMediaType", "`unsupported_media_type`: send the body as JSON", {}),
     422: ("ValidationFailed", "`validation_failed`: `errors` names every bad field", {}),
-    429: ("TooManyRequests", "`too_many_requests`", {"Retry-After": RETRY_AFTER}),
+    429: (
+        "TooManyRequests",
+        "`too_many_requests`: too many requests from this address or for this account",
+        {"Retry-After": RETRY_AFTER},
+    ),
     503: (
         "ServiceUnavailable",
         "`maintenance` (a maintenance window of the authority) or `service_unavailable`",
         {"Retry-After": RETRY_AFTER},
     ),
-}
-# The 429 of rate-limited operations (login, registration, refresh, password changes, uploads).
-RATE_LIMITED: ProblemTable = {
-    429: (
-        (
-            "too_many_requests",
-            "too many attempts from this address or for this account; wait `Retry-After` seconds",
-        ),
-    )
 }
 PUBLIC_401 = "`invalid_token`: an Authorization header was sent and its token is not valid"
 
@@ -158,6 +154,8 @@ def derived_statuses(handler: Callable, method: str, path_arguments: bool, reads
             statuses.add(503)
     if reads_input:
         statuses.add(422)
+    if getattr(handler, "_rate_limit_group", None):
+        statuses.add(429)
     return statuses
 
 

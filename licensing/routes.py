@@ -14,7 +14,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.files import attachment
 from app.i18n import N_
-from app.openapi import RATE_LIMITED, problems
+from app.openapi import problems
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from licensing import documents, reports, services
 from licensing.models import Licence
@@ -144,7 +144,7 @@ class Documents(MethodView):
         }
     )
     @blp.response(201, DocumentSchema)
-    @problems({**documents.UPLOAD_PROBLEMS, **RATE_LIMITED})
+    @problems(documents.UPLOAD_PROBLEMS)
     def post(self, application_id):
         """Upload one document the service asks for (PDF, JPEG or PNG, checked by content)"""
         request.max_content_length = current_app.config["DOCUMENT_MAX_BYTES"] + 64 * 1024

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.files import attachment
 from app.i18n import N_
 from app.money import Money
-from app.openapi import RATE_LIMITED, problems
+from app.openapi import problems
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from app.schemas import MuscatDateTime, StoredFileSchema, TimelineEventSchema
 from licensing.documents import UPLOAD_PROBLEMS
@@ -246,7 +246,6 @@ class RefundFiles(MethodView):
                 ("proof_not_expected", "a transfer proof belongs to a bank transfer in progress"),
             ),
             422: (("validation_failed", "no file, an empty one, or an unknown `kind`"),),
-            **RATE_LIMITED,
         }
     )
     def post(self, refund_id):

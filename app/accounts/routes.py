@@ -22,7 +22,7 @@ from app.accounts.schemas import (
 )
 from app.i18n import current_language
 from app.maintenance.hooks import maintenance_exempt
-from app.openapi import RATE_LIMITED, problems
+from app.openapi import problems
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts, login and staff")
@@ -31,7 +31,6 @@ blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Account
 @blp.route("/auth/register")
 class Register(MethodView):
     @allow(PUBLIC)
-    @problems(RATE_LIMITED)
     @blp.arguments(RegistrationSchema)
     @blp.response(201, UserSchema)
     def post(self, data):
@@ -49,8 +48,8 @@ class Login(MethodView):
             429: (
                 (
                     "too_many_requests",
-                    "the account is locked after `LOGIN_MAX_FAILURES` failures, or too many "
-                    "attempts from this address; wait `Retry-After` seconds",
+                    "the account is locked after `LOGIN_MAX_FAILURES` failures in a row, or "
+                    "too many attempts; wait `Retry-After` seconds",
                 ),
             ),
         }
@@ -70,7 +69,6 @@ class Refresh(MethodView):
     @problems(
         {
             401: (("invalid_refresh_token", "unknown, used, revoked or expired refresh token"),),
-            **RATE_LIMITED,
         }
     )
     @blp.arguments(RefreshSchema)
