@@ -14,7 +14,8 @@ blueprint is registered, so a new operation is documented without anyone writing
 | 404 | the path names a record | path parameters of the route |
 | 409 | writes: a duplicate or the record's state | the IntegrityError handler, services |
 | 413, 415 | POST, PUT, PATCH: body over the limit, or not JSON | the JSON body hook |
-| 422 | the operation reads a body or query | `@blp.arguments`, `@blp.paginate` |
+| 422 | every operation: a body, query, path text or header we read refused | `@blp.arguments`, |
+| | | and the edge check (`app/input.py`, from branch edge) |
 | 429 | a request limit | `@rate_limited(group)` (`app.limits`) |
 | 503 | writes not exempt from maintenance windows | `app.maintenance.hooks` |
 
@@ -107,7 +108,11 @@ RESPONSES: dict[int, tuple[str, str, dict[str, Any]]] = {
     409: ("Conflict", "`conflict`: a duplicate, or the record's state does not allow it", {}),
     413: ("PayloadTooLarge", "`payload_too_large`: the body is over `MAX_CONTENT_LENGTH`", {}),
     415: ("UnsupportedMediaType", "`unsupported_media_type`: send the body as JSON", {}),
-    422: ("ValidationFailed", "`validation_failed`: `errors` names every bad field", {}),
+    422: (
+        "ValidationFailed",
+        "`validation_failed`: `errors` names every bad field, parameter or header",
+        {},
+    ),
     429: (
         "TooManyRequests",
         "`too_many_requests`: too many requests from this address or for this account",
@@ -133,15 +138,30 @@ def problems(table: ProblemTable) -> Callable:
     return decorate
 
 
+def file_response(description: str, content_types: tuple[str, ...]) -> dict[str, Any]:
+    """A 200 that answers a file of one of `content_types` (as `@blp.doc(responses=...)`
+    takes it): flask-smorest's `@blp.response` names one content type only."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {
+        "200": {
+            "description": description,
+            "content": {content_type: binary for content_type in content_types},
+            "headers": {"Content-Disposition": {"schema": {"type": "string"}, "required": True}},
+        }
+    }
+
+
 def problem_content(status: int) -> dict[str, Any]:
     schema = "ValidationProblem" if status == 422 else "Problem"
     return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
 
 
-def derived_statuses(handler: Callable, method: str, path_arguments: bool, reads_input: bool):
+def derived_statuses(handler: Callable, method: str, path_arguments: bool):
     """The statuses the shared mechanisms answer for this operation (the table above)."""
     allowed = getattr(handler, "_allowed", frozenset())
-    statuses = {401}  # public operations too: a bad token is refused before the view runs
+    # 401 on public operations too: a bad token is refused before the view runs; 422 on all:
+    # the edge check reads the headers (and path texts, queries, bodies) of every request
+    statuses = {401, 422}
     if PUBLIC not in allowed and AUTHENTICATED not in allowed:
         statuses.add(403)
     if path_arguments:
@@ -152,8 +172,6 @@ def derived_statuses(handler: Callable, method: str, path_arguments: bool, reads
         statuses.add(409)
         if not getattr(handler, "_maintenance_exempt", False):
             statuses.add(503)
-    if reads_input:
-        statuses.add(422)
     if getattr(handler, "_rate_limit_group", None):
         statuses.add(429)
     return statuses
@@ -186,21 +204,19 @@ class ProblemResponses(BasePlugin):
         view = self.app.view_functions[rule.endpoint]
         for method, operation in operations.items():
             handler = view_handler(view, method.upper())
-            operation["responses"] = complete_responses(
-                handler, method, bool(rule.arguments), operation
-            )
+            operation["responses"] = complete_responses(handler, method, rule, operation)
 
 
-def complete_responses(handler: Callable, method: str, path_arguments: bool, operation) -> dict:
+def complete_responses(handler: Callable, method: str, rule, operation) -> dict:
     """The operation's responses: its successes as flask-smorest wrote them, then every problem
     it can answer, by status; no `default`."""
     # flask-smorest keys responses by int status: one key per status, as text
     given = {str(k): v for k, v in operation.get("responses", {}).items() if k != "default"}
-    reads_input = "422" in given or bool(operation.get("parameters"))
+    path_arguments = bool(rule.arguments)
     # flask-smorest's own error references (`UNPROCESSABLE_ENTITY`) give way to ours; an error
     # response a view wrote out itself (`@blp.alt_response`, `@blp.doc`) is kept
     responses = {k: v for k, v in given.items() if not (k[0] in "45" and isinstance(v, str))}
-    for status in sorted(derived_statuses(handler, method, path_arguments, reads_input)):
+    for status in sorted(derived_statuses(handler, method, path_arguments)):
         responses.setdefault(str(status), RESPONSES[status][0])
     public = PUBLIC in getattr(handler, "_allowed", ())
     if public:

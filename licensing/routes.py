@@ -14,7 +14,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.files import attachment
 from app.i18n import N_
-from app.openapi import problems
+from app.openapi import file_response, problems
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from licensing import documents, reports, services
 from licensing.models import Licence
@@ -160,9 +160,7 @@ class Documents(MethodView):
 @blp.route("/documents/<int:document_id>")
 class DocumentFile(MethodView):
     @allow(AUTHENTICATED)
-    @blp.response(
-        200, {"format": "binary", "type": "string"}, content_type="application/octet-stream"
-    )
+    @blp.doc(responses=file_response("The document as uploaded", documents.FILE_TYPES))
     def get(self, document_id):
         """Download a document (its owner, or staff of the application's authority)"""
         document, content = documents.get_document(require_user(), document_id)

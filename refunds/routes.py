@@ -16,10 +16,10 @@ from app.extensions import db
 from app.files import attachment
 from app.i18n import N_
 from app.money import Money
-from app.openapi import problems
+from app.openapi import file_response, problems
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from app.schemas import MuscatDateTime, StoredFileSchema, TimelineEventSchema
-from licensing.documents import UPLOAD_PROBLEMS
+from licensing.documents import FILE_TYPES, UPLOAD_PROBLEMS
 from licensing.storage import storage
 from refunds import lifecycle, services
 from refunds.models import RefundEvent, RefundFile
@@ -264,9 +264,7 @@ class RefundFiles(MethodView):
 @blp.route("/refunds/<int:refund_id>/files/<int:file_id>")
 class RefundFileDownload(MethodView):
     @allow(Role.APPLICANT, Role.FINANCE)
-    @blp.response(
-        200, {"type": "string", "format": "binary"}, content_type="application/octet-stream"
-    )
+    @blp.doc(responses=file_response("The file as uploaded", FILE_TYPES))
     def get(self, refund_id, file_id):
         """Open a piece of evidence or a transfer proof (the applicant, or finance staff of the
         authority: bank statements are not for inspectors, department heads or admins)"""

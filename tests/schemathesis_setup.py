@@ -20,6 +20,7 @@ from app.catalogue.seed import seed_catalogue
 from app.extensions import db
 from app.maintenance.models import MaintenanceWindow
 from tests.factories import bearer, login, register, staff_headers
+from tests.licensing.helpers import LEASE, PDF, PNG, upload
 
 # Anonymous, then every role there is (a role added later is fuzzed without a change here).
 CALLERS = (None, *(role.value for role in Role))
@@ -99,9 +100,9 @@ def checks_for(case, response, caller: Callers | None = None) -> list:
 
 def seed_world(app, client, tmp_path, applicant: dict[str, str] | None = None) -> None:
     """The catalogue (the suite clears it after each test), documents in a folder of the
-    test's own, and records the fuzzer can reach: two applications of NBG (a complaint with a
-    message, a certificate draft) made by `applicant` (the caller) or by another applicant, so
-    that staff of NBG see them too."""
+    test's own, and records the fuzzer can reach: three applications of NBG (a complaint with
+    a message, a certificate draft, a lease draft with a PDF and a PNG document) made by
+    `applicant` (the caller) or by another applicant, so that staff of NBG see them too."""
     app.config["DOCUMENT_STORAGE_PATH"] = str(tmp_path / "documents")
     with app.app_context():
         seed_catalogue()
@@ -116,6 +117,11 @@ def seed_world(app, client, tmp_path, applicant: dict[str, str] | None = None) -
         f"/api/v1/applications/{first}/messages", json={"body": "Hello"}, headers=headers
     )
     assert said.status_code == 201, said.get_json()
+    lease = client.post("/api/v1/leases", json=LEASE, headers=headers)
+    assert lease.status_code == 201, lease.get_json()
+    for code, content, name in (("lease_contract", PDF, "lease.pdf"), ("title_deed", PNG, "d.png")):
+        kept = upload(client, headers, lease.get_json()["id"], code, content, name)
+        assert kept.status_code == 201, kept.get_json()
 
 
 class Callers:

@@ -9,8 +9,11 @@ import re
 import pytest
 
 from app.access import view_handler
+from app.catalogue.seed import seed_catalogue
+from app.extensions import db
 from app.openapi import derived_statuses
 from tests.factories import applicant_headers, staff_headers
+from tests.licensing.helpers import LEASE, PDF, PNG, upload
 
 PROBLEM = "application/problem+json"
 
@@ -69,7 +72,7 @@ def test_the_problem_schema_names_every_member(spec):
         # public, a query: a bad token sent anyway, bad filters
         ("get", "/api/v1/services", {"200", "401", "422"}),
         # public, a path: no 403
-        ("get", "/api/v1/services/{code}", {"200", "401", "404"}),
+        ("get", "/api/v1/services/{code}", {"200", "401", "404", "422"}),
         # login: exempt from maintenance (no 503), wrong password 401, lockout 429
         (
             "post",
@@ -82,8 +85,8 @@ def test_the_problem_schema_names_every_member(spec):
             "/api/v1/services/{code}",
             {"200", "400", "401", "403", "404", "409", "413", "415", "422", "503"},
         ),
-        # any logged-in caller, no body, no path: nothing but 401
-        ("get", "/api/v1/me", {"200", "401"}),
+        # any logged-in caller, no body, no path: 401, and 422 for a header we read
+        ("get", "/api/v1/me", {"200", "401", "422"}),
         # the lifecycle table's 403 although any logged-in caller may call it
         (
             "post",
@@ -97,7 +100,11 @@ def test_the_problem_schema_names_every_member(spec):
             {"201", "400", "401", "403", "404", "409", "413", "415", "422", "503"},
         ),
         # the webhook: public, exempt from maintenance
-        ("post", "/api/v1/payments/stripe/webhook", {"200", "400", "401", "409", "413", "415"}),
+        (
+            "post",
+            "/api/v1/payments/stripe/webhook",
+            {"200", "400", "401", "409", "413", "415", "422"},
+        ),
     ],
 )
 def test_each_operation_documents_the_statuses_it_answers(spec, method, path, expected):
@@ -113,9 +120,9 @@ def test_a_rate_limited_view_documents_429():
 
     upload._allowed = frozenset({"applicant"})
     upload._maintenance_exempt = False
-    plain = derived_statuses(upload, "post", True, True)
+    plain = derived_statuses(upload, "post", True)
     upload._rate_limit_group = "upload"
-    assert derived_statuses(upload, "post", True, True) == plain | {429}
+    assert derived_statuses(upload, "post", True) == plain | {429}
     assert plain == {400, 401, 403, 404, 409, 413, 415, 422, 503}
 
 
@@ -179,3 +186,24 @@ def test_a_role_restricted_operation_answers_its_documented_403(app, client):
     _, headers = applicant_headers(client)
     response = client.get("/api/v1/payments", headers=headers)
     assert response.status_code == 403 and response.mimetype == PROBLEM
+
+
+def test_a_downloaded_document_has_a_documented_content_type(app, client, tmp_path):
+    """The downloads were documented as application/octet-stream and answered as what the bytes
+    are (application/pdf, image/png): a content type the document did not name."""
+    app.config["DOCUMENT_STORAGE_PATH"] = str(tmp_path / "documents")
+    with app.app_context():
+        seed_catalogue()
+        db.session.commit()
+    _, headers = applicant_headers(client)
+    lease = client.post("/api/v1/leases", json=LEASE, headers=headers).get_json()
+    documented = set(
+        client.get("/api/openapi.json").get_json()["paths"]["/api/v1/documents/{document_id}"][
+            "get"
+        ]["responses"]["200"]["content"]
+    )
+    assert documented == {"application/pdf", "image/jpeg", "image/png"}
+    for code, content, name in (("lease_contract", PDF, "a.pdf"), ("title_deed", PNG, "b.png")):
+        kept = upload(client, headers, lease["id"], code, content, name).get_json()
+        download = client.get(f"/api/v1/documents/{kept['id']}", headers=headers)
+        assert download.status_code == 200 and download.mimetype in documented
