@@ -17,7 +17,8 @@ blueprint is registered, so a new operation is documented without anyone writing
 | 422 | every operation: a body, query, path text or header we read refused | `@blp.arguments`, |
 | | | and the edge check (`app/input.py`, from branch edge) |
 | 429 | a request limit | `@rate_limited(group)` (`app.limits`) |
-| 503 | writes not exempt from maintenance windows | `app.maintenance.hooks` |
+| 503 | every operation: the database unreachable; writes: a maintenance window, the gateway | |
+| | | the error handler (branch faults), `app.maintenance.hooks`, the payment services |
 
 What only a service knows (a 401 for a wrong password, a 403 of the lifecycle table, the
 uploads' refusals) the view declares with `@problems({...})`, naming the codes.
@@ -120,7 +121,8 @@ RESPONSES: dict[int, tuple[str, str, dict[str, Any]]] = {
     ),
     503: (
         "ServiceUnavailable",
-        "`maintenance` (a maintenance window of the authority) or `service_unavailable`",
+        "`maintenance` (a write during a maintenance window of the authority) or "
+        "`service_unavailable` (the database or the payment gateway out of reach)",
         {"Retry-After": RETRY_AFTER},
     ),
 }
@@ -161,7 +163,9 @@ def derived_statuses(handler: Callable, method: str, path_arguments: bool):
     allowed = getattr(handler, "_allowed", frozenset())
     # 401 on public operations too: a bad token is refused before the view runs; 422 on all:
     # the edge check reads the headers (and path texts, queries, bodies) of every request
-    statuses = {401, 422}
+    # 503 on all: the database out of reach is 503 with Retry-After (and maintenance windows stop
+    # writes not `maintenance_exempt`)
+    statuses = {401, 422, 503}
     if PUBLIC not in allowed and AUTHENTICATED not in allowed:
         statuses.add(403)
     if path_arguments:
@@ -170,8 +174,6 @@ def derived_statuses(handler: Callable, method: str, path_arguments: bool):
         statuses |= {400, 413, 415}
     if method in WRITES:
         statuses.add(409)
-        if not getattr(handler, "_maintenance_exempt", False):
-            statuses.add(503)
     if getattr(handler, "_rate_limit_group", None):
         statuses.add(429)
     return statuses

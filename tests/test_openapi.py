@@ -69,15 +69,15 @@ def test_the_problem_schema_names_every_member(spec):
 @pytest.mark.parametrize(
     ("method", "path", "expected"),
     [
-        # public, a query: a bad token sent anyway, bad filters
-        ("get", "/api/v1/services", {"200", "401", "422"}),
+        # public, a query: a bad token sent anyway, bad filters, the database out of reach
+        ("get", "/api/v1/services", {"200", "401", "422", "503"}),
         # public, a path: no 403
-        ("get", "/api/v1/services/{code}", {"200", "401", "404", "422"}),
-        # login: exempt from maintenance (no 503), wrong password 401, lockout 429
+        ("get", "/api/v1/services/{code}", {"200", "401", "404", "422", "503"}),
+        # login: wrong password 401, lockout 429
         (
             "post",
             "/api/v1/auth/login",
-            {"200", "400", "401", "409", "413", "415", "422", "429"},
+            {"200", "400", "401", "409", "413", "415", "422", "429", "503"},
         ),
         # one role, a body, a path, a write that maintenance stops
         (
@@ -85,8 +85,8 @@ def test_the_problem_schema_names_every_member(spec):
             "/api/v1/services/{code}",
             {"200", "400", "401", "403", "404", "409", "413", "415", "422", "503"},
         ),
-        # any logged-in caller, no body, no path: 401, and 422 for a header we read
-        ("get", "/api/v1/me", {"200", "401", "422"}),
+        # any logged-in caller, no body, no path: 401, 422 for a header we read, 503
+        ("get", "/api/v1/me", {"200", "401", "422", "503"}),
         # the lifecycle table's 403 although any logged-in caller may call it
         (
             "post",
@@ -103,7 +103,7 @@ def test_the_problem_schema_names_every_member(spec):
         (
             "post",
             "/api/v1/payments/stripe/webhook",
-            {"200", "400", "401", "409", "413", "415", "422"},
+            {"200", "400", "401", "409", "413", "415", "422", "503"},
         ),
     ],
 )
@@ -119,7 +119,6 @@ def test_a_rate_limited_view_documents_429():
         """A view under a request limit."""
 
     upload._allowed = frozenset({"applicant"})
-    upload._maintenance_exempt = False
     plain = derived_statuses(upload, "post", True)
     upload._rate_limit_group = "upload"
     assert derived_statuses(upload, "post", True) == plain | {429}
