@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format system-deps translations clean
+.PHONY: run test fuzz lint format system-deps translations clean
 
 $(STAMP): pyproject.toml
 	@scripts/system-deps base
@@ -27,6 +27,15 @@ test: $(STAMP)
 	@scripts/system-deps test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+## make fuzz: schemathesis longer: 100 examples an operation and caller, its coverage phase, and
+## its stateful mode (sequences of linked calls); PYTEST_ARGS='-k sqlite' for one database
+fuzz: $(STAMP)
+	@scripts/system-deps test
+	SCHEMATHESIS_EXAMPLES=100 SCHEMATHESIS_COVERAGE=1 SCHEMATHESIS_STATEFUL=1 \
+	SCHEMATHESIS_REPORT=$(CURDIR)/instance/fuzz-report.txt \
+	$(BIN)/python -m pytest -p no:cacheprovider tests/test_schemathesis.py \
+	    tests/test_schemathesis_stateful.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

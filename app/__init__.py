@@ -68,8 +68,11 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories="translations"
     )
+    from app.openapi import ProblemResponses, ProblemSchema
+
+    api.ERROR_SCHEMA = ProblemSchema  # flask-smorest's own `Error` is not what we answer
     app.config["API_SPEC_OPTIONS"] = _spec_options()
-    api.init_app(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [ProblemResponses(app)]})
 
     from app.converters import register_converters
 
@@ -142,7 +145,8 @@ def _spec_options() -> dict[str, Any]:
                 "`code`; `title` and `detail` follow `Accept-Language` (Arabic by default, or "
                 "English). "
                 "Lists are paginated with `page` and `page_size`; totals are in the `X-Pagination` "
-                "header. Times are shown in Asia/Muscat. Money is a string with three decimals "
+                "header, a JSON object in a string. Every operation lists the error statuses it "
+                "can answer. Times are shown in Asia/Muscat. Money is a string with three decimals "
                 "(OMR).\n\n"
                 "Each operation states who may call it (`x-allowed-roles`)."
             ),

@@ -31,6 +31,7 @@ SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg", "jpg"),
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
 )
+FILE_TYPES = tuple(content_type for _, content_type, _ in SIGNATURES)
 EXTENSIONS = {"jpeg": "jpg", "jpe": "jpg", "pdf": "pdf", "png": "png", "jpg": "jpg"}
 UPLOAD_STATES = frozenset({State.DRAFT, State.INFO_REQUESTED})
 

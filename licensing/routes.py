@@ -16,6 +16,7 @@ from app.files import attachment
 from app.i18n import N_
 from app.input import accepts_files, client_filename
 from app.limits import rate_limited
+from app.openapi import file_response, problems
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from licensing import documents, reports, services
 from licensing.models import Licence
@@ -73,6 +74,15 @@ class ApplicationItem(MethodView):
 @blp.route("/applications/<int:application_id>/actions/<string:action>")
 class ApplicationAction(MethodView):
     @allow(*ACTORS)
+    @problems(
+        {
+            403: (("forbidden", "the lifecycle table does not give the action to this role"),),
+            409: (
+                ("transition_not_allowed", "not from the application's current state"),
+                ("documents_missing", "submit: mandatory documents missing, named in `missing`"),
+            ),
+        }
+    )
     @blp.arguments(ActionInput)
     @blp.response(200, ApplicationDetailSchema)
     def post(self, data, application_id, action):
@@ -138,16 +148,7 @@ class Documents(MethodView):
         }
     )
     @blp.response(201, DocumentSchema)
-    @blp.doc(
-        responses={
-            str(status): {
-                "description": "Problem JSON, `code` one of: "
-                + "; ".join(f"`{code}` ({why})" for code, why in problems),
-                "content": {"application/problem+json": {"schema": {"type": "object"}}},
-            }
-            for status, problems in documents.UPLOAD_PROBLEMS.items()
-        }
-    )
+    @problems(documents.UPLOAD_PROBLEMS)
     def post(self, application_id):
         """Upload one document the service asks for (PDF, JPEG or PNG, checked by content)"""
         upload = request.files.get("file")
@@ -162,9 +163,7 @@ class Documents(MethodView):
 @blp.route("/documents/<int:document_id>")
 class DocumentFile(MethodView):
     @allow(AUTHENTICATED)
-    @blp.response(
-        200, {"format": "binary", "type": "string"}, content_type="application/octet-stream"
-    )
+    @blp.doc(responses=file_response("The document as uploaded", documents.FILE_TYPES))
     def get(self, document_id):
         """Download a document (its owner, or staff of the application's authority)"""
         document, content = documents.get_document(require_user(), document_id)

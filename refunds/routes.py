@@ -18,8 +18,10 @@ from app.i18n import N_
 from app.input import accepts_files, client_filename
 from app.limits import rate_limited
 from app.money import Money
+from app.openapi import file_response, problems
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from app.schemas import MuscatDateTime, StoredFileSchema, TimelineEventSchema
+from licensing.documents import FILE_TYPES, UPLOAD_PROBLEMS
 from licensing.storage import storage
 from receipts.services import credit_note_of_refund, document_link
 from refunds import lifecycle, services
@@ -250,6 +252,16 @@ class RefundFiles(MethodView):
         }
     )
     @blp.response(201, RefundFileSchema)
+    @problems(
+        {
+            **UPLOAD_PROBLEMS,
+            409: (
+                ("evidence_closed", "evidence is taken only before the decision"),
+                ("proof_not_expected", "a transfer proof belongs to a bank transfer in progress"),
+            ),
+            422: (("validation_failed", "no file, an empty one, or an unknown `kind`"),),
+        }
+    )
     def post(self, refund_id):
         """Add evidence (applicant: bank statement, transaction receipt) or a transfer proof"""
         upload, kind = request.files.get("file"), request.form.get("kind", "")
@@ -267,9 +279,7 @@ class RefundFiles(MethodView):
 @blp.route("/refunds/<int:refund_id>/files/<int:file_id>")
 class RefundFileDownload(MethodView):
     @allow(Role.APPLICANT, Role.FINANCE)
-    @blp.response(
-        200, {"type": "string", "format": "binary"}, content_type="application/octet-stream"
-    )
+    @blp.doc(responses=file_response("The file as uploaded", FILE_TYPES))
     def get(self, refund_id, file_id):
         """Open a piece of evidence or a transfer proof (the applicant, or finance staff of the
         authority: bank statements are not for inspectors, department heads or admins)"""

@@ -24,6 +24,7 @@ from app.accounts.schemas import (
 from app.i18n import current_language
 from app.limits import rate_limited
 from app.maintenance.hooks import maintenance_exempt
+from app.openapi import problems
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts, login and staff")
@@ -45,6 +46,18 @@ class Login(MethodView):
     @allow(PUBLIC)
     @maintenance_exempt
     @rate_limited("login")
+    @problems(
+        {
+            401: (("invalid_credentials", "wrong e-mail, civil ID or password"),),
+            429: (
+                (
+                    "too_many_requests",
+                    "the account is locked after `LOGIN_MAX_FAILURES` failures in a row, or "
+                    "too many attempts; wait `Retry-After` seconds",
+                ),
+            ),
+        }
+    )
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
     def post(self, data):
@@ -58,6 +71,11 @@ class Refresh(MethodView):
     @allow(PUBLIC)
     @maintenance_exempt
     @rate_limited("refresh")
+    @problems(
+        {
+            401: (("invalid_refresh_token", "unknown, used, revoked or expired refresh token"),),
+        }
+    )
     @blp.arguments(RefreshSchema)
     @blp.response(200, TokenSchema)
     def post(self, data):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -17,11 +19,20 @@ blp = Blueprint(
 )
 
 
+# A window is announced for real dates: before 1920 Asia/Muscat had no standard offset (its
+# local mean time, +03:54:24, is no RFC 3339 offset), and no window lasts past this century.
+WINDOW_SPAN = validate.Range(
+    min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2100, 1, 1, tzinfo=UTC)
+)
+
+
 class WindowInputSchema(Schema):
     starts_at = fields.AwareDateTime(
-        required=True, metadata={"description": "ISO 8601 with offset"}
+        required=True,
+        validate=WINDOW_SPAN,
+        metadata={"description": "ISO 8601 with offset, 2000 to 2100"},
     )
-    ends_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True, validate=WINDOW_SPAN)
     message_ar = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     message_en = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     all_authorities = fields.Boolean(
