@@ -236,11 +236,16 @@ def upload_request_limit() -> int:
 def form_errors() -> dict[str, list[str]]:
     """The multipart field names, values and file names that may not enter."""
     errors: dict[str, list[str]] = {}
+    # A part without a name (werkzeug gives its key as None) reaches no view: nothing to check.
     for key, value in request.form.items(multi=True):
+        if key is None:
+            continue
         for problem in (text_problem(key, name=True), text_problem(value, name=True)):
             if problem:
                 errors.setdefault(shown(key), []).append(problem)
     for key, upload in request.files.items(multi=True):
+        if key is None:
+            continue
         filename = client_filename(upload) or ""
         for problem in (text_problem(key, name=True), filename_problem(filename)):
             if problem:

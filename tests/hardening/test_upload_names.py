@@ -85,6 +85,21 @@ def test_a_form_field_name_with_a_control_character_is_422(client, draft):
     assert response.get_json()["errors"][0]["field"] == "document\\u0001code"
 
 
+@pytest.mark.parametrize("who", ["anonymous", "applicant"])
+def test_a_form_part_without_a_name_is_answered_not_a_500(client, draft, who):
+    """Found by make fuzz: a part with no `name` reached the edge check as None (500)."""
+    application_id, headers = draft
+    body = b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nhello\r\n--XyZ--\r\n"
+    response = client.post(
+        f"/api/v1/applications/{application_id}/documents",
+        data=body,
+        content_type="multipart/form-data; boundary=XyZ",
+        headers=headers if who == "applicant" else {},
+    )
+    assert response.status_code == (422 if who == "applicant" else 401), response.get_json()
+    assert response.mimetype == "application/problem+json"
+
+
 def test_an_eleven_megabyte_file_is_file_too_large(app, client, draft):
     application_id, headers = draft
     assert app.config["DOCUMENT_MAX_BYTES"] == 10 * 1024 * 1024
