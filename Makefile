@@ -32,7 +32,7 @@ test: $(STAMP)
 ## its stateful mode (sequences of linked calls); PYTEST_ARGS='-k sqlite' for one database
 fuzz: $(STAMP)
 	@scripts/system-deps test
-	SCHEMATHESIS_EXAMPLES=100 SCHEMATHESIS_COVERAGE=1 SCHEMATHESIS_STATEFUL=1 \
+	SCHEMATHESIS_EXAMPLES=100 SCHEMATHESIS_COVERAGE=1 \
 	SCHEMATHESIS_REPORT=$(CURDIR)/instance/fuzz-report.txt \
 	$(BIN)/python -m pytest -p no:cacheprovider tests/test_schemathesis.py \
 	    tests/test_schemathesis_stateful.py $(PYTEST_ARGS)

@@ -5,7 +5,6 @@ licence on one page. poppler-utils is a test dependency (scripts/system-deps tes
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 from datetime import UTC, date, datetime
 
@@ -15,10 +14,8 @@ import pytest
 from app.pdf import render_pdf
 from tests.samples import receipt_context
 
-pytestmark = [
-    pytest.mark.usefixtures("no_network"),
-    pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed"),
-]
+# pdftotext comes with poppler-utils, which `make test` installs (scripts/system-deps test).
+pytestmark = pytest.mark.usefixtures("no_network")
 
 LEASE_URL = "http://127.0.0.1:5000/api/v1/licences/NBG-L-2026-000001/verify?code=Xk3Lp9QzT1vWb7Yd"
 # Bidi controls pdftotext puts around right-to-left runs; not part of the words.

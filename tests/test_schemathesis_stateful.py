@@ -1,6 +1,7 @@
-"""schemathesis' stateful mode (`make fuzz` only): sequences of calls that follow the links it
-infers between operations (an application created, then read, acted on, messaged), as an
-applicant and as an admin, with the same checks as the per-operation run."""
+"""schemathesis' stateful mode (20 sequences in `make test`, 100 in `make fuzz`): sequences of
+calls that follow the links it infers between operations (an application created, then read,
+acted on, messaged), as an applicant and as an admin, with the same checks as the per-operation
+run."""
 
 from __future__ import annotations
 
@@ -12,10 +13,7 @@ from hypothesis import HealthCheck, settings
 
 from tests.schemathesis_setup import CHECKS, Callers, open_schema, seed_world
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("SCHEMATHESIS_STATEFUL") != "1", reason="make fuzz runs the stateful mode"
-)
-STEPS = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "100"))
+SEQUENCES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "20"))
 
 
 @pytest.mark.parametrize("role", ["applicant", "admin"])
@@ -36,7 +34,7 @@ def test_sequences_of_calls_conform_to_the_document(app, client, tmp_path, role)
     started = time.monotonic()
     Machine.run(
         settings=settings(
-            max_examples=STEPS,
+            max_examples=SEQUENCES,
             derandomize=True,
             database=None,
             deadline=None,

@@ -96,8 +96,7 @@ def test_two_tabs_refreshing_at_once_keep_the_session(app, client, monkeypatch):
 
 @pytest.mark.postgres_only
 def test_concurrent_refreshes_with_one_token_rotate_once(app, client, backend_name):
-    if backend_name != "postgresql":
-        pytest.skip("row locks: PostgreSQL")
+    assert backend_name == "postgresql"  # row locks
     user = register(client)
     r0 = login(client, user["email"])["refresh_token"]
     barrier, answers = threading.Barrier(4), []

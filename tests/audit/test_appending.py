@@ -40,9 +40,9 @@ def test_a_rolled_back_change_leaves_no_row_and_no_gap(app_ctx):
     assert verify_chains().intact
 
 
+@pytest.mark.postgres_only  # SQLite has one writer at a time
 def test_concurrent_writers_on_postgresql_keep_every_chain_whole(app, backend_name):
-    if backend_name != "postgresql":
-        pytest.skip("SQLite has one writer at a time")
+    assert backend_name == "postgresql"
     with app.app_context():
         nbg, abg = _authority_ids("NBG", "ABG")
     writers, transactions = 8, 15
