@@ -1,4 +1,5 @@
-"""A full, realistic receipt to render: the PDF tests read it back; bench/receipts.py times it."""
+"""Realistic samples: a full receipt to render (the PDF tests read it back; bench/receipts.py
+times it), and the context of a rejection notice (the outbox tests send it)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,13 @@ def receipt_context(**changes):
         "verify_url": "https://baladiya.om/api/v1/receipts/NBG-RC-2026-000123/verify?code=7f3a9c2e",
     }
     return {**context, **changes}
+
+
+# The context of a `rejected` notice, as licensing writes it.
+REJECTION_NOTICE = {
+    "reference": "NBG-2026-000042",
+    "service_ar": "تسجيل عقد إيجار",
+    "service_en": "Lease registration",
+    "reason_ar": "المخطط غير مطابق",
+    "reason_en": "The plan does not conform",
+}

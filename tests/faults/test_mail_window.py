@@ -19,16 +19,9 @@ from app.notifications.services import notify
 from app.timeutil import utcnow
 from tests.factories import register
 from tests.mailservers import SmtpServer, _Collector
+from tests.samples import REJECTION_NOTICE as REJECTED
 
 pytestmark = pytest.mark.postgres_only
-
-REJECTED = {
-    "reference": "NBG-2026-000042",
-    "service_ar": "تسجيل عقد إيجار",
-    "service_en": "Lease registration",
-    "reason_ar": "المخطط غير مطابق",
-    "reason_en": "The plan does not conform",
-}
 
 
 class _StopsTheDatabaseOnAccept(_Collector):

@@ -7,8 +7,9 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from tests.servers import _wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,14 +45,8 @@ def test_gunicorn_sends_no_server_banner(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                healthy = _get(port, "/healthz")
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
+        _wait_for_port(port, process, "gunicorn", timeout=60)
+        healthy = _get(port, "/healthz")
         missing = _get(port, "/api/v1/no-such-thing")
         for response in (healthy, missing):
             names = [name.lower() for name, _ in response.getheaders()]

@@ -32,16 +32,10 @@ from app.timeutil import utcnow
 from tests.conftest import build_app, clear_tables
 from tests.factories import applicant_headers, register, staff_headers
 from tests.notifications.conftest import delivery_config
+from tests.samples import REJECTION_NOTICE as REJECTED
 from tests.workers import children, run_burst_worker
 
 ROOT = Path(__file__).resolve().parents[2]
-REJECTED = {
-    "reference": "NBG-2026-000042",
-    "service_ar": "تسجيل عقد إيجار",
-    "service_en": "Lease registration",
-    "reason_ar": "المخطط غير مطابق",
-    "reason_en": "The plan does not conform",
-}
 
 
 def _user(email: str) -> User:
