@@ -42,6 +42,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     init_limits(app)  # after the blueprints: it wraps their marked views
 
+    from app.uow import init_unit_of_work
+
+    init_unit_of_work(app)  # last: the outermost wrapper of every view owns its transaction
+
     from app.cli import register_commands
 
     register_commands(app)
@@ -78,6 +82,7 @@ def _init_extensions(app: Flask) -> None:
 
     register_converters(app, api)
 
+    from app import events  # noqa: F401 - its tables belong to the metadata
     from jobs import init_jobs
 
     init_jobs(app)

@@ -35,12 +35,15 @@ def resolve(task: str):
 
 
 def execute(task: str, *args):
-    """Call `task(*args)` in the current app context, closing the session afterwards."""
+    """Call `task(*args)` in the current app context as one unit of work (committed when it
+    returns, rolled back when it raises), closing the session afterwards."""
+    from app import uow
     from app.extensions import db
 
     log.info("job started", extra={"task": task})
     try:
-        return resolve(task)(*args)
+        with uow.transaction():
+            return resolve(task)(*args)
     finally:
         db.session.remove()
 

@@ -31,6 +31,8 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("app.notifications.delivery.relay_notifications", "* * * * *", queue="high"),
     # Every minute: recorded gateway events whose processing job was lost (Redis was down).
     Periodic("payments.relay.relay_gateway_events", "* * * * *", queue="high"),
+    # Every minute: domain events whose delivery job was lost, handed to a new one.
+    Periodic("app.events.relay_undelivered", "* * * * *", queue="high"),
     # 06:00 Asia/Muscat: renewal reminders 30 and 7 days before expiry; 00:05: expire licences.
     Periodic("licensing.register.send_renewal_reminders", "0 2 * * *"),
     Periodic("licensing.register.expire_licences", "5 20 * * *"),

@@ -1,0 +1,176 @@
+"""Domain events: a package states a fact it owns; the packages that care act on it after commit.
+
+`publish("payment.succeeded", payment_id=7)` is called inside the transaction that makes the fact
+true: it adds a `domain_events` row there (durable: kept exactly when the fact is). After that
+commit, each subscriber of the event gets its own job (`deliver`), which runs the handler in its
+own unit of work and records the delivery in the same transaction, so a handler's work and its
+"delivered" mark are kept or lost together. A job lost on the way (Redis down at the enqueue, a
+worker killed) is handed out again by `relay_undelivered`, every minute. Handlers take ids, are
+idempotent (they lock what they change and look before they act), and may publish in turn.
+
+Subscribers live in the package that owns the consequence (`licensing.subscribers`, …) and
+register with `@subscribe("payment.succeeded")`; `SUBSCRIBER_MODULES` lists those modules so a
+worker knows every handler without importing the web app's blueprints. The publisher imports
+nothing of theirs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.timeutil import UTCDateTime, utcnow
+
+log = logging.getLogger(__name__)
+
+SUBSCRIBER_MODULES = ("licensing.subscribers", "receipts.subscribers", "refunds.subscribers")
+DELIVER = "app.events.deliver"
+# The delivery job runs within seconds of the commit; only an event older than this is relayed.
+GRACE = timedelta(seconds=60)
+RELAY_BATCH = 500
+# Older than this an undelivered event is a fault for a person (logged by the handler's job).
+RELAY_WINDOW = timedelta(days=7)
+
+Handler = Callable[..., Any]
+_subscribers: dict[str, dict[str, Handler]] = {}
+_loaded = False
+
+
+class DomainEvent(db.Model):
+    __tablename__ = "domain_events"
+    __table_args__ = (sa.Index("ix_domain_events_name_created", "name", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class EventDelivery(db.Model):
+    """One handler's delivery of one event: its row exists once the handler's work is kept."""
+
+    __tablename__ = "domain_event_deliveries"
+    __table_args__ = (sa.UniqueConstraint("event_id", "handler"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("domain_events.id", ondelete="CASCADE"))
+    handler: Mapped[str] = mapped_column(sa.String(200))
+    delivered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def subscribe(name: str) -> Callable[[Handler], Handler]:
+    """Register the decorated function as a handler of `name`; it is called with the event's
+    payload as keyword arguments (ids), inside a job's unit of work."""
+
+    def register(handler: Handler) -> Handler:
+        path = f"{handler.__module__}.{handler.__qualname__}"
+        _subscribers.setdefault(name, {})[path] = handler
+        return handler
+
+    return register
+
+
+def subscribers(name: str) -> dict[str, Handler]:
+    """Every handler of `name`, by dotted path (the subscriber modules are imported once)."""
+    global _loaded
+    if not _loaded:
+        for module in SUBSCRIBER_MODULES:
+            importlib.import_module(module)
+        _loaded = True
+    return dict(_subscribers.get(name, {}))
+
+
+def publish(name: str, **payload: Any) -> DomainEvent:
+    """State that `name` happened, in the current transaction; each subscriber runs after it
+    commits (nothing runs if it rolls back). The payload holds ids and plain values only."""
+    from jobs import enqueue
+
+    event = DomainEvent(name=name, payload=payload)
+    db.session.add(event)
+    db.session.flush()
+    for path in subscribers(name):
+        enqueue(DELIVER, event.id, path, queue="high", job_id=_job_id(event.id, path))
+    return event
+
+
+def deliver(event_id: int, handler: str) -> str:
+    """Job: run one handler on one event, once. The job's unit of work commits the handler's
+    work together with the delivery row; a duplicate delivery finds the row and does nothing,
+    and two racing ones cannot both commit (the unique delivery row)."""
+    if _delivered(event_id, handler):
+        return "already delivered"
+    event = db.session.get(DomainEvent, event_id)
+    if event is None:
+        return "unknown event"
+    function = subscribers(event.name).get(handler)
+    if function is None:
+        log.warning("event for a handler no longer subscribed", extra={"handler": handler})
+        return "no such handler"
+    outcome = function(**event.payload)
+    db.session.add(EventDelivery(event_id=event_id, handler=handler))
+    db.session.flush()
+    return str(outcome) if outcome is not None else "delivered"
+
+
+def deliver_now(event: DomainEvent) -> None:
+    """Run every handler of a committed event in this process, each in its own unit of work (for
+    a command-line caller with no job backend to wait for)."""
+    from app import uow
+
+    for path in subscribers(event.name):
+        with uow.transaction():
+            deliver(event.id, path)
+
+
+def relay_undelivered(now: datetime | None = None) -> int:
+    """Periodic: hand every (event, handler) not yet delivered, older than the grace period and
+    younger than a week, to a new delivery job (one query per subscribed handler). Returns how
+    many were handed out."""
+    from jobs import Job, dispatch
+
+    now = now or utcnow()
+    subscribers("")  # load the subscriber modules
+    handed = 0
+    for name, handlers in sorted(_subscribers.items()):
+        for path in sorted(handlers):
+            undelivered = db.session.scalars(
+                sa.select(DomainEvent.id)
+                .where(
+                    DomainEvent.name == name,
+                    DomainEvent.created_at <= now - GRACE,
+                    DomainEvent.created_at > now - RELAY_WINDOW,
+                    ~sa.exists().where(
+                        EventDelivery.event_id == DomainEvent.id, EventDelivery.handler == path
+                    ),
+                )
+                .order_by(DomainEvent.id)
+                .limit(RELAY_BATCH)
+            ).all()
+            for event_id in undelivered:
+                dispatch(Job(DELIVER, (event_id, path), "high", _job_id(event_id, path)))
+            handed += len(undelivered)
+    if handed:
+        log.info("domain events relayed", extra={"count": handed})
+    return handed
+
+
+def _delivered(event_id: int, handler: str) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(EventDelivery.id).where(
+                EventDelivery.event_id == event_id, EventDelivery.handler == handler
+            )
+        )
+        is not None
+    )
+
+
+def _job_id(event_id: int, handler: str) -> str:
+    return f"event-{event_id}-{handler.replace('.', '-')}"
