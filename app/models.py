@@ -98,7 +98,7 @@ class TimelineEntry:
 
 
 class StoredFileColumns:
-    """What we keep of a file stored under a name we generated (`licensing.storage`)."""
+    """What we keep of a file stored under a name we generated (`app.files.storage`)."""
 
     filename: Mapped[str] = mapped_column(sa.String(255))
     content_type: Mapped[str] = mapped_column(sa.String(50))

@@ -39,7 +39,7 @@ from app.errors import PROBLEM_MEDIA_TYPE
 WRITES = frozenset({"post", "put", "patch", "delete"})
 BODY_METHODS = frozenset({"post", "put", "patch"})
 
-# (code, why) pairs per status, as `licensing.documents.UPLOAD_PROBLEMS` writes them.
+# (code, why) pairs per status, as `app.files.uploads.UPLOAD_PROBLEMS` writes them.
 ProblemTable = Mapping[int, tuple[tuple[str, str], ...]]
 
 
