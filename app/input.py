@@ -30,6 +30,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 
 from app.errors import MalformedJSON, UnsupportedMediaType, ValidationFailed
 from app.i18n import N_
+from app.view_marks import view_handler
 
 MAX_JSON_DEPTH = 32
 MAX_JSON_INTEGER = 2**53 - 1
@@ -220,8 +221,6 @@ def signed_raw_body(view: Callable) -> Callable:
 
 
 def _view_mark(mark: str) -> bool:
-    from app.access import view_handler
-
     handler = view_handler(current_app.view_functions[request.endpoint], request.method)
     return getattr(handler, mark, False)
 

@@ -33,8 +33,9 @@ from apispec import BasePlugin
 from flask import Flask
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from app.access import AUTHENTICATED, PUBLIC, view_handler
+from app.access import AUTHENTICATED, PUBLIC
 from app.errors import PROBLEM_MEDIA_TYPE
+from app.view_marks import view_handler
 
 WRITES = frozenset({"post", "put", "patch", "delete"})
 BODY_METHODS = frozenset({"post", "put", "patch"})
