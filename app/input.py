@@ -25,8 +25,6 @@ from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
 from flask.wrappers import Request
 from flask_babel import lazy_gettext
-from marshmallow import missing
-from webargs.flaskparser import FlaskParser, is_json_request
 
 from app.errors import MalformedJSON, UnsupportedMediaType, ValidationFailed
 from app.i18n import N_
@@ -272,13 +270,3 @@ def raw_filename(disposition: str) -> str:
         r"filename=([^;]*)", disposition
     )
     return found.group(1) if found else ""
-
-
-class CheckedBodyParser(FlaskParser):
-    """webargs' parser, reading the JSON body the edge already parsed and checked instead of
-    parsing it a second time with the standard library (which would also take NaN)."""
-
-    def _raw_load_json(self, req: Request) -> Any:
-        if not is_json_request(req) or not req.get_data(cache=True):
-            return missing
-        return req.get_json()
