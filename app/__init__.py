@@ -126,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
 def _install_hooks(app: Flask) -> None:
     """Request hooks, in the order they run: input checked at the edge, access, maintenance."""
     from app.access import init_access
+    from app.calendar.services import init_calendar
     from app.errors import register_error_handlers
     from app.maintenance.hooks import init_maintenance
     from app.security import init_security
@@ -136,6 +137,7 @@ def _install_hooks(app: Flask) -> None:
     )
     init_maintenance(app)
     init_security(app)
+    init_calendar(app)
     register_error_handlers(app)
 
 

@@ -19,7 +19,9 @@ from app.accounts.tokens import read_access_token
 from app.errors import Forbidden, NotFound, Unauthorized
 from app.extensions import db
 from app.i18n import N_
+from app.maintenance.hooks import refuse_writes_on_record
 from app.timeutil import utcnow
+from app.view_marks import view_handler
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -53,17 +55,6 @@ def allow(*callers: str | Role) -> Callable:
         return Blueprint.doc(**doc, description=description)(view)
 
     return decorate
-
-
-def view_handler(view_function: Callable, method: str) -> Callable | None:
-    """The function that answers `method`: the MethodView's method, or the view itself."""
-    view_class = getattr(view_function, "view_class", None)
-    if view_class is None:
-        return view_function
-    handler = getattr(view_class, method.lower(), None)
-    if handler is None and method == "HEAD":
-        handler = getattr(view_class, "get", None)
-    return handler
 
 
 def allowed_callers(view_function: Callable, method: str) -> frozenset[str] | None:
@@ -147,8 +138,6 @@ def role_on_record(actor: User, owner_id: int, authority_id: int) -> str:
     if actor.role == Role.APPLICANT:
         if actor.id != owner_id:
             raise NotFound()
-        from app.maintenance.hooks import refuse_writes_on_record
-
         refuse_writes_on_record(authority_id)
         return "applicant"
     if actor.authority_id != authority_id:

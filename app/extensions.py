@@ -1,13 +1,16 @@
 """Every Flask extension, created once here and initialised in `create_app`."""
 
+from typing import Any
+
+from flask.wrappers import Request
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_smorest import Api, Blueprint
 from flask_sqlalchemy import SQLAlchemy
+from marshmallow import missing
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-
-from app.input import CheckedBodyParser
+from webargs.flaskparser import FlaskParser, is_json_request
 
 # Stable constraint names, so that migrations name what they create and drop on every backend.
 NAMING = {
@@ -33,6 +36,17 @@ def render_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+class CheckedBodyParser(FlaskParser):
+    """webargs' parser, reading the JSON body the edge already parsed and checked (`app.input`)
+    instead of parsing it a second time with the standard library (which would also take NaN).
+    It lives here, with the extension it configures, since the edge stands on this module."""
+
+    def _raw_load_json(self, req: Request) -> Any:
+        if not is_json_request(req) or not req.get_data(cache=True):
+            return missing
+        return req.get_json()
 
 
 migrate = Migrate(compare_type=True, render_as_batch=True, render_item=render_item)

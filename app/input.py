@@ -25,11 +25,10 @@ from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
 from flask.wrappers import Request
 from flask_babel import lazy_gettext
-from marshmallow import missing
-from webargs.flaskparser import FlaskParser, is_json_request
 
 from app.errors import MalformedJSON, UnsupportedMediaType, ValidationFailed
 from app.i18n import N_
+from app.view_marks import view_handler
 
 MAX_JSON_DEPTH = 32
 MAX_JSON_INTEGER = 2**53 - 1
@@ -220,8 +219,6 @@ def signed_raw_body(view: Callable) -> Callable:
 
 
 def _view_mark(mark: str) -> bool:
-    from app.access import view_handler
-
     handler = view_handler(current_app.view_functions[request.endpoint], request.method)
     return getattr(handler, mark, False)
 
@@ -273,13 +270,3 @@ def raw_filename(disposition: str) -> str:
         r"filename=([^;]*)", disposition
     )
     return found.group(1) if found else ""
-
-
-class CheckedBodyParser(FlaskParser):
-    """webargs' parser, reading the JSON body the edge already parsed and checked instead of
-    parsing it a second time with the standard library (which would also take NaN)."""
-
-    def _raw_load_json(self, req: Request) -> Any:
-        if not is_json_request(req) or not req.get_data(cache=True):
-            return missing
-        return req.get_json()

@@ -22,8 +22,8 @@ from flask import Flask, current_app, g, request
 from flask_limiter import Limiter, RateLimitExceeded
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.access import view_handler
 from app.errors import TooManyRequests, problem_response
+from app.view_marks import view_handler
 
 
 def by_address() -> str:

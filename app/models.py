@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from app.calendar.workdays import WorkingCalendar
 from app.extensions import db
 from app.sla import SlaClock, SlaStatus
 from app.timeutil import UTCDateTime, utcnow
@@ -19,7 +21,9 @@ class Timestamped:
 
 class SlaTracked:
     """The SLA clock (`app.sla.SlaClock`) of a record, kept in five columns, with its due date
-    stored for work queues. The record has an `authority_id`, whose calendar counts the days."""
+    stored for work queues. The record has an `authority_id`, whose calendar counts the days:
+    the app's lookup `app.extensions["calendar_for"]` (`app.calendar.services.init_calendar`)
+    finds it, since the calendar's own tables stand on this module and it cannot import them."""
 
     sla_target_days: Mapped[int]
     sla_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -46,9 +50,7 @@ class SlaTracked:
     def move_clock(self, effect: str | None, now: datetime) -> None:
         """Start, pause, resume or stop the clock (an effect the state does not allow is a no-op,
         e.g. stopping a clock that never started), and store the due date anew."""
-        from app.calendar.services import calendar_for
-
-        clock, calendar = self.clock, calendar_for(self.authority_id)
+        clock, calendar = self.clock, self.working_calendar()
         if effect == "start" and clock.started_at is None:
             clock = clock.start(now)
         elif effect == "pause" and clock.running:
@@ -61,9 +63,11 @@ class SlaTracked:
         self.sla_due_date = clock.due_date(calendar, now)
 
     def sla_status(self, now: datetime | None = None) -> SlaStatus:
-        from app.calendar.services import calendar_for
+        return self.clock.status(self.working_calendar(), now or utcnow())
 
-        return self.clock.status(calendar_for(self.authority_id), now or utcnow())
+    def working_calendar(self) -> WorkingCalendar:
+        """The working calendar of the record's authority."""
+        return current_app.extensions["calendar_for"](self.authority_id)
 
 
 class TimelineEntry:
@@ -98,7 +102,7 @@ class TimelineEntry:
 
 
 class StoredFileColumns:
-    """What we keep of a file stored under a name we generated (`licensing.storage`)."""
+    """What we keep of a file stored under a name we generated (`app.files.storage`)."""
 
     filename: Mapped[str] = mapped_column(sa.String(255))
     content_type: Mapped[str] = mapped_column(sa.String(50))

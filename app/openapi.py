@@ -33,13 +33,14 @@ from apispec import BasePlugin
 from flask import Flask
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from app.access import AUTHENTICATED, PUBLIC, view_handler
+from app.access import AUTHENTICATED, PUBLIC
 from app.errors import PROBLEM_MEDIA_TYPE
+from app.view_marks import view_handler
 
 WRITES = frozenset({"post", "put", "patch", "delete"})
 BODY_METHODS = frozenset({"post", "put", "patch"})
 
-# (code, why) pairs per status, as `licensing.documents.UPLOAD_PROBLEMS` writes them.
+# (code, why) pairs per status, as `app.files.uploads.UPLOAD_PROBLEMS` writes them.
 ProblemTable = Mapping[int, tuple[tuple[str, str], ...]]
 
 

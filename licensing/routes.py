@@ -13,6 +13,8 @@ from app.accounts.models import Role
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.files import attachment
+from app.files.storage import storage
+from app.files.uploads import FILE_TYPES
 from app.i18n import N_
 from app.input import accepts_files, client_filename
 from app.limits import rate_limited
@@ -148,7 +150,7 @@ class Documents(MethodView):
         }
     )
     @blp.response(201, DocumentSchema)
-    @problems(documents.UPLOAD_PROBLEMS)
+    @problems(documents.DOCUMENT_UPLOAD_PROBLEMS)
     def post(self, application_id):
         """Upload one document the service asks for (PDF, JPEG or PNG, checked by content)"""
         upload = request.files.get("file")
@@ -163,7 +165,7 @@ class Documents(MethodView):
 @blp.route("/documents/<int:document_id>")
 class DocumentFile(MethodView):
     @allow(AUTHENTICATED)
-    @blp.doc(responses=file_response("The document as uploaded", documents.FILE_TYPES))
+    @blp.doc(responses=file_response("The document as uploaded", FILE_TYPES))
     def get(self, document_id):
         """Download a document (its owner, or staff of the application's authority)"""
         document, content = documents.get_document(require_user(), document_id)
@@ -203,8 +205,6 @@ class LicenceDocument(MethodView):
     @blp.response(200, {"format": "binary", "type": "string"}, content_type="application/pdf")
     def get(self, number):
         """The licence as a bilingual PDF"""
-        from licensing.storage import storage
-
         licence = services.find_licence(require_user(), number)
         if not licence.document_key:
             raise NotFound(

@@ -15,13 +15,13 @@ from app.accounts.models import Role, User
 from app.accounts.services import mask
 from app.errors import NotFound
 from app.extensions import db
+from app.files.storage import keep_generated, storage
 from app.money import format_baisa
 from app.notifications.channels import Attachment
 from app.notifications.services import register_attachment_loader
 from app.numbering import next_number
 from app.timeutil import MUSCAT, utcnow
 from jobs import enqueue
-from licensing.storage import keep_generated, storage
 from receipts.models import Receipt
 
 log = logging.getLogger(__name__)

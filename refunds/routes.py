@@ -14,6 +14,8 @@ from app.accounts.models import Role
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.files import attachment
+from app.files.storage import storage
+from app.files.uploads import FILE_TYPES, UPLOAD_PROBLEMS
 from app.i18n import N_
 from app.input import accepts_files, client_filename
 from app.limits import rate_limited
@@ -21,8 +23,6 @@ from app.money import Money
 from app.openapi import file_response, problems
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from app.schemas import MuscatDateTime, StoredFileSchema, TimelineEventSchema
-from licensing.documents import FILE_TYPES, UPLOAD_PROBLEMS
-from licensing.storage import storage
 from receipts.services import credit_note_of_refund, document_link
 from refunds import lifecycle, services
 from refunds.models import RefundEvent, RefundFile

@@ -20,6 +20,7 @@ from app.accounts.models import Role, User
 from app.audit import record_change
 from app.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, ValidationFailed
 from app.extensions import db
+from app.files.uploads import accept_file
 from app.i18n import N_
 from app.maintenance.services import refuse_writes_during_maintenance
 from app.money import format_baisa
@@ -27,7 +28,6 @@ from app.notifications.services import notify
 from app.numbering import next_number
 from app.timeutil import MUSCAT, utcnow
 from jobs import enqueue
-from licensing.documents import accept_file
 from payments.gateway import GatewayRefund, GatewayRefused, GatewayUnavailable, gateway
 from payments.models import Payment
 from receipts.models import Receipt

@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from app.access import view_handler
 from app.catalogue.seed import seed_catalogue
 from app.extensions import db
 from app.openapi import derived_statuses
+from app.view_marks import view_handler
 from tests.factories import applicant_headers, staff_headers
 from tests.licensing.helpers import LEASE, PDF, PNG, upload
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import holidays as holidays_package
 import sqlalchemy as sa
-from flask import g
+from flask import Flask, g
 
 from app.accounts.models import User
 from app.audit import record_change
@@ -86,6 +86,11 @@ def calendar_for(authority_id: int) -> WorkingCalendar:
     if authority_id not in known:
         known[authority_id] = _calendar_from_cache(authority_id)
     return known[authority_id]
+
+
+def init_calendar(app: Flask) -> None:
+    """Let every `app.models.SlaTracked` record find its authority's calendar."""
+    app.extensions["calendar_for"] = calendar_for
 
 
 def _calendar_from_cache(authority_id: int) -> WorkingCalendar:

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from flask import Flask, current_app, g, has_request_context, request
 
-from app.access import view_handler
+from app.maintenance.services import refuse_writes_during_maintenance
+from app.view_marks import view_handler
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -29,8 +30,6 @@ def _guarded_write() -> bool:
 
 
 def _refuse_writes() -> None:
-    from app.maintenance.services import refuse_writes_during_maintenance
-
     if not _guarded_write():
         return
     user = g.get("user")
@@ -44,8 +43,6 @@ def refuse_writes_on_record(authority_id: int) -> None:
     authority's records; the tenancy rule (`app.access.role_on_record`) calls this for them, which
     covers every route that reaches such a record: applications, documents, messages, payments,
     refunds and their evidence."""
-    from app.maintenance.services import refuse_writes_during_maintenance
-
     if _guarded_write():
         refuse_writes_during_maintenance(authority_id)
 

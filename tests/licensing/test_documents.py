@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from licensing.documents import UPLOAD_PROBLEMS
+from licensing.documents import DOCUMENT_UPLOAD_PROBLEMS
 from tests.factories import applicant_headers, staff_headers
 from tests.licensing.helpers import JPEG, LEASE, PDF, PNG, act, upload, upload_mandatory
 
@@ -134,7 +134,7 @@ def test_every_upload_refusal_is_documented_in_openapi(app, client):
     operation = client.get("/api/openapi.json").get_json()["paths"][
         "/api/v1/applications/{application_id}/documents"
     ]["post"]
-    for status, problems in UPLOAD_PROBLEMS.items():
+    for status, problems in DOCUMENT_UPLOAD_PROBLEMS.items():
         described = operation["responses"][str(status)]["description"]
         assert all(f"`{code}`" in described for code, _ in problems), status
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from app.extensions import db
+from app.files.storage import storage
 from app.pdf import render_pdf
-from licensing.storage import storage
 from receipts.models import Receipt
 from receipts.services import receipt_context
 from tests.factories import applicant_headers, staff_headers

@@ -126,3 +126,18 @@ def test_evidence_opens_for_its_applicant_and_finance_of_the_authority_only(
         _, staff = staff_headers(stripe_app, client, role, "NBG")
         answer = client.get(url, headers=staff)
         assert answer.status_code == 403 and answer.get_json()["code"] == "forbidden", role
+
+
+def test_the_evidence_upload_documents_the_file_refusals_and_its_own(app, client):
+    operation = client.get("/api/openapi.json").get_json()["paths"][
+        "/api/v1/refunds/{refund_id}/files"
+    ]["post"]
+    expected = {
+        "409": {"evidence_closed", "proof_not_expected"},
+        "413": {"file_too_large", "payload_too_large"},
+        "415": {"unsupported_file_type", "file_type_mismatch"},
+        "422": {"validation_failed"},
+    }
+    for status, codes in expected.items():
+        described = operation["responses"][status]["description"]
+        assert all(f"`{code}`" in described for code in codes), status

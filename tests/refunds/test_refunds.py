@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from app.extensions import db
+from app.files.storage import storage
 from app.notifications.models import Notification
 from app.timeutil import utcnow
-from licensing.storage import storage
 from receipts.models import Receipt
 from refunds.models import Refund
 from refunds.routes import iban_is_valid

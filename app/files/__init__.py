@@ -1,4 +1,7 @@
-"""Files leave the API one way: as a download, never rendered in the browser."""
+"""Files of every domain: kept in `storage`, taken from clients by `uploads`, and served here.
+
+Files leave the API one way: as a download, never rendered in the browser.
+"""
 
 from __future__ import annotations
 
