@@ -11,7 +11,7 @@ from licensing.lifecycle import TRANSITIONS, State
 from licensing.models import Application, ApplicationEvent
 from licensing.schemas import ACTIONS
 from tests.factories import applicant_headers, staff_headers
-from tests.licensing.helpers import LEASE, act, upload_mandatory
+from tests.licensing.helpers import LEASE, act, put_in_state, upload_mandatory
 
 ROLES = ("applicant", "inspector", "finance", "department_head", "admin")
 BODY = {
@@ -37,9 +37,7 @@ def test_every_state_action_and_role(app, client):
         upload_mandatory(app, client, owner_h, created["id"])
         with app.app_context():
             application = db.session.get(Application, created["id"])
-            application.state = (
-                state.value
-            )  # test set-up: put it straight into the state under test
+            put_in_state(application.id, state)  # test set-up: straight into the state under test
             if state not in (State.DRAFT, State.PAYMENT_PENDING):
                 application.sla_started_at = utcnow()
             if state == State.INFO_REQUESTED:
@@ -97,7 +95,7 @@ def test_missing_fields_are_named_and_nothing_changes(app, client):
     _, inspector = staff_headers(app, client, "inspector", "NBG")
     created = client.post("/api/v1/leases", json=LEASE, headers=owner).get_json()
     with app.app_context():
-        db.session.get(Application, created["id"]).state = "in_review"
+        put_in_state(created["id"], "in_review")
         db.session.commit()
     response = act(client, inspector, created["id"], "reject", reason_en="No")
     assert response.status_code == 422 and [e["field"] for e in response.get_json()["errors"]] == [
@@ -114,7 +112,7 @@ def test_an_inspection_cannot_be_scheduled_in_the_past(app, client):
     _, inspector = staff_headers(app, client, "inspector", "NBG")
     created = client.post("/api/v1/leases", json=LEASE, headers=owner).get_json()
     with app.app_context():
-        db.session.get(Application, created["id"]).state = "in_review"
+        put_in_state(created["id"], "in_review")
         db.session.commit()
     response = act(
         client, inspector, created["id"], "schedule_inspection", inspection_date="2020-01-05"
