@@ -82,25 +82,23 @@ FIELDS = {
 }
 
 
-def test_the_application_table_is_the_key():
-    """Each rule of the table, read back: sources, target, roles and fields as the key has them."""
-    workflow = workflow_of(Application)
-    assert set(workflow.states) == set(STATES) and workflow.initial == "draft"
+def _read_back(model) -> tuple[set, str, dict]:
+    """The states, initial state and rules of the workflow governing `model`, in the key's shape."""
+    workflow = workflow_of(model)
     table = {
         action: (set(rule.sources), rule.target, set(rule.roles), rule.requires)
         for action, rule in workflow.transitions.items()
     }
-    assert table == APPLICATION_KEY
+    return set(workflow.states), workflow.initial, table
+
+
+def test_the_application_table_is_the_key():
+    """Each rule of the table, read back: sources, target, roles and fields as the key has them."""
+    assert _read_back(Application) == (set(STATES), "draft", APPLICATION_KEY)
 
 
 def test_the_licence_table_is_the_key():
-    workflow = workflow_of(Licence)
-    assert set(workflow.states) == set(LICENCE_STATES) and workflow.initial == "active"
-    table = {
-        action: (set(rule.sources), rule.target, set(rule.roles), rule.requires)
-        for action, rule in workflow.transitions.items()
-    }
-    assert table == LICENCE_KEY
+    assert _read_back(Licence) == (set(LICENCE_STATES), "active", LICENCE_KEY)
 
 
 @pytest.fixture
@@ -153,29 +151,37 @@ def _an_application(owner_id: int, state: str) -> Application:
     return application
 
 
-def test_every_application_cell(app, actors):
-    """Every (state, action, role) fired on a row: the key's target, or its refusal with the
-    row unchanged. An allowed step runs in a savepoint rolled back after it."""
+def _fire_every_cell(key, rows, actors, fields=None, reached=None) -> tuple[int, int]:
+    """Every (state, action, role) fired on the row in that state: the key's target (or what
+    `reached(action, target)` says the row ends in), or the key's refusal with the row unchanged.
+    Each step runs in a savepoint rolled back after it. Returns (cells, allowed)."""
     cells = allowed = 0
+    for state, action, role in itertools.product(rows, key, ROLES):
+        refusal, target = _expected(key, state, action, role)
+        where = f"{state} {action} {role}"
+        savepoint = db.session.begin_nested()
+        record = rows[state]
+        if refusal is None:
+            allowed += 1
+            step = fire(record, action, _actor(actors, role), **(fields or {}))
+            ends_in = reached(action, target) if reached else target
+            assert (step.source, step.target, record.state) == (state, target, ends_in), where
+        else:
+            with pytest.raises(refusal):
+                fire(record, action, _actor(actors, role), **(fields or {}))
+            assert record.state == state, where
+        savepoint.rollback()
+        cells += 1
+    return cells, allowed
+
+
+def test_every_application_cell(app, actors):
+    def reached(action, target):  # a lease has a fee: submitting chains the payment request
+        return "payment_pending" if action == "submit" else target
+
     with app.app_context():
         rows = {state: _an_application(actors["applicant"], state) for state in STATES}
-        for state, action, role in itertools.product(STATES, APPLICATION_KEY, ROLES):
-            refusal, target = _expected(APPLICATION_KEY, state, action, role)
-            where = f"{state} {action} {role}"
-            savepoint = db.session.begin_nested()
-            record = rows[state]
-            if refusal is None:
-                allowed += 1
-                step = fire(record, action, _actor(actors, role), **FIELDS)
-                # A lease has a fee: its submission chains the system's request for payment.
-                chained = "payment_pending" if action == "submit" else target
-                assert (step.source, step.target, record.state) == (state, target, chained), where
-            else:
-                with pytest.raises(refusal):
-                    fire(record, action, _actor(actors, role), **FIELDS)
-                assert record.state == state, where
-            savepoint.rollback()
-            cells += 1
+        cells, allowed = _fire_every_cell(APPLICATION_KEY, rows, actors, FIELDS, reached)
         db.session.rollback()
     assert cells == len(STATES) * len(APPLICATION_KEY) * len(ROLES)
     assert allowed == sum(len(s) * len(r) for s, _, r, _ in APPLICATION_KEY.values())
@@ -219,25 +225,10 @@ def _a_licence(application: Application, state: str) -> Licence:
 
 
 def test_every_licence_cell(app, actors):
-    cells = allowed = 0
     with app.app_context():
         application = _an_application(actors["applicant"], "issued")
         rows = {state: _a_licence(application, state) for state in LICENCE_STATES}
-        for state, action, role in itertools.product(LICENCE_STATES, LICENCE_KEY, ROLES):
-            refusal, target = _expected(LICENCE_KEY, state, action, role)
-            where = f"{state} {action} {role}"
-            savepoint = db.session.begin_nested()
-            record = rows[state]
-            if refusal is None:
-                allowed += 1
-                fire(record, action, _actor(actors, role))
-                assert record.state == target, where
-            else:
-                with pytest.raises(refusal):
-                    fire(record, action, _actor(actors, role))
-                assert record.state == state, where
-            savepoint.rollback()
-            cells += 1
+        cells, allowed = _fire_every_cell(LICENCE_KEY, rows, actors)
         db.session.rollback()
     assert cells == len(LICENCE_STATES) * len(LICENCE_KEY) * len(ROLES) and allowed == 9
 
