@@ -38,7 +38,7 @@ def prepare(url: str, count: int) -> tuple[list[int], list[int]]:
     import flask_migrate
     import sqlalchemy as sa
 
-    from app import create_app
+    from app import create_app, uow
     from app.accounts.services import register_applicant
     from app.catalogue.models import Service
     from app.extensions import db
@@ -81,8 +81,9 @@ def prepare(url: str, count: int) -> tuple[list[int], list[int]]:
                 )
             db.session.commit()
             if i >= count:  # submitted, fee paid: the SLA clock started at payment
-                transition(application, "submit", user)
-                confirm_payment(application.id)
+                with uow.transaction():  # the services leave the commit to their caller
+                    transition(application, "submit", user)
+                    confirm_payment(application.id)
             ids.append(application.id)
         return ids[:count], ids[count:]
 

@@ -74,7 +74,6 @@ def upload_document(
             "size": stored.size,
         },
     )
-    db.session.commit()
     log.info(
         "document stored", extra={"document_id": document.id, "application_id": application.id}
     )
@@ -183,7 +182,8 @@ def licence_context(licence: Licence) -> dict[str, Any]:
 
 
 def render_licence_document(licence_id: int) -> None:
-    """Job: render the licence's bilingual PDF and keep it with its SHA-256."""
+    """Job: render the licence's bilingual PDF and keep it with its SHA-256 (the job's unit of
+    work commits the row)."""
     from app.pdf import render_pdf
 
     licence = db.session.get(Licence, licence_id)
@@ -191,5 +191,4 @@ def render_licence_document(licence_id: int) -> None:
         return
     pdf = render_pdf("licence.html.j2", licence_context(licence))
     licence.document_key, licence.document_sha256 = keep_generated(f"licence-{licence.id}", pdf)
-    db.session.commit()
     log.info("licence document rendered", extra={"licence_id": licence.id})

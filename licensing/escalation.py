@@ -30,7 +30,8 @@ WAITING_ON_STAFF = (
 
 
 def escalate_idle_applications() -> int:
-    """Periodic: escalate every application idle past its service's threshold. Returns how many."""
+    """Periodic: escalate every application idle past its service's threshold, in the job's unit
+    of work. Returns how many."""
     now = utcnow()
     today = now.astimezone(MUSCAT).date()
     candidates = db.session.execute(
@@ -84,7 +85,6 @@ def escalate_idle_applications() -> int:
             after={"idle_days": idle, "recipients": told},
         )
         escalated += 1
-    db.session.commit()
     if escalated:
         log.info("applications escalated", extra={"count": escalated})
     return escalated

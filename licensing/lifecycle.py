@@ -2,14 +2,19 @@
 
 Each transition names the states it leaves, the state it reaches, who may take it ("applicant"
 means the applicant who owns the application; "system" is our own code, e.g. payment
-confirmation), the fields it needs, what it does to the SLA clock, and the notice it sends.
-`python -m licensing.lifecycle` prints the graph.
+confirmation), the fields it needs, its guards, what it does to the SLA clock, and the notice it
+sends. The table is an `app.workflow.Workflow` (`APPLICATIONS`): `fire()` checks it and is the
+only writer of `Application.state`. `python -m licensing.lifecycle` prints the graph.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+from app.i18n import N_
+from app.workflow import SYSTEM, Transition, Workflow, audited, register, transition
+from licensing import steps
+from licensing.models import Application
 
 
 class State(enum.StrEnum):
@@ -39,66 +44,52 @@ OPEN_BEFORE_DECISION = frozenset(
     }
 )
 REVIEWERS = frozenset({"inspector", "department_head"})
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset[State]
-    target: State
-    roles: frozenset[str]
-    requires: tuple[str, ...] = ()
-    sla: str | None = None  # start, pause, resume, stop
-    # The notification event. Where the outcome decides, `notice_of` says: issuing completes a
-    # service with no register entry, and a cancellation's issue tells of the cancelled licence.
-    notice: str | None = None
-
-
-def _t(action, sources, target, roles, requires=(), sla=None, notice=None) -> Transition:
-    return Transition(
-        action, frozenset(sources), target, frozenset(roles), tuple(requires), sla, notice
-    )
-
+NOT_ALLOWED_NOW = N_("This action is not allowed in the application's current state.")
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        _t(
-            "submit", {State.DRAFT}, State.SUBMITTED, {"applicant"}, sla="start", notice="submitted"
+        transition(
+            "submit",
+            {State.DRAFT},
+            State.SUBMITTED,
+            {"applicant"},
+            sla="start",
+            notice="submitted",
+            guards=(steps.documents_present,),
+            effects=(steps.request_fee,),
+            note="with a fee due the system's request_payment follows at once",
         ),
         # Submitted with a fee due: the system asks for the payment at once (the applicant is told
         # of the fee, not yet of the expected date); the clock starts when the payment is in.
-        _t(
+        transition(
             "request_payment",
             {State.SUBMITTED},
             State.PAYMENT_PENDING,
-            {"system"},
+            {SYSTEM},
             notice="payment_due",
         ),
-        _t(
+        transition(
             "confirm_payment",
             {State.PAYMENT_PENDING},
             State.IN_REVIEW,
-            {"system"},
+            {SYSTEM},
             sla="start",
             notice="submitted",
         ),
-        _t(
-            "start_review",
-            {State.SUBMITTED},
-            State.IN_REVIEW,
-            REVIEWERS,
-            notice="review_started",
+        transition(
+            "start_review", {State.SUBMITTED}, State.IN_REVIEW, REVIEWERS, notice="review_started"
         ),
-        _t(
+        transition(
             "schedule_inspection",
             {State.IN_REVIEW},
             State.INSPECTION_SCHEDULED,
             REVIEWERS,
             requires=("inspection_date",),
             notice="inspection_scheduled",
+            guards=(steps.inspection_not_past,),
         ),
-        _t(
+        transition(
             "record_inspection",
             {State.INSPECTION_SCHEDULED},
             State.INSPECTED,
@@ -106,7 +97,7 @@ TRANSITIONS: dict[str, Transition] = {
             requires=("note",),
             notice="inspection_recorded",
         ),
-        _t(
+        transition(
             "request_info",
             {State.IN_REVIEW, State.INSPECTED},
             State.INFO_REQUESTED,
@@ -115,7 +106,7 @@ TRANSITIONS: dict[str, Transition] = {
             sla="pause",
             notice="info_requested",
         ),
-        _t(
+        transition(
             "answer",
             {State.INFO_REQUESTED},
             State.IN_REVIEW,
@@ -124,7 +115,7 @@ TRANSITIONS: dict[str, Transition] = {
             sla="resume",
             notice="answer_received",
         ),
-        _t(
+        transition(
             "approve",
             {State.IN_REVIEW, State.INSPECTED},
             State.APPROVED,
@@ -132,14 +123,15 @@ TRANSITIONS: dict[str, Transition] = {
             sla="stop",
             notice="approved",
         ),
-        _t(
+        transition(
             "issue",
             {State.APPROVED},
             State.ISSUED,
             {"department_head", "admin"},
             notice="licence_issued",
+            note="a register service writes the licence (licensing.register)",
         ),
-        _t(
+        transition(
             "reject",
             OPEN_BEFORE_DECISION - {State.PAYMENT_PENDING},
             State.REJECTED,
@@ -148,7 +140,7 @@ TRANSITIONS: dict[str, Transition] = {
             sla="stop",
             notice="rejected",
         ),
-        _t(
+        transition(
             "withdraw",
             OPEN_BEFORE_DECISION | {State.DRAFT},
             State.WITHDRAWN,
@@ -156,7 +148,7 @@ TRANSITIONS: dict[str, Transition] = {
             sla="stop",
             notice="withdrawn",
         ),
-        _t(
+        transition(
             "cancel",
             OPEN_BEFORE_DECISION | {State.APPROVED},
             State.CANCELLED,
@@ -165,11 +157,25 @@ TRANSITIONS: dict[str, Transition] = {
             sla="stop",
             notice="application_cancelled",
         ),
-        # Unpaid applications lapse after the configured number of days (a periodic job, which
-        # sends its own `payment_expired` notice).
-        _t("expire_unpaid", {State.PAYMENT_PENDING}, State.CANCELLED, {"system"}),
+        # Unpaid applications lapse after the configured number of days: payments reports the
+        # window closed (`payment.window_closed`), and licensing's handler sends `payment_expired`.
+        transition("expire_unpaid", {State.PAYMENT_PENDING}, State.CANCELLED, {SYSTEM}),
     )
 }
+
+APPLICATIONS = register(
+    Workflow(
+        name="application",
+        model=Application,
+        states=tuple(s.value for s in State),
+        initial=State.DRAFT.value,
+        transitions=TRANSITIONS,
+        role_of=steps.caller_role,
+        before=(steps.record_fields, steps.move_sla_clock),
+        after=(steps.write_timeline, audited("application"), steps.send_notice),
+        not_allowed=NOT_ALLOWED_NOW,
+    )
+)
 
 
 def notice_of(
@@ -184,13 +190,7 @@ def notice_of(
 
 
 def graph() -> str:
-    lines = []
-    for t in TRANSITIONS.values():
-        for source in sorted(t.sources):
-            lines.append(
-                f"{source:>22} --{t.action}--> {t.target}   [{', '.join(sorted(t.roles))}]"
-            )
-    return "\n".join(lines)
+    return APPLICATIONS.graph()
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ class Application(SlaTracked, Timestamped, db.Model):
     licence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("licences.id"))
     family: Mapped[str] = mapped_column(sa.String(30))
     action: Mapped[str] = mapped_column(sa.String(10))
+    # licensing.lifecycle.State, written by app.workflow.fire() only
     state: Mapped[str] = mapped_column(sa.String(25), default="draft")
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     fee_baisa: Mapped[int]
@@ -115,9 +116,8 @@ class Licence(Timestamped, db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     valid_from: Mapped[dt.date] = mapped_column(sa.Date)
     valid_until: Mapped[dt.date] = mapped_column(sa.Date)
-    state: Mapped[str] = mapped_column(
-        sa.String(15), default="active"
-    )  # active, expired, cancelled
+    # licensing.licence_lifecycle.LicenceState, written by app.workflow.fire() only
+    state: Mapped[str] = mapped_column(sa.String(15), default="active")
     verification_code: Mapped[str] = mapped_column(sa.String(40))
     document_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     document_key: Mapped[str | None] = mapped_column(sa.String(100))

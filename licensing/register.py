@@ -10,13 +10,14 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from app.audit import record_change
 from app.extensions import db
 from app.notifications.services import notify
 from app.numbering import next_number
 from app.timeutil import MUSCAT, utcnow
+from app.workflow import SYSTEM, fire
 from jobs import enqueue
 from licensing.families.schemas import FAMILIES
+from licensing.licence_lifecycle import LicenceState
 from licensing.models import Application, Licence, LicenceRevision
 
 log = logging.getLogger(__name__)
@@ -53,10 +54,11 @@ def keeps_register(family: str, action: str) -> bool:
     return family in FAMILIES and action in LICENCE_ACTIONS
 
 
-def write_register(application: Application) -> Licence:
-    """Issuing an application of a register service (`keeps_register`): a new licence for a
-    registration; the licence changed for renew, amend, cancel. Runs inside the issuing
-    transaction; the licence document is rendered after commit."""
+def write_register(application: Application, actor: Any) -> Licence:
+    """Issuing an application of a register service (`keeps_register`) by `actor`: a new
+    licence (issued active) for a registration; the licence changed for renew, amend, cancel
+    (its state through the licence workflow, `licensing.licence_lifecycle`). Runs inside the
+    issuing transaction; the licence document is rendered after commit."""
     if not keeps_register(application.family, application.action):
         raise ValueError(f"{application.reference} is not for a licence of the register")
     today = _today()
@@ -73,7 +75,7 @@ def write_register(application: Application) -> Licence:
             details=dict(application.details),
             valid_from=today,
             valid_until=validity(application, today),
-            state="active",
+            state=LicenceState.ACTIVE,
             verification_code=secrets.token_urlsafe(12),
             reminders_sent=[],
         )
@@ -92,11 +94,12 @@ def write_register(application: Application) -> Licence:
                 else start + dt.timedelta(days=DEFAULT_VALIDITY_DAYS - 1)
             )
             licence.details = {**licence.details, **application.details}
-            licence.state, licence.reminders_sent = "active", []
+            fire(licence, "renew", actor)
+            licence.reminders_sent = []
         elif application.action == "amend":
             licence.details = {**licence.details, **application.details.get("changes", {})}
         elif application.action == "cancel":
-            licence.state = "cancelled"
+            fire(licence, "cancel", actor)
         db.session.add(
             LicenceRevision(
                 licence_id=licence.id,
@@ -125,7 +128,9 @@ def send_renewal_reminders() -> int:
     horizon = today + dt.timedelta(days=max(REMINDER_DAYS))
     for licence in db.session.scalars(
         sa.select(Licence).where(
-            Licence.state == "active", Licence.valid_until <= horizon, Licence.valid_until >= today
+            Licence.state == LicenceState.ACTIVE,
+            Licence.valid_until <= horizon,
+            Licence.valid_until >= today,
         )
     ):
         days_left = (licence.valid_until - today).days
@@ -147,27 +152,19 @@ def send_renewal_reminders() -> int:
         )
         licence.reminders_sent = sorted({*(licence.reminders_sent or []), *due})
         sent += 1
-    db.session.commit()
     return sent
 
 
 def expire_licences() -> int:
-    """Periodic: licences past their last valid day become expired, each with its audit row."""
+    """Periodic: licences past their last valid day become expired, one `expire` step of the
+    licence workflow each (its audit row names the last valid day), in the job's unit of work.
+    A licence another transaction holds is left for the next run."""
     expired = db.session.scalars(
         sa.select(Licence)
-        .where(Licence.state == "active", Licence.valid_until < _today())
+        .where(Licence.state == LicenceState.ACTIVE, Licence.valid_until < _today())
         .order_by(Licence.id)
         .with_for_update(skip_locked=True)
     ).all()
     for licence in expired:
-        licence.state = "expired"
-        record_change(
-            "licence.expired",
-            "licence",
-            licence.number,
-            authority_id=licence.authority_id,
-            before={"state": "active", "valid_until": licence.valid_until.isoformat()},
-            after={"state": "expired"},
-        )
-    db.session.commit()
+        fire(licence, "expire", SYSTEM)
     return len(expired)

@@ -21,6 +21,7 @@ from app.limits import rate_limited
 from app.openapi import file_response, problems
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from licensing import documents, reports, services
+from licensing.licence_lifecycle import LicenceState
 from licensing.models import Licence
 from licensing.schemas import (
     ActionInput,
@@ -228,7 +229,7 @@ class LicenceVerification(MethodView):
         if licence is None or not hmac.compare_digest(licence.verification_code, query["code"]):
             raise NotFound()
         return {
-            "valid": licence.state == "active",
+            "valid": licence.state == LicenceState.ACTIVE,
             "number": licence.number,
             "authority": licence.authority,
             "service": licence.service,

@@ -1,17 +1,16 @@
 """Use cases of applications: create, move through the lifecycle, read, talk.
 
-`transition()` is the one way an application changes state: it checks the table in
-`licensing.lifecycle`, applies the SLA effect, writes the timeline and the audit log, queues the
-notices, and commits once.
+`transition()` is the one way an application changes state: `app.workflow.fire()` on the table
+of `licensing.lifecycle`, whose guards and effects (`licensing.steps`) check the documents, move
+the SLA clock, write the timeline and the audit log and queue the notices. No use case commits:
+the request, job or command that called it owns the unit of work (`app.uow`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext
 
 from app.access import role_on_record
 from app.accounts.models import Role, User
@@ -22,16 +21,17 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import N_
 from app.maintenance.services import refuse_writes_during_maintenance
-from app.money import format_baisa
-from app.notifications.services import notify
 from app.numbering import next_number
 from app.subjects import register_subject_name
 from app.timeutil import MUSCAT, utcnow
-from licensing.lifecycle import FINAL, TRANSITIONS, State, notice_of
-from licensing.models import Application, ApplicationEvent, ApplicationMessage, Document, Licence
-from licensing.register import keeps_register, verification_url, write_register
+from app.workflow import SYSTEM, fire
+from licensing.licence_lifecycle import LicenceState
+from licensing.lifecycle import FINAL, State
+from licensing.models import Application, ApplicationEvent, ApplicationMessage, Licence
+from licensing.register import keeps_register
+from licensing.steps import caller_role
 
-SYSTEM = "system"
+__all__ = ["SYSTEM", "caller_role"]  # where callers of the services have found them
 
 register_subject_name(
     "application",
@@ -39,7 +39,6 @@ register_subject_name(
         sa.select(Application.reference).where(Application.id == application_id)
     ),
 )
-NOT_ALLOWED_NOW = lazy_gettext("This action is not allowed in the application's current state.")
 RENEWAL_WINDOW_DAYS = 60
 
 
@@ -81,7 +80,9 @@ def create_application(
     )
     db.session.add(application)
     db.session.flush()
-    _timeline(application, applicant, "create", State.DRAFT, State.DRAFT, None)
+    ApplicationEvent.add(
+        applicant, "create", State.DRAFT, State.DRAFT, None, application_id=application.id
+    )
     record_change(
         "application.created",
         "application",
@@ -89,7 +90,6 @@ def create_application(
         authority_id=application.authority_id,
         after={"service": service.code, "state": "draft"},
     )
-    db.session.commit()
     return application
 
 
@@ -127,7 +127,7 @@ def create_generic_application(
 def _check_licence_action(applicant: User, action: str, licence: Licence) -> None:
     if licence.holder_id != applicant.id:
         raise NotFound()
-    if licence.state == "cancelled":
+    if licence.state == LicenceState.CANCELLED:
         raise Conflict(code="licence_cancelled", detail=N_("This licence has been cancelled."))
     today = utcnow().astimezone(MUSCAT).date()
     if action == "renew" and (licence.valid_until - today).days > RENEWAL_WINDOW_DAYS:
@@ -135,7 +135,7 @@ def _check_licence_action(applicant: User, action: str, licence: Licence) -> Non
             code="renewal_too_early",
             detail=N_("A licence can be renewed in the 60 days before it expires, or after."),
         )
-    if action in ("amend", "cancel") and licence.state != "active":
+    if action in ("amend", "cancel") and licence.state != LicenceState.ACTIVE:
         raise Conflict(
             code="licence_not_active",
             detail=N_("Only an active licence can be amended or cancelled."),
@@ -155,158 +155,20 @@ def _check_licence_action(applicant: User, action: str, licence: Licence) -> Non
         )
 
 
-def caller_role(application: Application, actor: User | str) -> str:
-    """The role the caller acts in on this application (404 for anyone who may not see it)."""
-    if actor == SYSTEM:
-        return SYSTEM
-    return role_on_record(actor, application.applicant_id, application.authority_id)
-
-
 def transition(
-    application: Application,
-    action: str,
-    actor: User | str,
-    data: dict[str, Any] | None = None,
-    commit: bool = True,
+    application: Application, action: str, actor: User | str, data: dict[str, Any] | None = None
 ) -> Application:
-    """Take `action` on the application, or refuse it (403 role, 409 state, 422 missing field)
-    without changing anything."""
-    data = data or {}
-    rule = TRANSITIONS.get(action)
-    if rule is None:
-        raise NotFound()
-    role = caller_role(application, actor)
-    if role not in rule.roles:
-        raise Forbidden()
-    if application.state not in rule.sources:
-        raise Conflict(
-            code="transition_not_allowed",
-            detail=NOT_ALLOWED_NOW,
-            extra={"state": application.state, "action": action},
-        )
-    missing = {
-        f: [N_("Missing data for required field.")] for f in rule.requires if not data.get(f)
-    }
-    if missing:
-        raise ValidationFailed(missing)
-    if action == "submit":
-        _check_documents(application)
-    if (
-        action == "schedule_inspection"
-        and data["inspection_date"] < utcnow().astimezone(MUSCAT).date()
-    ):
-        raise ValidationFailed({"inspection_date": [N_("The inspection cannot be in the past.")]})
-    before = {"state": application.state}
-    source = State(application.state)
-    target = rule.target
-    now = utcnow()
-    fee_due = action == "submit" and application.fee_baisa > 0
-    _apply(application, action, data, now)
-    application.move_clock(None if fee_due else rule.sla, now)
-    application.state = target
-    application.last_action_at = now
-    _timeline(application, actor, action, source, target, data.get("note") or data.get("reason_en"))
-    record_change(
-        f"application.{action}",
-        "application",
-        application.reference,
-        authority_id=application.authority_id,
-        before=before,
-        after={"state": target.value},
-    )
-    notice = notice_of(action, target, application.action, application.licence is not None)
-    if notice and not fee_due:  # a fee due: the next step's notice asks for it
-        _notify(application, notice, data)
-    if fee_due:
-        transition(application, "request_payment", SYSTEM, commit=False)
-    if commit:
-        db.session.commit()
+    """Take `action` on the application, or refuse it (404 unknown action, 403 role, 409 state,
+    422 missing field, then the step's guards) without changing anything: `app.workflow.fire()`
+    on the table of `licensing.lifecycle`, in the caller's unit of work."""
+    fire(application, action, actor, **(data or {}))
     return application
 
 
-def _apply(application: Application, action: str, data: dict[str, Any], now: dt.datetime) -> None:
-    """What an action writes on the application besides its state."""
-    if action == "submit":
-        application.submitted_at = now
-    elif action == "schedule_inspection":
-        application.inspection_date = data["inspection_date"]
-    elif action in ("approve", "reject"):
-        application.decided_at = now
-        if action == "reject":
-            application.rejection_reason_ar, application.rejection_reason_en = (
-                data["reason_ar"],
-                data["reason_en"],
-            )
-    elif (
-        action == "start_review"
-        and application.assignee_id is None
-        and isinstance(data.get("actor"), User)
-    ):
-        application.assignee_id = data["actor"].id
-    elif action == "issue" and keeps_register(application.family, application.action):
-        write_register(application)
-
-
-def _timeline(application, actor, action, source, target, note) -> None:
-    ApplicationEvent.add(actor, action, source, target, note, application_id=application.id)
-
-
-def _notify(application: Application, event: str, data: dict[str, Any]) -> None:
-    service = application.service
-    context = {
-        "reference": application.reference,
-        "service_ar": service.name_ar,
-        "service_en": service.name_en,
-        "due_date": application.sla_due_date.isoformat() if application.sla_due_date else "",
-        "inspection_date": str(application.inspection_date or ""),
-        "note_ar": data.get("note", ""),
-        "note_en": data.get("note", ""),
-        "reason_ar": application.rejection_reason_ar or "",
-        "reason_en": application.rejection_reason_en or "",
-        "amount": format_baisa(application.fee_baisa),
-    }
-    if event in ("licence_issued", "licence_cancelled"):
-        licence = application.licence
-        context.update(
-            licence_number=licence.number,
-            valid_until=licence.valid_until.isoformat(),
-            verification_url=verification_url(licence),
-        )
-    notify(
-        application.applicant,
-        event,
-        context,
-        subject=("application", application.reference),
-        authority_id=application.authority_id,
-    )
-
-
-def _check_documents(application: Application) -> None:
-    have = set(
-        db.session.scalars(
-            sa.select(Document.document_code).where(Document.application_id == application.id)
-        )
-    )
-    missing = [
-        d for d in application.required_documents if d["mandatory"] and d["code"] not in have
-    ]
-    if missing:
-        raise Conflict(
-            code="documents_missing",
-            detail=N_("Upload every mandatory document before submitting."),
-            extra={
-                "missing": [
-                    {"code": d["code"], "name_ar": d["name_ar"], "name_en": d["name_en"]}
-                    for d in missing
-                ]
-            },
-        )
-
-
-def confirm_payment(application_id: int, commit: bool = True) -> Application:
-    """Called by payment confirmation: the fee is paid, the application moves on and its SLA
-    clock starts. Safe to call again: an application no longer waiting for payment is left alone.
-    With `commit=False` it joins the caller's transaction (the payment's)."""
+def confirm_payment(application_id: int) -> Application:
+    """The fee is paid (`payment.succeeded`, through `licensing.subscribers`): the application
+    moves on and its SLA clock starts, in the caller's unit of work. Safe to call again: an
+    application no longer waiting for payment is left alone."""
     application = db.session.scalar(
         sa.select(Application).where(Application.id == application_id).with_for_update()
     )
@@ -314,7 +176,7 @@ def confirm_payment(application_id: int, commit: bool = True) -> Application:
         raise NotFound()
     if application.state != State.PAYMENT_PENDING:
         return application
-    return transition(application, "confirm_payment", SYSTEM, commit=commit)
+    return transition(application, "confirm_payment", SYSTEM)
 
 
 def get_application(actor: User, application_id: int) -> Application:
@@ -359,7 +221,6 @@ def assign(actor: User, application_id: int, assignee_id: int | None) -> Applica
         before=before,
         after={"assignee_id": assignee_id},
     )
-    db.session.commit()
     return application
 
 
@@ -381,7 +242,6 @@ def add_message(actor: User, application_id: int, body: str) -> ApplicationMessa
         authority_id=application.authority_id,
         after={"message_id": message.id, "author_role": message.author_role},
     )
-    db.session.commit()
     return message
 
 

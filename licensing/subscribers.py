@@ -2,3 +2,21 @@
 after the fact's commit in their own unit of work, and are idempotent."""
 
 from __future__ import annotations
+
+from app.events import subscribe
+from licensing.expiry import expire_unpaid
+from licensing.services import confirm_payment
+
+
+@subscribe("payment.succeeded")
+def confirm_application_payment(payment_id: int, application_id: int) -> str:
+    """The fee is paid: the application, if still waiting for it, moves to review."""
+    application = confirm_payment(application_id)
+    return f"application {application.id} {application.state}"
+
+
+@subscribe("payment.window_closed")
+def expire_unpaid_application(application_id: int) -> str:
+    """Nothing was paid in the window: the application, if still waiting, is cancelled and its
+    applicant told (`payment_expired`)."""
+    return "expired" if expire_unpaid(application_id) else "left as it is"

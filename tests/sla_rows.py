@@ -15,6 +15,7 @@ from app.sla import SlaClock
 from licensing.models import Application
 from payments.models import Payment
 from refunds.models import Refund
+from tests.licensing.helpers import put_in_state
 
 _numbers = itertools.count(1)
 
@@ -57,7 +58,6 @@ def an_application(applicant: User, service: Service, clock: SlaClock, due=None)
         applicant_id=applicant.id,
         family=service.family,
         action=service.action,
-        state="approved" if clock.stopped_at else "in_review",
         details={},
         fee_baisa=0,
         sla_target_days=clock.target_days,
@@ -69,6 +69,7 @@ def an_application(applicant: User, service: Service, clock: SlaClock, due=None)
     application.sla_due_date = due
     db.session.add(application)
     db.session.flush()
+    put_in_state(application.id, "approved" if clock.stopped_at else "in_review")
     return application
 
 

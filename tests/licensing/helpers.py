@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 
+import sqlalchemy as sa
+
+from app import uow
 from app.extensions import db
 from licensing.models import Application
 from licensing.services import confirm_payment
@@ -95,7 +98,18 @@ def act(client, headers, application_id, action, **body):
 
 
 def pay(app, application_id):
-    """What payment confirmation will do: the one function it calls."""
+    """What payment confirmation will do: the one function its subscriber calls, in a unit of
+    work as the delivery job runs it."""
     with app.app_context():
-        confirm_payment(application_id)
+        with uow.transaction():
+            confirm_payment(application_id)
         db.session.remove()
+
+
+def put_in_state(application_id, state) -> None:
+    """Test set-up: put an application straight into `state`, as an SQL update (no workflow
+    step: no timeline, audit or notice; `app.workflow` refuses an attribute write), in the
+    caller's transaction."""
+    db.session.execute(
+        sa.update(Application).where(Application.id == application_id).values(state=str(state))
+    )

@@ -7,13 +7,14 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from app import uow
 from app.audit import AuditEntry
 from app.extensions import db
 from app.timeutil import MUSCAT, utcnow
 from licensing.models import Application, Licence
 from licensing.register import expire_licences
 from tests.factories import applicant_headers, staff_headers
-from tests.licensing.helpers import LEASE, act, upload
+from tests.licensing.helpers import LEASE, act, put_in_state, upload
 
 
 def _entries(app, action) -> list[AuditEntry]:
@@ -31,7 +32,7 @@ def test_an_allowed_transition_is_audited_with_its_before_and_after_state(app, c
     created = client.post("/api/v1/leases", json=LEASE, headers=owner).get_json()
     with app.app_context():
         application = db.session.get(Application, created["id"])
-        application.state = "submitted"  # set-up
+        put_in_state(application.id, "submitted")  # set-up
         authority_id = application.authority_id
         db.session.commit()
 
@@ -83,14 +84,15 @@ def test_an_expiring_licence_is_audited(app, client):
     _, head = staff_headers(app, client, "department_head", "NBG")
     created = client.post("/api/v1/leases", json=LEASE, headers=owner).get_json()
     with app.app_context():
-        db.session.get(Application, created["id"]).state = "approved"  # set-up
+        put_in_state(created["id"], "approved")  # set-up
         db.session.commit()
     number = act(client, head, created["id"], "issue").get_json()["licence_number"]
     with app.app_context():
         licence = db.session.scalar(sa.select(Licence).where(Licence.number == number))
         licence.valid_until = yesterday = utcnow().astimezone(MUSCAT).date() - dt.timedelta(days=1)
         db.session.commit()
-        assert expire_licences() == 1
+        with uow.transaction():  # the job's unit of work
+            assert expire_licences() == 1
 
     [entry] = _entries(app, "licence.expired")
     assert (entry.subject_type, entry.subject_id) == ("licence", number)

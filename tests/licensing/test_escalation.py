@@ -6,6 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from app import uow
 from app.extensions import db
 from app.notifications.models import Notification
 from licensing.escalation import escalate_idle_applications
@@ -48,23 +49,23 @@ def test_idle_applications_are_escalated_once_per_idle_spell(app, client):
     assert upload(client, owner, created["id"], "civil_id_copy").status_code == 201
     assert act(client, owner, created["id"], "submit").get_json()["state"] == "submitted"
 
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         assert escalate_idle_applications() == 0  # just submitted
     _days_pass(app, created["id"], 4)  # fewer than 5 working days in any 4 days
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         assert escalate_idle_applications() == 0
     _days_pass(app, created["id"], 6)
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         assert escalate_idle_applications() == 1
         assert escalate_idle_applications() == 0  # once per idle spell
     assert _escalations(app, head["id"]) == ["email", "in_app", "sms"]
     assert _escalations(app, other_head["id"]) == []
 
     act(client, inspector, created["id"], "start_review")  # someone acted: a new spell begins
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         assert escalate_idle_applications() == 0
     _days_pass(app, created["id"], 10)
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         assert escalate_idle_applications() == 1
     assert len(_escalations(app, head["id"])) == 6
 
@@ -81,5 +82,5 @@ def test_waiting_on_the_applicant_is_not_escalated(app, client):
     act(client, inspector, created["id"], "start_review")
     act(client, inspector, created["id"], "request_info", note="Where exactly?")
     _days_pass(app, created["id"], 30)
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         assert escalate_idle_applications() == 0

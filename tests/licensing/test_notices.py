@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.notifications.models import Channel, Notification
 from app.notifications.sms_text import sms_parts
-from licensing.models import Application, Licence
+from licensing.models import Licence
 from tests.factories import applicant_headers, staff_headers
-from tests.licensing.helpers import LEASE, act, pay, upload_mandatory
+from tests.licensing.helpers import LEASE, act, pay, put_in_state, upload_mandatory
 
 
 def _events(app, user_id) -> list[str]:
@@ -88,7 +88,7 @@ def test_withdrawal_and_cancellation_tell_the_applicant(app, client):
     withdrawn = client.post("/api/v1/leases", json=LEASE, headers=applicant_h).get_json()
     cancelled = client.post("/api/v1/leases", json=LEASE, headers=applicant_h).get_json()
     with app.app_context():
-        db.session.get(Application, cancelled["id"]).state = "in_review"  # set-up
+        put_in_state(cancelled["id"], "in_review")  # set-up
         db.session.commit()
 
     _ok(act(client, applicant_h, withdrawn["id"], "withdraw"))
@@ -112,7 +112,7 @@ def test_a_long_rejection_reason_is_cut_in_the_sms_and_whole_in_the_email(app, c
         applicant, applicant_h = applicant_headers(client, preferred_language=language)
         created = client.post("/api/v1/leases", json=LEASE, headers=applicant_h).get_json()
         with app.app_context():
-            db.session.get(Application, created["id"]).state = "in_review"  # set-up
+            put_in_state(created["id"], "in_review")  # set-up
             db.session.commit()
         rejected = act(
             client,

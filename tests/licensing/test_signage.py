@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from licensing.models import Application, Licence
 from tests.factories import applicant_headers, staff_headers
-from tests.licensing.helpers import SIGNAGE, act
+from tests.licensing.helpers import SIGNAGE, act, put_in_state
 
 SERVICE_STEM = {"health": "NBG-HEALTH-VEHSIGN", "commercial": "NBG-VEHSIGN"}
 
@@ -20,7 +20,7 @@ def _issued(app, client, applicant_h, head, sign_type) -> tuple[str, dict]:
         "/api/v1/vehicle-signage", json={**SIGNAGE, "sign_type": sign_type}, headers=applicant_h
     ).get_json()
     with app.app_context():
-        db.session.get(Application, created["id"]).state = "approved"  # set-up: decided
+        put_in_state(created["id"], "approved")  # set-up: decided
         db.session.commit()
     issued = act(client, head, created["id"], "issue").get_json()
     with app.app_context():

@@ -1,4 +1,5 @@
-"""Every (state, action, role): allowed ones succeed, all others are refused and change nothing."""
+"""Every (state, action, role) through the API: allowed ones (by the answer key of
+`test_workflows`) succeed, all others are refused and change nothing."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import sqlalchemy as sa
 from app.audit import AuditEntry
 from app.extensions import db
 from app.timeutil import utcnow
-from licensing.lifecycle import TRANSITIONS, State
+from licensing.lifecycle import State
 from licensing.models import Application, ApplicationEvent
 from licensing.schemas import ACTIONS
 from tests.factories import applicant_headers, staff_headers
-from tests.licensing.helpers import LEASE, act, upload_mandatory
+from tests.licensing.helpers import LEASE, act, put_in_state, upload_mandatory
+from tests.licensing.test_workflows import APPLICATION_KEY
 
 ROLES = ("applicant", "inspector", "finance", "department_head", "admin")
 BODY = {
@@ -37,9 +39,7 @@ def test_every_state_action_and_role(app, client):
         upload_mandatory(app, client, owner_h, created["id"])
         with app.app_context():
             application = db.session.get(Application, created["id"])
-            application.state = (
-                state.value
-            )  # test set-up: put it straight into the state under test
+            put_in_state(application.id, state)  # test set-up: straight into the state under test
             if state not in (State.DRAFT, State.PAYMENT_PENDING):
                 application.sla_started_at = utcnow()
             if state == State.INFO_REQUESTED:
@@ -51,9 +51,9 @@ def test_every_state_action_and_role(app, client):
     for state in State:
         shared = application_in(state)  # refusals leave it as it is, so one serves them all
         for action in ACTIONS:
-            rule = TRANSITIONS[action]
+            sources, rule_target, roles, _ = APPLICATION_KEY[action]  # the key, not the code
             for role in ROLES:
-                allowed = state in rule.sources and role in rule.roles
+                allowed = state in sources and role in roles
                 target = application_in(state) if allowed else shared
                 with app.app_context():
                     before = (_count(ApplicationEvent), _count(AuditEntry))
@@ -69,17 +69,19 @@ def test_every_state_action_and_role(app, client):
                     # A lease has a fee: its submission is followed at once by the system's
                     # request for payment (draft → submitted → payment_pending), two timeline steps.
                     fee_step = action == "submit"
-                    expected = State.PAYMENT_PENDING if fee_step else rule.target
+                    expected = State.PAYMENT_PENDING if fee_step else rule_target
                     assert after_state == expected, where
                     assert after[0] == before[0] + 1 + fee_step, where
                 else:
-                    expected_status = 403 if role not in rule.roles else 409
+                    expected_status = 403 if role not in roles else 409
                     assert response.status_code == expected_status, where
                     assert response.mimetype == "application/problem+json"
                     assert after_state == state and after == before, where
     assert checked == len(State) * len(ACTIONS) * len(ROLES)
     assert allowed_seen == sum(
-        len(t.sources) * len(t.roles & set(ROLES)) for t in TRANSITIONS.values()
+        len(sources) * len(roles & set(ROLES))
+        for action, (sources, _, roles, _) in APPLICATION_KEY.items()
+        if action in ACTIONS
     )
 
 
@@ -97,7 +99,7 @@ def test_missing_fields_are_named_and_nothing_changes(app, client):
     _, inspector = staff_headers(app, client, "inspector", "NBG")
     created = client.post("/api/v1/leases", json=LEASE, headers=owner).get_json()
     with app.app_context():
-        db.session.get(Application, created["id"]).state = "in_review"
+        put_in_state(created["id"], "in_review")
         db.session.commit()
     response = act(client, inspector, created["id"], "reject", reason_en="No")
     assert response.status_code == 422 and [e["field"] for e in response.get_json()["errors"]] == [
@@ -114,7 +116,7 @@ def test_an_inspection_cannot_be_scheduled_in_the_past(app, client):
     _, inspector = staff_headers(app, client, "inspector", "NBG")
     created = client.post("/api/v1/leases", json=LEASE, headers=owner).get_json()
     with app.app_context():
-        db.session.get(Application, created["id"]).state = "in_review"
+        put_in_state(created["id"], "in_review")
         db.session.commit()
     response = act(
         client, inspector, created["id"], "schedule_inspection", inspection_date="2020-01-05"

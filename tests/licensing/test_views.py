@@ -6,6 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from app import uow
 from app.extensions import db
 from app.notifications.models import Notification
 from app.timeutil import MUSCAT, utcnow
@@ -159,18 +160,18 @@ def test_renewal_reminders_at_30_and_7_days_then_expiry(app, client):
                 )
             )
 
-    with app.app_context():
+    with app.app_context(), uow.transaction():  # the job's unit of work
         assert send_renewal_reminders() == 0  # a year away
     expires_in(30)
-    with app.app_context():
+    with app.app_context(), uow.transaction():  # the job's unit of work
         assert send_renewal_reminders() == 1
         assert send_renewal_reminders() == 0  # once only
     expires_in(7)
-    with app.app_context():
+    with app.app_context(), uow.transaction():  # the job's unit of work
         assert send_renewal_reminders() == 1
     assert reminders() == 2
     expires_in(-1)
-    with app.app_context():
+    with app.app_context(), uow.transaction():  # the job's unit of work
         assert expire_licences() == 1
     assert client.get(f"/api/v1/licences/{number}", headers=owner).get_json()["state"] == "expired"
 

@@ -15,6 +15,7 @@ from payments.models import Payment, PaymentEvent
 from payments.services import process_event
 from receipts.models import Receipt
 from tests.factories import applicant_data
+from tests.licensing.helpers import put_in_state
 from tests.payments.helpers import event
 from tests.payments.test_concurrency import _deliver, _started, pg, pg_app  # noqa: F401 - fixtures
 
@@ -69,7 +70,7 @@ def test_two_hundred_concurrent_payments_get_two_hundred_consecutive_numbers(pg)
         for i in range(200):
             application = create_application(db.session.get(User, user.id), service, {})
             application = db.session.get(Application, application.id)
-            application.state = "payment_pending"  # test set-up: the payment step is what is tested
+            put_in_state(application.id, "payment_pending")  # set-up: the payment step is tested
             db.session.add(
                 Payment(
                     reference=f"pay-bulk-{i}",
