@@ -106,8 +106,9 @@ def deliver_notification(notification_id: int) -> None:
         return
     claimed = {"notification_id": row.id, "attempts": row.attempts}  # this claim's attempt
     try:
-        message = outgoing(row)
-        uow.release()  # it read only
+        # Its own unit of work: loading an attachment may record a document rendered on the way.
+        with uow.transaction():
+            message = outgoing(row)
         uow.assert_no_transaction("sending a notice")
         reference = message()
     except Exception as error:  # noqa: BLE001 - every failure is recorded and retried
