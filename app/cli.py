@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from app import uow
 from app.extensions import db
 
 users = AppGroup("users", help="Accounts.")
@@ -33,12 +34,14 @@ def seed_command(demo, not_production) -> None:
             "embedded default database (DATABASE_URL unset). On a database that is not "
             "production, add --i-know-this-is-not-production."
         )
-    seed_reference_data()
-    db.session.commit()
+    with uow.transaction():
+        seed_reference_data()
     click.echo("seeded")
     if demo:
         click.echo(f"demo staff of {DEMO_AUTHORITY} (log in with e-mail and password):")
-        for account, status in seed_demo_staff():
+        with uow.transaction():
+            outcome = seed_demo_staff()
+        for account, status in outcome:
             password = (
                 "(changed since seeded)" if status == "password changed" else account.password
             )
@@ -87,12 +90,14 @@ def create_staff_command(
     }
     try:
         data = StaffInputSchema().load(raw)
-        user = create_staff_account(found.id, data, language)
+        with uow.transaction():
+            user = create_staff_account(found.id, data, language)
+            created = f"created {role} #{user.id} <{user.email}> in {found.code}"
     except ValidationError as error:
         raise click.ClickException(f"invalid: {error.messages}") from error
     except Problem as problem:
         raise click.ClickException(f"{problem.code}: {problem.detail}") from problem
-    click.echo(f"created {role} #{user.id} <{user.email}> in {found.code}")
+    click.echo(created)
 
 
 @jobs_cli.command("worker")

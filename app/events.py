@@ -17,6 +17,7 @@ nothing of theirs.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -92,6 +93,7 @@ def publish(name: str, **payload: Any) -> DomainEvent:
     commits (nothing runs if it rolls back). The payload holds ids and plain values only."""
     from jobs import enqueue
 
+    _refuse_unless_plain(name, payload)
     event = DomainEvent(name=name, payload=payload)
     db.session.add(event)
     db.session.flush()
@@ -159,6 +161,18 @@ def relay_undelivered(now: datetime | None = None) -> int:
     if handed:
         log.info("domain events relayed", extra={"count": handed})
     return handed
+
+
+def _refuse_unless_plain(name: str, payload: dict[str, Any]) -> None:
+    """The handlers get the payload back from a JSON column: refuse, at the publisher, what would
+    not come back the same (a date, a Decimal, a model fails in the flush; a tuple comes back a
+    list, a number key a string)."""
+    try:
+        same = json.loads(json.dumps(payload)) == payload
+    except (TypeError, ValueError):
+        same = False
+    if not same:
+        raise TypeError(f"{name}: a payload holds ids and plain JSON values only: {payload!r}")
 
 
 def _delivered(event_id: int, handler: str) -> bool:

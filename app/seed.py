@@ -70,7 +70,7 @@ def seed_demo_staff() -> list[tuple[DemoAccount, str]]:
     """Create the demo staff of DEMO_AUTHORITY that are missing; idempotent. Answers each account
     with what happened: "created", "exists" (with its demo password) or "password changed" (since
     it was seeded; it is left as it is). Accounts go through the same validation and service as
-    `flask users create-staff`, so the password rules apply to them too. Commits each account."""
+    `flask users create-staff`, so the password rules apply to them too. The caller commits."""
     from app.accounts.models import User
     from app.accounts.passwords import verify_password
     from app.accounts.schemas import StaffInputSchema

@@ -63,7 +63,7 @@ def assert_no_transaction(what: str = "an outside call") -> None:
     """Refuse to go on when a database transaction is open: an outside call made there would
     hold its row locks for as long as the call takes, and its outcome would be lost with the
     transaction's rollback."""
-    if db.session.in_transaction():
+    if db.session().in_transaction():  # the Session itself: scoped_session has no in_transaction
         raise TransactionOpen(f"{what} made inside a database transaction")
 
 
@@ -119,6 +119,7 @@ def _track_flushed_writes() -> None:
     if event.contains(Session, "after_flush", _note_writes):
         return
     event.listen(Session, "after_flush", _note_writes)
+    event.listen(Session, "do_orm_execute", _note_statement_writes)
     event.listen(Session, "after_commit", _forget_writes)
     event.listen(Session, "after_soft_rollback", _forget_writes_on_rollback)
 
@@ -126,6 +127,13 @@ def _track_flushed_writes() -> None:
 def _note_writes(session, flush_context) -> None:
     if session.new or session.dirty or session.deleted:
         session.info["flushed_writes"] = True
+
+
+def _note_statement_writes(orm_execute_state) -> None:
+    # An INSERT, UPDATE or DELETE statement run through the session (a claim, a bulk revoke) is a
+    # write no flush sees: without this, release() would quietly roll it back.
+    if orm_execute_state.is_insert or orm_execute_state.is_update or orm_execute_state.is_delete:
+        orm_execute_state.session.info["flushed_writes"] = True
 
 
 def _forget_writes(session) -> None:

@@ -185,7 +185,9 @@ def register(workflow: Workflow) -> Workflow:
         return _WORKFLOWS[workflow.model]
     _WORKFLOWS[workflow.model] = workflow
     attribute = getattr(workflow.model, workflow.column)
-    event.listen(attribute, "set", _refuse_direct_write(workflow), retval=False)
+    # propagate: a subclass mapped on the model (which workflow_of finds through the MRO) is
+    # governed too; without it the subclass's attribute carries no listener.
+    event.listen(attribute, "set", _refuse_direct_write(workflow), retval=False, propagate=True)
     return workflow
 
 

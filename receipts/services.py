@@ -189,22 +189,25 @@ def receipt_context(receipt: Receipt) -> dict[str, Any]:
 
 
 def receipt_pdf(receipt: Receipt) -> bytes:
-    """The document's bytes: the stored rendering, or rendered and stored now."""
+    """The document's bytes: the stored rendering, or rendered and recorded now (in the caller's
+    unit of work)."""
     if receipt.document_key:
         return storage().load(receipt.document_key)
     render_receipt(receipt.id)
-    return storage().load(db.session.get(Receipt, receipt.id).document_key)
+    # The rendering was recorded by an UPDATE: read the row again for the key it holds now.
+    rendered = db.session.get(Receipt, receipt.id, populate_existing=True)
+    return storage().load(rendered.document_key)
 
 
 def render_receipt(receipt_id: int) -> None:
-    """Job: render the PDF once and keep it with its SHA-256 (the same receipt renders the same)."""
+    """Job: render the PDF once and keep it with its SHA-256 (the same receipt renders the same),
+    in the caller's unit of work."""
     from app.pdf import render_pdf
 
     receipt = db.session.scalar(
         sa.select(Receipt).where(Receipt.id == receipt_id).with_for_update()
     )
     if receipt is None or receipt.document_key:
-        db.session.rollback()
         return
     pdf = render_pdf("receipt.html.j2", receipt_context(receipt))
     key, sha256 = keep_generated(f"receipt-{receipt.id}", pdf)
@@ -217,7 +220,6 @@ def render_receipt(receipt_id: int) -> None:
         .values(document_key=key, document_sha256=sha256)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
     if recorded:
         log.info("receipt rendered", extra={"receipt_id": receipt_id})
 

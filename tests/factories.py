@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from app import uow
 from app.accounts.services import create_staff_account
 from app.authorities.models import Authority
 from app.extensions import db
@@ -59,7 +60,7 @@ def make_staff(app, role: str, authority: str = "NBG", department: str = "licens
     """A staff account made through the same service the admin API and CLI use."""
     data = applicant_data(role=role, department=department, **overrides)
     data.pop("preferred_language")
-    with app.app_context():
+    with app.app_context(), uow.transaction():
         found = db.session.scalar(db.select(Authority).filter_by(code=authority))
         user = create_staff_account(found.id, data, "en")
         return {**data, "id": user.id}

@@ -2,7 +2,7 @@
 
 Logging in, refreshing and logging out are in `app.accounts.sessions`.
 
-Each function owns its transaction and commits once.
+The caller's unit of work (`app.uow`: the request, the command) commits; nothing here does.
 """
 
 from __future__ import annotations
@@ -32,8 +32,10 @@ DUPLICATE_MESSAGES = {
 }
 
 
-def _refuse_duplicates(values: dict[str, Any], exclude_id: int | None = None) -> None:
-    """409 naming every field whose value another account already holds."""
+def _refuse_duplicates(values: dict[str, Any], exclude_id: int | None = None, scalar=None) -> None:
+    """409 naming every field whose value another account already holds (looked up with
+    `scalar`, the session's by default)."""
+    scalar = scalar or db.session.scalar
     clashes = []
     for field in UNIQUE_FIELDS:
         if values.get(field) is None:
@@ -41,7 +43,7 @@ def _refuse_duplicates(values: dict[str, Any], exclude_id: int | None = None) ->
         query = sa.select(User.id).where(getattr(User, field) == values[field])
         if exclude_id is not None:
             query = query.where(User.id != exclude_id)
-        if db.session.scalar(query.limit(1)) is not None:
+        if scalar(query.limit(1)) is not None:
             clashes.append(field)
     if clashes:
         raise Conflict(
@@ -52,13 +54,17 @@ def _refuse_duplicates(values: dict[str, Any], exclude_id: int | None = None) ->
 
 
 def _insert_user(user: User) -> User:
-    """Insert, turning a unique-constraint race into the same 409 as the check before it."""
+    """Insert, turning a unique-constraint race into the same 409 as the check before it. The
+    failed flush leaves the session's transaction for the unit of work to roll back, so the
+    clashing fields are looked up on a connection of their own (the other account committed)."""
     db.session.add(user)
     try:
         db.session.flush()
     except sa.exc.IntegrityError:
-        db.session.rollback()
-        _refuse_duplicates({f: getattr(user, f) for f in UNIQUE_FIELDS})
+        with db.engine.connect() as connection:
+            _refuse_duplicates(
+                {f: getattr(user, f) for f in UNIQUE_FIELDS}, None, connection.scalar
+            )
         raise
     return user
 
@@ -80,7 +86,6 @@ def register_applicant(data: dict[str, Any], language: str) -> User:
     )
     _insert_user(user)
     record_change("account.registered", "user", user.id, authority_id=None, after=audit_view(user))
-    db.session.commit()
     current_app.logger.info("applicant registered", extra={"user_id": user.id})
     return user
 
@@ -107,7 +112,6 @@ def change_password(
         authority_id=user.authority_id,
         after={"other_sessions_ended": True},
     )
-    db.session.commit()
     current_app.logger.info("password changed", extra={"user_id": user.id})
 
 
@@ -125,7 +129,6 @@ def update_profile(user: User, data: dict[str, Any]) -> User:
         before=before,
         after=audit_view(user),
     )
-    db.session.commit()
     return user
 
 
@@ -167,7 +170,6 @@ def create_staff_account(authority_id: int, data: dict[str, Any], language: str 
     record_change(
         "staff.created", "user", user.id, authority_id=authority_id, after=audit_view(user)
     )
-    db.session.commit()
     return user
 
 
@@ -213,7 +215,6 @@ def update_staff(admin: User, user_id: int, data: dict[str, Any]) -> User:
         before=before,
         after=audit_view(user),
     )
-    db.session.commit()
     return user
 
 

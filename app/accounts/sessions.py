@@ -2,7 +2,9 @@
 
 A session holds one current refresh token (as a hash); each refresh swaps it for a new one and
 keeps the old hash in `rotated_refresh_tokens`. Access tokens name their session, so revoking the
-session ends its access tokens too (`app.access`). Each function owns its transaction.
+session ends its access tokens too (`app.access`). The caller's unit of work (`app.uow`) commits;
+a refusal whose record must stand (a failed login counted, a reused token's session revoked) says
+so with `keep_on_refusal()` before raising.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from app.errors import Unauthorized
 from app.extensions import db
 from app.i18n import N_
 from app.timeutil import utcnow
+from app.uow import keep_on_refusal
 
 BAD_CREDENTIALS = lazy_gettext("The login details are wrong.")
 INVALID_REFRESH = N_("The refresh token is invalid or has expired.")
@@ -53,7 +56,7 @@ def log_in(identifier: dict[str, str], password: str) -> dict[str, Any]:
     user = _find_login(identifier)
     if not verify_password(user.password_hash if user else None, password) or not user.is_active:
         record_failure(key, now)
-        db.session.commit()
+        keep_on_refusal()  # the failure counts towards the lock-out although the answer is 401
         raise Unauthorized(code="invalid_credentials", detail=BAD_CREDENTIALS)
     clear_failures(key)
     if needs_rehash(user.password_hash):
@@ -67,7 +70,7 @@ def log_in(identifier: dict[str, str], password: str) -> dict[str, Any]:
         expires_at=now + timedelta(seconds=current_app.config["REFRESH_TOKEN_TTL"]),
     )
     db.session.add(session)
-    db.session.commit()
+    db.session.flush()  # the access token names the session's id
     return _tokens(user.id, session, refresh_token)
 
 
@@ -93,7 +96,6 @@ def refresh_session(refresh_token: str) -> dict[str, Any]:
     )
     session.refresh_token_hash = digest(new_token)
     session.refreshed_at = now
-    db.session.commit()
     return _tokens(session.user_id, session, new_token)
 
 
@@ -113,7 +115,6 @@ def _answer_reuse(token_hash: str) -> None:
     ids = {"user_id": session.user_id, "session_id": str(session.id)}
     grace = timedelta(seconds=current_app.config["REFRESH_REUSE_GRACE_SECONDS"])
     if rotated.rotated_at == session.refreshed_at and now - rotated.rotated_at <= grace:
-        db.session.rollback()
         current_app.logger.info("refresh token presented twice within the grace period", extra=ids)
         return
     newly_revoked = session.revoked_at is None
@@ -126,7 +127,7 @@ def _answer_reuse(token_hash: str) -> None:
         authority_id=session.user.authority_id,
         after={**ids, "rotated_at": rotated.rotated_at.isoformat(), "revoked": newly_revoked},
     )
-    db.session.commit()
+    keep_on_refusal()  # the revocation and its audit row stand although the answer is 401
     current_app.logger.warning("rotated refresh token presented again; session revoked", extra=ids)
 
 
@@ -144,11 +145,10 @@ def log_out(user: User, session_id: uuid.UUID, all_sessions: bool = False) -> No
             )
             .values(revoked_at=utcnow())
         )
-    db.session.commit()
 
 
 def revoke_sessions(user_id: int, keep: uuid.UUID | None = None) -> None:
-    """Revoke every live session of the account, but `keep`. Commit is the caller's."""
+    """Revoke every live session of the account, but `keep`."""
     query = sa.update(AuthSession).where(
         AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)
     )
@@ -168,7 +168,6 @@ def purge_expired_sessions() -> int:
         )
     )
     purge_stale_throttles(now)
-    db.session.commit()
     return result.rowcount
 
 

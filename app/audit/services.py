@@ -116,8 +116,9 @@ def csv_lines(wanted: AuditFilter, batch: int = 500) -> Iterator[str]:
 
 
 def record_export(wanted: AuditFilter, authority_id: int | None) -> None:
-    """Exports are audited too: who took which part of which chain (committed before the first
-    line is sent, so an export that breaks off half-way is still on record)."""
+    """Exports are audited too: who took which part of which chain. The view's unit of work
+    commits it when the view answers, before the first line is streamed, so an export that
+    breaks off half-way is still on record."""
     from app.audit import record_change
 
     subject = ":".join(wanted.subject) if wanted.subject else None
@@ -132,4 +133,3 @@ def record_export(wanted: AuditFilter, authority_id: int | None) -> None:
             "subject": subject,
         },
     )
-    db.session.commit()

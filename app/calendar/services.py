@@ -216,7 +216,6 @@ def declare_holiday(admin: User, data: dict[str, Any]) -> HolidayOverride:
         },
     )
     _rebuild_affected(authority_id, day)
-    db.session.commit()
     return override
 
 
@@ -254,7 +253,6 @@ def cancel_holiday(admin: User, day: date, all_authorities: bool = False) -> Non
         after={"all_authorities": authority_id is None},
     )
     _rebuild_affected(authority_id, day)
-    db.session.commit()
 
 
 def holidays_in_year(authority_id: int, year: int) -> list[dict[str, Any]]:

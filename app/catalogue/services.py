@@ -1,6 +1,6 @@
 """Use cases of the catalogue: list and find services; an admin changes one.
 
-`update_service` owns its transaction and commits once.
+`update_service` writes in the caller's unit of work (`app.uow`), which commits.
 """
 
 from __future__ import annotations
@@ -108,7 +108,6 @@ def update_service(admin: User, code: str, data: dict[str, Any]) -> Service:
             before=before,
             after=after,
         )
-    db.session.commit()
     return service
 
 

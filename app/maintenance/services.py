@@ -40,7 +40,6 @@ def announce_window(admin: User, data: dict[str, Any]) -> MaintenanceWindow:
         authority_id=admin.authority_id,
         after=_view(window),
     )
-    db.session.commit()
     return window
 
 
@@ -63,7 +62,6 @@ def cancel_window(admin: User, window_id: int) -> None:
         before=before,
         after=_view(window),
     )
-    db.session.commit()
 
 
 def announced_windows(authority_code: str | None = None) -> sa.Select:

@@ -19,10 +19,12 @@ import itertools
 import logging
 import re
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app import uow
 from app.extensions import db
 from app.notifications.channels import Email, mailer, sms_gateway
 from app.notifications.models import Channel, DeliveryState, Notification
@@ -54,15 +56,16 @@ def _claimable(now):
 
 
 def claim(notification_id: int) -> Notification | None:
-    """Take the row for sending, or None when it is not ours to send (sent, or being sent)."""
+    """Take the row for sending (committed at once), or None when it is not ours to send (sent,
+    or being sent). The row is answered loaded, in a new transaction that has written nothing."""
     now = utcnow()
-    result = db.session.execute(
-        sa.update(Notification)
-        .where(Notification.id == notification_id, _claimable(now))
-        .values(state=DeliveryState.SENDING, claimed_at=now, attempts=Notification.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    with uow.transaction():
+        result = db.session.execute(
+            sa.update(Notification)
+            .where(Notification.id == notification_id, _claimable(now))
+            .values(state=DeliveryState.SENDING, claimed_at=now, attempts=Notification.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
     if result.rowcount != 1:
         return None
     return db.session.get(Notification, notification_id, populate_existing=True)
@@ -73,40 +76,46 @@ def message_id(row: Notification) -> str:
     return f"<notification-{row.id}.{int(row.created_at.timestamp())}@baladiya.om>"
 
 
-def send(row: Notification) -> str:
-    """Send one row through its channel, to the address the account has now."""
+def outgoing(row: Notification) -> Callable[[], str]:
+    """Sending the row, read now: a call to its channel, to the address the account has now,
+    that needs the database no more (it is made with no transaction open)."""
     user = row.user
     if row.channel == Channel.EMAIL:
         attachments = tuple(load_attachment(a) for a in row.attachments or [])
-        return mailer().send(
-            Email(
-                user.email,
-                row.title,
-                row.body_text,
-                row.body_html,
-                attachments,
-                message_id=message_id(row),
-            )
+        email = Email(
+            user.email,
+            row.title,
+            row.body_text,
+            row.body_html,
+            attachments,
+            message_id=message_id(row),
         )
+        return lambda: mailer().send(email)
     if row.channel == Channel.SMS:
-        return sms_gateway().send(user.phone, row.body_text)
+        phone, text = user.phone, row.body_text
+        return lambda: sms_gateway().send(phone, text)
     raise ValueError(f"nothing to send on {row.channel}")
 
 
 def deliver_notification(notification_id: int) -> None:
-    """Job: claim the row, send it, record the outcome (sent, queued for a retry, or failed)."""
+    """Job: claim the row (committed), send it with no transaction open, record the outcome
+    (sent, queued for a retry, or failed) in a transaction of its own."""
     row = claim(notification_id)
     if row is None:
         log.info("notification not claimable", extra={"notification_id": notification_id})
         return
+    claimed = {"notification_id": row.id, "attempts": row.attempts}  # this claim's attempt
     try:
-        reference = send(row)
+        # Its own unit of work: loading an attachment may record a document rendered on the way.
+        with uow.transaction():
+            message = outgoing(row)
+        uow.assert_no_transaction("sending a notice")
+        reference = message()
     except Exception as error:  # noqa: BLE001 - every failure is recorded and retried
-        _record_failure(row, error)
+        _record_failure(claimed, error)
         return
-    sent = {"notification_id": row.id, "attempts": row.attempts}
-    _record_sent(row.id, row.attempts, reference[:200] or None)
-    log.info("notification sent", extra=sent)
+    _record_sent(claimed["notification_id"], claimed["attempts"], reference[:200] or None)
+    log.info("notification sent", extra=claimed)
 
 
 def _record_sent(notification_id: int, attempts: int, reference: str | None) -> None:
@@ -118,21 +127,20 @@ def _record_sent(notification_id: int, attempts: int, reference: str | None) -> 
     deadline = time.monotonic() + RECORD_SENT_FOR
     for pause in itertools.chain(RECORD_SENT_PAUSES, itertools.repeat(RECORD_SENT_PAUSES[-1])):
         try:
-            db.session.execute(
-                sa.update(Notification)
-                .where(Notification.id == notification_id, Notification.attempts == attempts)
-                .values(
-                    state=DeliveryState.SENT,
-                    sent_at=utcnow(),
-                    provider_reference=reference,
-                    last_error=None,
+            with uow.transaction():
+                db.session.execute(
+                    sa.update(Notification)
+                    .where(Notification.id == notification_id, Notification.attempts == attempts)
+                    .values(
+                        state=DeliveryState.SENT,
+                        sent_at=utcnow(),
+                        provider_reference=reference,
+                        last_error=None,
+                    )
+                    .execution_options(synchronize_session=False)
                 )
-                .execution_options(synchronize_session=False)
-            )
-            db.session.commit()
             return
         except sa.exc.SQLAlchemyError as error:
-            db.session.rollback()
             if not database_unavailable(error) or time.monotonic() + pause > deadline:
                 log.error(
                     "sent but could not record it; the lease will send it again",
@@ -146,22 +154,27 @@ def _record_sent(notification_id: int, attempts: int, reference: str | None) -> 
             time.sleep(pause)
 
 
-def _record_failure(row: Notification, error: Exception) -> None:
-    row.last_error = _ADDRESS.sub("[address]", f"{type(error).__name__}: {error}")[:500]
-    if row.attempts >= MAX_ATTEMPTS:
-        row.state = DeliveryState.FAILED
-        log.error(
-            "notification failed for good",
-            extra={"notification_id": row.id, "attempts": row.attempts},
-        )
+def _record_failure(claimed: dict[str, int], error: Exception) -> None:
+    """Record a failed attempt (`claimed`: the row's id and the attempt), in a transaction of its
+    own: queued again after its back-off, or failed for good after the last attempt."""
+    attempts = claimed["attempts"]
+    values: dict = {"last_error": _ADDRESS.sub("[address]", f"{type(error).__name__}: {error}")}
+    values["last_error"] = values["last_error"][:500]
+    if attempts >= MAX_ATTEMPTS:
+        values["state"] = DeliveryState.FAILED
+        log.error("notification failed for good", extra=claimed)
     else:
-        row.state = DeliveryState.QUEUED
-        row.next_attempt_at = utcnow() + timedelta(seconds=BACKOFF[row.attempts - 1])
-        log.warning(
-            "notification will be retried",
-            extra={"notification_id": row.id, "attempts": row.attempts},
+        values["state"] = DeliveryState.QUEUED
+        values["next_attempt_at"] = utcnow() + timedelta(seconds=BACKOFF[attempts - 1])
+        log.warning("notification will be retried", extra=claimed)
+    uow.rollback()  # whatever the failed step left open (nothing it wrote is kept)
+    with uow.transaction():
+        db.session.execute(
+            sa.update(Notification)
+            .where(Notification.id == claimed["notification_id"])
+            .values(**values)
+            .execution_options(synchronize_session=False)
         )
-    db.session.commit()
 
 
 def relay_notifications() -> int:
@@ -175,7 +188,7 @@ def relay_notifications() -> int:
             .limit(RELAY_BATCH)
         )
     )
-    db.session.rollback()
+    uow.release()  # it read only: the jobs are handed out with no transaction open
     for notification_id in ids:
         dispatch(Job(DELIVER, (notification_id,), queue="high", retry_intervals=()))
     if ids:

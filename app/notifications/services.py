@@ -121,7 +121,6 @@ def mark_read(user: User, notification_id: int) -> Notification:
         raise NotFound()
     if row.read_at is None:
         row.read_at = utcnow()
-        db.session.commit()
     return row
 
 
