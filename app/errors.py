@@ -255,9 +255,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(IntegrityError)
     def handle_integrity(error: IntegrityError):
-        from app.extensions import db
+        from app import uow
 
-        db.session.rollback()
+        uow.rollback()
         current_app.logger.info(
             "integrity error answered as 409", extra={"error": type(error).__name__}
         )
@@ -289,9 +289,10 @@ def register_error_handlers(app: Flask) -> None:
 def _rollback_quietly() -> None:
     """Give the session's connection back; with the database gone the rollback itself may fail,
     and that must not turn the answer into a second error."""
+    from app import uow
     from app.extensions import db
 
     try:
-        db.session.rollback()
+        uow.rollback()
     except sa_exc.SQLAlchemyError:
         db.session.close()

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
+from app import uow
 from app.access import public_endpoint
 from app.extensions import db
 
@@ -63,7 +64,7 @@ def _database() -> str:
         return "ok"
     except sa.exc.SQLAlchemyError:
         try:
-            db.session.rollback()
+            uow.rollback()
         except sa.exc.SQLAlchemyError:
             db.session.close()
         return "unreachable"
