@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.audit import AuditEntry
 from app.extensions import db
 from refunds.models import Refund
-from refunds.services import record_gateway_answer
+from refunds.payout import record_gateway_answer
 from tests.factories import staff_headers
 from tests.payments.conftest import wait_for
 from tests.receipts.test_receipts import _paid

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from refunds.models import Refund, RefundEvent
-from refunds.services import send_refund
+from refunds.tasks import send_refund
 from tests.factories import staff_headers
 from tests.payments.helpers import post_event
 from tests.payments.proxy import RecordingProxy
@@ -221,7 +221,7 @@ def test_reconciliation_does_not_race_the_send_job_and_finds_a_refund_stripe_for
     stripe_app, live, localstripe, client
 ):
     from app.timeutil import utcnow
-    from refunds.services import reconcile_refunds
+    from refunds.tasks import reconcile_refunds
 
     _, payment, refund = _approved_card_refund_stuck_in_processing(stripe_app, client, localstripe)
     made = localstripe.client().v1.refunds.create(  # our call went through; its answer was lost

@@ -18,8 +18,8 @@ from app.extensions import db
 from licensing.services import create_application
 from payments.models import Payment
 from receipts.services import issue_receipt
+from refunds import decisions, intake, queries, transfers
 from refunds import lifecycle as rl
-from refunds import services
 from refunds.models import Refund, RefundEvent, RefundFile
 from tests.factories import applicant_data, login, make_staff
 from tests.licensing.helpers import PDF
@@ -114,7 +114,7 @@ class RefundMachine(RuleBasedStateMachine):
     def request(self, amount):
         with self.app.app_context():
             try:
-                refund = services.request_refund(
+                refund = intake.request_refund(
                     self._as(self.applicant_id),
                     self.payment_id,
                     {
@@ -136,12 +136,12 @@ class RefundMachine(RuleBasedStateMachine):
         with self.app.app_context():
             try:
                 if action == "transfer_done":
-                    services.add_file(
+                    intake.add_file(
                         self._as(actor_id), refund_id, "transfer_proof", "proof.pdf", PDF
                     )
-                    services.complete_transfer(self._as(actor_id), refund_id, "TRX-1")
+                    transfers.complete_transfer(self._as(actor_id), refund_id, "TRX-1")
                 else:
-                    services.act(self._as(actor_id), refund_id, action, data)
+                    decisions.act(self._as(actor_id), refund_id, action, data)
             except Problem:
                 db.session.rollback()
         assert self.app.extensions["jobs"].drain(10)
@@ -173,7 +173,7 @@ class RefundMachine(RuleBasedStateMachine):
     @invariant()
     def never_more_than_captured(self):
         with self.app.app_context():
-            committed = services.committed_baisa(self.payment_id)
+            committed = queries.committed_baisa(self.payment_id)
             assert committed <= 3000, committed
 
 

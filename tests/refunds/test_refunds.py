@@ -245,7 +245,7 @@ def _approved_card_refund_stuck_in_processing(app, client, localstripe):
 def test_reconciliation_sends_a_refund_the_crash_left_unsent_and_credits_once(
     stripe_app, live, localstripe, client
 ):
-    from refunds.services import reconcile_refunds
+    from refunds.tasks import reconcile_refunds
 
     user, payment, refund = _approved_card_refund_stuck_in_processing(
         stripe_app, client, localstripe
@@ -315,7 +315,7 @@ def test_a_card_the_gateway_will_not_refund_is_paid_by_bank_transfer(
     user, payment, refund = _approved_card_refund_stuck_in_processing(
         stripe_app, client, localstripe
     )
-    from refunds.services import record_gateway_answer
+    from refunds.payout import record_gateway_answer
 
     with stripe_app.app_context():
         record_gateway_answer(refund["id"], None, "failed", "charge_for_refund_too_old")
@@ -365,7 +365,7 @@ def test_a_card_the_gateway_will_not_refund_is_paid_by_bank_transfer(
 def test_reconciliation_sends_an_approved_refund_whose_send_job_was_lost(
     stripe_app, live, localstripe, client
 ):
-    from refunds.services import reconcile_refunds
+    from refunds.tasks import reconcile_refunds
 
     _, payment, refund = _approved_card_refund_stuck_in_processing(stripe_app, client, localstripe)
     with stripe_app.app_context():

@@ -1,0 +1,25 @@
+"""What a refund leaves behind for people: its timeline and the notices to its applicant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.notifications.services import notify
+from refunds.models import Refund, RefundEvent
+
+
+def timeline(refund, actor, action, source, target, note) -> None:
+    RefundEvent.add(actor, action, source, target, note, refund_id=refund.id)
+
+
+def tell(
+    refund: Refund, event: str, context: dict[str, Any], attachments: tuple[dict, ...] = ()
+) -> None:
+    notify(
+        refund.applicant,
+        event,
+        {"refund_reference": refund.reference, **context},
+        subject=("refund", refund.reference),
+        authority_id=refund.authority_id,
+        attachments=attachments,
+    )
