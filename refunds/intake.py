@@ -16,12 +16,14 @@ from app.maintenance.services import refuse_writes_during_maintenance
 from app.money import format_baisa
 from app.numbering import next_number
 from app.timeutil import MUSCAT, utcnow
+from app.workflow import fire
 from licensing.documents import accept_file
 from payments.models import Payment
 from refunds import lifecycle as rl
+from refunds.gateway import gateway_for
+from refunds.guards import GATEWAY_AMOUNT
 from refunds.models import Refund, RefundFile
 from refunds.queries import committed_baisa, get_refund, locked_payment, role_of
-from refunds.rules import transition
 from refunds.trail import tell, timeline
 
 
@@ -32,7 +34,8 @@ def _reference(payment: Payment, year: int) -> str:
 
 def request_refund(actor: User, payment_id: int, data: dict[str, Any]) -> Refund:
     """The payer (or finance staff for them) asks for a refund of a succeeded payment: the whole
-    refundable amount by default, never more."""
+    refundable amount by default, never more (the payment row is locked while it is counted);
+    a card refund only of an amount the gateway takes. In the caller's unit of work."""
     payment = locked_payment(payment_id)
     if actor.role == Role.APPLICANT and payment.payer_id != actor.id:
         raise NotFound()
@@ -73,6 +76,9 @@ def request_refund(actor: User, payment_id: int, data: dict[str, Any]) -> Refund
         raise ValidationFailed(
             {"iban": [N_("A bank transfer needs the IBAN and the account holder.")]}
         )
+    refused = gateway_for(payment).check_amount(amount) if method == "card" else None
+    if refused:
+        raise ValidationFailed({"amount": [GATEWAY_AMOUNT]}, extra={"gateway_rule": refused})
     now = utcnow()
     year = now.astimezone(MUSCAT).year
     refund = Refund(
@@ -105,14 +111,14 @@ def request_refund(actor: User, payment_id: int, data: dict[str, Any]) -> Refund
         after={"amount": amount, "method": refund.method, "payment": payment.reference},
     )
     tell(refund, "refund_submitted", {"amount": format_baisa(amount)})
-    db.session.commit()
     return refund
 
 
 def add_file(
     actor: User, refund_id: int, kind: str, filename: str | None, content: bytes
 ) -> RefundFile:
-    """Evidence from the applicant (it ends a request for evidence), or finance's transfer proof."""
+    """Evidence from the applicant (it ends a request for evidence), or finance's transfer proof.
+    In the caller's unit of work."""
     refund = get_refund(actor, refund_id)
     role = role_of(refund, actor)
     if kind == "transfer_proof":
@@ -142,6 +148,5 @@ def add_file(
         after={"kind": kind, "sha256": stored.sha256},
     )
     if refund.state == rl.EVIDENCE_REQUESTED:
-        transition(refund, "evidence_added", actor, {}, commit=False)
-    db.session.commit()
+        fire(refund, "evidence_added", actor)
     return file

@@ -9,14 +9,15 @@ from app.access import role_on_record
 from app.accounts.models import Role, User
 from app.errors import NotFound
 from app.extensions import db
+from app.workflow import SYSTEM
 from payments.models import Payment
-from refunds import lifecycle as rl
+from refunds import states as rl
 from refunds.models import Refund
-
-SYSTEM = "system"
 
 
 def committed_baisa(payment_id: int, excluding: int | None = None) -> int:
+    """What the payment's refunds approved, processing, refunded or failed (retryable) take of
+    it, leaving out the refund `excluding`."""
     query = sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_approved), 0)).where(
         Refund.payment_id == payment_id, Refund.state.in_(rl.COMMITTED)
     )
@@ -26,6 +27,7 @@ def committed_baisa(payment_id: int, excluding: int | None = None) -> int:
 
 
 def locked_payment(payment_id: int) -> Payment:
+    """The payment, locked until the unit of work ends: what serialises promises of its money."""
     payment = db.session.scalar(
         sa.select(Payment).where(Payment.id == payment_id).with_for_update()
     )
@@ -35,6 +37,8 @@ def locked_payment(payment_id: int) -> Payment:
 
 
 def role_of(refund: Refund, actor: User | str) -> str:
+    """The role `actor` takes on the refund (`SYSTEM` for our own code); 404 for one who may
+    not see it."""
     if actor == SYSTEM:
         return SYSTEM
     return role_on_record(actor, refund.applicant_id, refund.authority_id)

@@ -24,7 +24,7 @@ from app.schemas import MuscatDateTime, StoredFileSchema, TimelineEventSchema
 from licensing.documents import FILE_TYPES, UPLOAD_PROBLEMS
 from licensing.storage import storage
 from receipts.services import credit_note_of_refund, document_link
-from refunds import decisions, intake, lifecycle, queries, transfers
+from refunds import decisions, intake, lifecycle, queries
 from refunds.models import RefundEvent, RefundFile
 
 blp = Blueprint("refunds", __name__, url_prefix="/api/v1", description="Refunds")
@@ -218,13 +218,6 @@ class RefundAction(MethodView):
         """start_review, request_evidence, approve (amount), reject (reasons), withdraw, retry,
         switch_to_bank_transfer (iban, account_holder), transfer_failed, transfer_done
         (bank transfers: transfer_reference, after the proof), resolve_attention (note)"""
-        if action == "transfer_done":
-            if not data.get("transfer_reference"):
-                raise ValidationFailed(
-                    {"transfer_reference": [N_("Missing data for required field.")]}
-                )
-            reference = data["transfer_reference"]
-            return transfers.complete_transfer(require_user(), refund_id, reference)
         return decisions.act(require_user(), refund_id, action, data)
 
 

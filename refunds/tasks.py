@@ -1,4 +1,5 @@
-"""Refund jobs: the send job and the periodic reconciliation with the gateway."""
+"""Refund jobs: the send job and the periodic reconciliation with the gateway. Each runs in the
+job's unit of work (`jobs.runner.execute`); the gateway is called with no transaction open."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import datetime as dt
 import sqlalchemy as sa
 from flask import current_app
 
+from app import uow
 from app.extensions import db
 from app.timeutil import utcnow
-from payments.gateway import GatewayRefused, GatewayUnavailable, gateway
+from payments.models import Payment
 from refunds import lifecycle as rl
 from refunds import payout
+from refunds.gateway import GatewayRefused, GatewayUnavailable, gateway_for
 from refunds.models import Refund
 from refunds.payout import record_gateway_answer
 
@@ -36,6 +39,7 @@ def reconcile_refunds() -> int:
             Refund.gateway_refund_id,
             Refund.last_sent_at,
             Refund.updated_at,
+            Refund.payment_id,
         )
         .where(
             sa.or_(
@@ -45,9 +49,9 @@ def reconcile_refunds() -> int:
         )
         .order_by(Refund.id)
     ).all()
-    db.session.rollback()
+    uow.release()
     looked_at = 0
-    for refund_id, state, gateway_refund_id, last_sent_at, updated_at in rows:
+    for refund_id, state, gateway_refund_id, last_sent_at, updated_at, payment_id in rows:
         if state == rl.APPROVED:
             if now - updated_at < grace:
                 continue  # approved just now: its send job is queued
@@ -61,10 +65,18 @@ def reconcile_refunds() -> int:
             send_refund(refund_id)
             continue
         looked_at += 1
-        try:
-            answer = gateway().retrieve_refund(gateway_refund_id)
-        except (GatewayUnavailable, GatewayRefused):
-            db.session.rollback()
-            continue
-        record_gateway_answer(refund_id, answer.id, answer.status, answer.failure_reason)
+        ask_the_gateway(refund_id, gateway_refund_id, payment_id)
     return looked_at
+
+
+def ask_the_gateway(refund_id: int, gateway_refund_id: str, payment_id: int) -> None:
+    """What the gateway says now of a refund it has, recorded (nothing, if it cannot say)."""
+    plugin = gateway_for(db.session.get(Payment, payment_id))
+    uow.release()
+    uow.assert_no_transaction("asking the gateway about a refund")
+    try:
+        answer = plugin.retrieve_refund(gateway_refund_id)
+    except (GatewayUnavailable, GatewayRefused):
+        return
+    with uow.transaction():
+        record_gateway_answer(refund_id, answer.refund_ref, answer.status, answer.failure_reason)

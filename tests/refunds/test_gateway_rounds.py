@@ -157,9 +157,10 @@ def test_no_switch_to_bank_transfer_while_stripe_has_not_failed_the_refund(
     _, _, refund = _approved_card_refund_stuck_in_processing(stripe_app, client, localstripe)
     with stripe_app.app_context():
         send_refund(refund["id"])  # localstripe refunds it
-        row = db.session.get(Refund, refund["id"])
-        gateway_refund_id = row.gateway_refund_id
-        row.state = "failed"  # as a stale "failed" would have left it
+        gateway_refund_id = db.session.get(Refund, refund["id"]).gateway_refund_id
+        db.session.execute(  # as a stale "failed" would have left it (a row write, not a step)
+            sa.update(Refund).where(Refund.id == refund["id"]).values(state="failed")
+        )
         db.session.commit()
     _, finance = staff_headers(stripe_app, client, "finance", "NBG")
     for action, body in (

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from app import uow
 from app.accounts.models import User
 from app.catalogue.models import Service
 from app.errors import Problem
@@ -114,17 +115,18 @@ class RefundMachine(RuleBasedStateMachine):
     def request(self, amount):
         with self.app.app_context():
             try:
-                refund = intake.request_refund(
-                    self._as(self.applicant_id),
-                    self.payment_id,
-                    {
-                        "amount": amount,
-                        "reason": "overcharge",
-                        "method": "bank_transfer",
-                        "iban": IBAN,
-                        "account_holder": "Holder",
-                    },
-                )
+                with uow.transaction():
+                    refund = intake.request_refund(
+                        self._as(self.applicant_id),
+                        self.payment_id,
+                        {
+                            "amount": amount,
+                            "reason": "overcharge",
+                            "method": "bank_transfer",
+                            "iban": IBAN,
+                            "account_holder": "Holder",
+                        },
+                    )
                 self.ids.append(refund.id)
             except Problem:
                 db.session.rollback()
@@ -135,13 +137,14 @@ class RefundMachine(RuleBasedStateMachine):
         refund_id = self.ids[index % len(self.ids)]
         with self.app.app_context():
             try:
-                if action == "transfer_done":
-                    intake.add_file(
-                        self._as(actor_id), refund_id, "transfer_proof", "proof.pdf", PDF
-                    )
-                    transfers.complete_transfer(self._as(actor_id), refund_id, "TRX-1")
-                else:
-                    decisions.act(self._as(actor_id), refund_id, action, data)
+                with uow.transaction():
+                    if action == "transfer_done":
+                        intake.add_file(
+                            self._as(actor_id), refund_id, "transfer_proof", "proof.pdf", PDF
+                        )
+                        transfers.complete_transfer(self._as(actor_id), refund_id, "TRX-1")
+                    else:
+                        decisions.act(self._as(actor_id), refund_id, action, data)
             except Problem:
                 db.session.rollback()
         assert self.app.extensions["jobs"].drain(10)

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from app import uow
 from app.extensions import db
 from app.notifications.models import Notification
 from app.timeutil import utcnow
@@ -235,9 +236,12 @@ def _approved_card_refund_stuck_in_processing(app, client, localstripe):
         headers=headers,
         json={"amount": "1.000", "reason": "overcharge"},
     ).get_json()
-    with app.app_context():
-        row = db.session.get(Refund, refund["id"])
-        row.state, row.amount_approved = "processing", 1000  # test set-up: the crash left it here
+    with app.app_context():  # test set-up: the crash left it here (a row write, not a step)
+        db.session.execute(
+            sa.update(Refund)
+            .where(Refund.id == refund["id"])
+            .values(state="processing", amount_approved=1000)
+        )
         db.session.commit()
     return user, payment, refund
 
@@ -259,6 +263,7 @@ def test_reconciliation_sends_a_refund_the_crash_left_unsent_and_credits_once(
         assert reconcile_refunds() == 0
         done = db.session.get(Refund, refund["id"])
         assert done.state == "refunded" and done.gateway_refund_id.startswith("re_")
+        assert stripe_app.extensions["jobs"].drain(30)  # refund.settled: the credit note
         assert (
             db.session.scalar(
                 sa.select(sa.func.count())
@@ -317,7 +322,7 @@ def test_a_card_the_gateway_will_not_refund_is_paid_by_bank_transfer(
     )
     from refunds.payout import record_gateway_answer
 
-    with stripe_app.app_context():
+    with stripe_app.app_context(), uow.transaction():
         record_gateway_answer(refund["id"], None, "failed", "charge_for_refund_too_old")
     _, finance = staff_headers(stripe_app, client, "finance", "NBG")
     bad = _act(
