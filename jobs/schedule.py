@@ -39,7 +39,7 @@ PERIODIC: tuple[Periodic, ...] = (
     # Every 10 minutes: compare open and recent payments with Stripe; 01:00 Muscat: unpaid expiry.
     Periodic("payments.reconciliation.reconcile_payments", "*/10 * * * *"),
     Periodic("licensing.expiry.report_overdue_applications", "0 21 * * *"),
-    Periodic("refunds.services.reconcile_refunds", "*/10 * * * *"),
+    Periodic("refunds.tasks.reconcile_refunds", "*/10 * * * *"),
     # 07:00 Asia/Muscat: escalate applications idle past their service's threshold.
     Periodic("licensing.escalation.escalate_idle_applications", "0 3 * * *"),
     # 03:00 Asia/Muscat: verify the audit log's hash chains (an error log names a break).

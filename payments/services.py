@@ -269,7 +269,7 @@ def process_event(event_row_id: int) -> str:
 
 def _apply_refund_event(event: PaymentEvent) -> str:
     from refunds.models import Refund
-    from refunds.services import record_gateway_answer
+    from refunds.payout import record_gateway_answer
 
     obj = event.payload["data"]["object"]
     refund_id = db.session.scalar(

@@ -24,7 +24,7 @@ from app.openapi import file_response, problems
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from app.schemas import MuscatDateTime, StoredFileSchema, TimelineEventSchema
 from receipts.services import credit_note_of_refund, document_link
-from refunds import lifecycle, services
+from refunds import decisions, intake, lifecycle, queries
 from refunds.models import RefundEvent, RefundFile
 
 blp = Blueprint("refunds", __name__, url_prefix="/api/v1", description="Refunds")
@@ -155,7 +155,7 @@ class RefundSchema(Schema):
         if not refund.iban:
             return None
         user = current_user()
-        if user is not None and services.may_see_iban(user, refund):
+        if user is not None and queries.may_see_iban(user, refund):
             return refund.iban  # they make the transfer
         return "•" * (len(refund.iban) - 4) + refund.iban[-4:]
 
@@ -185,7 +185,7 @@ class RequestRefund(MethodView):
     @blp.response(201, RefundSchema)
     def post(self, data, payment_id):
         """Ask for a refund of a succeeded payment (its payer, or finance staff on their behalf)"""
-        return services.request_refund(require_user(), payment_id, data)
+        return intake.request_refund(require_user(), payment_id, data)
 
 
 @blp.route("/refunds")
@@ -197,7 +197,7 @@ class Refunds(MethodView):
     def get(self, query):
         """Applicants: their refunds. Finance: the authority's open refunds (all of a `state` when
         given), by SLA due date"""
-        return services.refunds_query(require_user(), query.get("state"))
+        return queries.refunds_query(require_user(), query.get("state"))
 
 
 @blp.route("/refunds/<int:refund_id>")
@@ -206,7 +206,7 @@ class RefundItem(MethodView):
     @blp.response(200, RefundSchema)
     def get(self, refund_id):
         """One refund with its evidence and timeline"""
-        return services.get_refund(require_user(), refund_id)
+        return queries.get_refund(require_user(), refund_id)
 
 
 @blp.route("/refunds/<int:refund_id>/actions/<string:action>")
@@ -218,13 +218,7 @@ class RefundAction(MethodView):
         """start_review, request_evidence, approve (amount), reject (reasons), withdraw, retry,
         switch_to_bank_transfer (iban, account_holder), transfer_failed, transfer_done
         (bank transfers: transfer_reference, after the proof), resolve_attention (note)"""
-        if action == "transfer_done":
-            if not data.get("transfer_reference"):
-                raise ValidationFailed(
-                    {"transfer_reference": [N_("Missing data for required field.")]}
-                )
-            return services.complete_transfer(require_user(), refund_id, data["transfer_reference"])
-        return services.act(require_user(), refund_id, action, data)
+        return decisions.act(require_user(), refund_id, action, data)
 
 
 @blp.route("/refunds/<int:refund_id>/files")
@@ -271,7 +265,7 @@ class RefundFiles(MethodView):
             )
         if upload is None:
             raise ValidationFailed({"file": [N_("Missing data for required field.")]})
-        return services.add_file(
+        return intake.add_file(
             require_user(), refund_id, kind, client_filename(upload), upload.read()
         )
 
@@ -283,7 +277,7 @@ class RefundFileDownload(MethodView):
     def get(self, refund_id, file_id):
         """Open a piece of evidence or a transfer proof (the applicant, or finance staff of the
         authority: bank statements are not for inspectors, department heads or admins)"""
-        refund = services.get_refund(require_user(), refund_id)
+        refund = queries.get_refund(require_user(), refund_id)
         file = db.session.get(RefundFile, file_id)
         if file is None or file.refund_id != refund.id:
             raise NotFound()

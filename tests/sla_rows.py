@@ -93,7 +93,7 @@ def a_refund(application: Application, clock: SlaClock, due=None) -> Refund:
         payment_id=payment.id,
         applicant_id=application.applicant_id,
         requested_by_id=application.applicant_id,
-        state="under_review",
+        state="submitted",  # a new row starts so; under review below (a row write, not a step)
         amount_requested=5000,
         reason="duplicate_payment",
         method="card",
@@ -103,4 +103,6 @@ def a_refund(application: Application, clock: SlaClock, due=None) -> Refund:
     refund.sla_due_date = due
     db.session.add(refund)
     db.session.flush()
+    db.session.execute(sa.update(Refund).where(Refund.id == refund.id).values(state="under_review"))
+    db.session.refresh(refund)
     return refund

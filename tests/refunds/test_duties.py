@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from app import uow
 from app.audit import AuditEntry
 from app.extensions import db
 from refunds.models import Refund
-from refunds.services import record_gateway_answer
+from refunds.payout import record_gateway_answer
 from tests.factories import staff_headers
 from tests.payments.conftest import wait_for
 from tests.receipts.test_receipts import _paid
@@ -71,10 +72,14 @@ def test_whoever_asked_or_entered_the_iban_cannot_pay_out_alone(
     wait_for(lambda: _refund(stripe_app, refund["id"]).state in ("processing", "refunded"))
     assert stripe_app.extensions["jobs"].drain(30)
     with stripe_app.app_context():  # the card could not be refunded
-        row = db.session.get(Refund, refund["id"])
-        row.state, row.gateway_refund_id = "processing", None
+        db.session.execute(  # a row write, not a step: the gateway's refund never happened
+            sa.update(Refund)
+            .where(Refund.id == refund["id"])
+            .values(state="processing", gateway_refund_id=None)
+        )
         db.session.commit()
-        record_gateway_answer(refund["id"], None, "failed", "charge_for_refund_too_old")
+        with uow.transaction():
+            record_gateway_answer(refund["id"], None, "failed", "charge_for_refund_too_old")
 
     own = _act(
         client, asking, refund["id"], "switch_to_bank_transfer", iban=IBAN, account_holder="Me"

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from app import uow
 from app.accounts.models import User
 from app.catalogue.models import Service
 from app.errors import Problem
@@ -18,8 +19,8 @@ from app.extensions import db
 from licensing.services import create_application
 from payments.models import Payment
 from receipts.services import issue_receipt
+from refunds import decisions, intake, queries, transfers
 from refunds import lifecycle as rl
-from refunds import services
 from refunds.models import Refund, RefundEvent, RefundFile
 from tests.factories import applicant_data, login, make_staff
 from tests.licensing.helpers import PDF
@@ -114,17 +115,18 @@ class RefundMachine(RuleBasedStateMachine):
     def request(self, amount):
         with self.app.app_context():
             try:
-                refund = services.request_refund(
-                    self._as(self.applicant_id),
-                    self.payment_id,
-                    {
-                        "amount": amount,
-                        "reason": "overcharge",
-                        "method": "bank_transfer",
-                        "iban": IBAN,
-                        "account_holder": "Holder",
-                    },
-                )
+                with uow.transaction():
+                    refund = intake.request_refund(
+                        self._as(self.applicant_id),
+                        self.payment_id,
+                        {
+                            "amount": amount,
+                            "reason": "overcharge",
+                            "method": "bank_transfer",
+                            "iban": IBAN,
+                            "account_holder": "Holder",
+                        },
+                    )
                 self.ids.append(refund.id)
             except Problem:
                 db.session.rollback()
@@ -135,13 +137,14 @@ class RefundMachine(RuleBasedStateMachine):
         refund_id = self.ids[index % len(self.ids)]
         with self.app.app_context():
             try:
-                if action == "transfer_done":
-                    services.add_file(
-                        self._as(actor_id), refund_id, "transfer_proof", "proof.pdf", PDF
-                    )
-                    services.complete_transfer(self._as(actor_id), refund_id, "TRX-1")
-                else:
-                    services.act(self._as(actor_id), refund_id, action, data)
+                with uow.transaction():
+                    if action == "transfer_done":
+                        intake.add_file(
+                            self._as(actor_id), refund_id, "transfer_proof", "proof.pdf", PDF
+                        )
+                        transfers.complete_transfer(self._as(actor_id), refund_id, "TRX-1")
+                    else:
+                        decisions.act(self._as(actor_id), refund_id, action, data)
             except Problem:
                 db.session.rollback()
         assert self.app.extensions["jobs"].drain(10)
@@ -173,7 +176,7 @@ class RefundMachine(RuleBasedStateMachine):
     @invariant()
     def never_more_than_captured(self):
         with self.app.app_context():
-            committed = services.committed_baisa(self.payment_id)
+            committed = queries.committed_baisa(self.payment_id)
             assert committed <= 3000, committed
 
 

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from app import uow
 from app.extensions import db
 from app.files.storage import storage
 from app.notifications.models import Notification
@@ -235,9 +236,12 @@ def _approved_card_refund_stuck_in_processing(app, client, localstripe):
         headers=headers,
         json={"amount": "1.000", "reason": "overcharge"},
     ).get_json()
-    with app.app_context():
-        row = db.session.get(Refund, refund["id"])
-        row.state, row.amount_approved = "processing", 1000  # test set-up: the crash left it here
+    with app.app_context():  # test set-up: the crash left it here (a row write, not a step)
+        db.session.execute(
+            sa.update(Refund)
+            .where(Refund.id == refund["id"])
+            .values(state="processing", amount_approved=1000)
+        )
         db.session.commit()
     return user, payment, refund
 
@@ -245,7 +249,7 @@ def _approved_card_refund_stuck_in_processing(app, client, localstripe):
 def test_reconciliation_sends_a_refund_the_crash_left_unsent_and_credits_once(
     stripe_app, live, localstripe, client
 ):
-    from refunds.services import reconcile_refunds
+    from refunds.tasks import reconcile_refunds
 
     user, payment, refund = _approved_card_refund_stuck_in_processing(
         stripe_app, client, localstripe
@@ -259,6 +263,7 @@ def test_reconciliation_sends_a_refund_the_crash_left_unsent_and_credits_once(
         assert reconcile_refunds() == 0
         done = db.session.get(Refund, refund["id"])
         assert done.state == "refunded" and done.gateway_refund_id.startswith("re_")
+        assert stripe_app.extensions["jobs"].drain(30)  # refund.settled: the credit note
         assert (
             db.session.scalar(
                 sa.select(sa.func.count())
@@ -315,9 +320,9 @@ def test_a_card_the_gateway_will_not_refund_is_paid_by_bank_transfer(
     user, payment, refund = _approved_card_refund_stuck_in_processing(
         stripe_app, client, localstripe
     )
-    from refunds.services import record_gateway_answer
+    from refunds.payout import record_gateway_answer
 
-    with stripe_app.app_context():
+    with stripe_app.app_context(), uow.transaction():
         record_gateway_answer(refund["id"], None, "failed", "charge_for_refund_too_old")
     _, finance = staff_headers(stripe_app, client, "finance", "NBG")
     bad = _act(
@@ -365,7 +370,7 @@ def test_a_card_the_gateway_will_not_refund_is_paid_by_bank_transfer(
 def test_reconciliation_sends_an_approved_refund_whose_send_job_was_lost(
     stripe_app, live, localstripe, client
 ):
-    from refunds.services import reconcile_refunds
+    from refunds.tasks import reconcile_refunds
 
     _, payment, refund = _approved_card_refund_stuck_in_processing(stripe_app, client, localstripe)
     with stripe_app.app_context():
