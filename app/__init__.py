@@ -121,6 +121,9 @@ def _register_blueprints(app: Flask) -> None:
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)
+    from payments.gateways import init_app as init_gateways
+
+    init_gateways(app)
 
 
 def _install_hooks(app: Flask) -> None:
