@@ -63,7 +63,7 @@ def assert_no_transaction(what: str = "an outside call") -> None:
     """Refuse to go on when a database transaction is open: an outside call made there would
     hold its row locks for as long as the call takes, and its outcome would be lost with the
     transaction's rollback."""
-    if db.session.in_transaction():
+    if db.session().in_transaction():  # the scoped_session proxy lacks in_transaction
         raise TransactionOpen(f"{what} made inside a database transaction")
 
 

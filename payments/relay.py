@@ -17,7 +17,7 @@ from app.extensions import db
 from app.timeutil import utcnow
 from jobs import Job, dispatch
 from payments.models import PaymentEvent
-from payments.services import PROCESS_EVENT
+from payments.webhooks import PROCESS_EVENT
 
 log = logging.getLogger(__name__)
 

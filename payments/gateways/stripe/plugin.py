@@ -62,10 +62,9 @@ class StripePlugin:
         return_urls: ReturnUrls,
     ) -> Checkout:
         """A PaymentIntent, made with `reference` as its idempotency key; the client confirms it
-        in our page (`return_urls` are not Stripe's business)."""
+        in our page (`return_urls` are not Stripe's business). The description is not sent:
+        the metadata names the application, and localstripe refuses the parameter."""
         params = {"amount": amount_baisa, "currency": self.currency, "metadata": metadata}
-        if description:
-            params["description"] = description
         intent = as_dict(
             self.api.call(
                 self.api.v1.payment_intents.create,
