@@ -199,10 +199,10 @@ def test_an_answer_lost_after_the_gateway_acted_is_retried_with_the_same_key(
     stripe_app, localstripe, client
 ):
     """Stripe makes the intent, then its answer is lost: the payment is kept without it (503), and
-    the retry resumes it and asks
-    again with the same idempotency key and the same parameters, so Stripe hands back the intent
-    it made. localstripe ignores idempotency keys and makes a second intent instead; what this test
-    can show, and does, is that our side sends what Stripe needs to avoid that."""
+    the retry resumes it and asks again with the same idempotency key and the same parameters,
+    so Stripe hands back the intent it made. localstripe ignores idempotency keys and makes a
+    second intent instead; what this test can show, and does, is that our side sends what Stripe
+    needs to avoid that."""
     proxy = RecordingProxy(localstripe.url)
     stripe_app.config["STRIPE_API_BASE"] = proxy.url
     try:
