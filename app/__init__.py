@@ -121,6 +121,15 @@ def _register_blueprints(app: Flask) -> None:
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)
+    from payments.gateways import init_app as init_gateways
+    from receipts.services import document_link, receipt_of_payment
+
+    init_gateways(app)
+    # The payment views show a payment's receipt, which receipts owns (it depends on payments,
+    # not the other way round): the factory hands them the look-up.
+    app.extensions["payment_receipt_link"] = lambda payment_id: document_link(
+        receipt_of_payment(payment_id)
+    )
 
 
 def _install_hooks(app: Flask) -> None:

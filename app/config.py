@@ -93,6 +93,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CORS_ORIGINS", "", "Comma-separated origins allowed by CORS; empty: CORS off"),
     Setting("HSTS", False, "Send Strict-Transport-Security (behind HTTPS only)", _bool),
     Setting("LOG_LEVEL", "INFO", "Log level of the JSON logs"),
+    Setting(
+        "PAYMENT_GATEWAYS",
+        "stripe",
+        "Payment gateways offered, comma-separated; the first is the default",
+    ),
+    Setting(
+        "PAYMENT_GATEWAYS_BY_AUTHORITY",
+        "",
+        "Per-authority override of PAYMENT_GATEWAYS: CODE=gw1,gw2;CODE2=gw "
+        "(e.g. MCT=thawani,stripe)",
+    ),
     Setting("STRIPE_API_KEY", "sk_test_baladiya", "Stripe secret key"),
     Setting(
         "STRIPE_PUBLISHABLE_KEY",

@@ -31,7 +31,12 @@ from app.timeutil import UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
 
-SUBSCRIBER_MODULES = ("licensing.subscribers", "receipts.subscribers", "refunds.subscribers")
+SUBSCRIBER_MODULES = (
+    "licensing.subscribers",
+    "payments.subscribers",
+    "receipts.subscribers",
+    "refunds.subscribers",
+)
 DELIVER = "app.events.deliver"
 # The delivery job runs within seconds of the commit; only an event older than this is relayed.
 GRACE = timedelta(seconds=60)

@@ -36,7 +36,8 @@ PERIODIC: tuple[Periodic, ...] = (
     # 06:00 Asia/Muscat: renewal reminders 30 and 7 days before expiry; 00:05: expire licences.
     Periodic("licensing.register.send_renewal_reminders", "0 2 * * *"),
     Periodic("licensing.register.expire_licences", "5 20 * * *"),
-    # Every 10 minutes: compare open and recent payments with Stripe; 01:00 Muscat: unpaid expiry.
+    # Every 10 minutes: compare open and recent payments with their gateway. (Unpaid expiry is
+    # licensing's sweep; payments expires the payments on its `application.payment_overdue`.)
     Periodic("payments.reconciliation.reconcile_payments", "*/10 * * * *"),
     Periodic("licensing.expiry.report_overdue_applications", "0 21 * * *"),
     Periodic("refunds.tasks.reconcile_refunds", "*/10 * * * *"),

@@ -1,11 +1,20 @@
-"""Payment states and their transitions: one explicit table.
+"""Payment states and their transitions: one workflow (`app.workflow`), the only writer of
+`Payment.state`.
 
 A payment is *open* while it can still be paid: pending, or failed (the same PaymentIntent takes
 another card). Succeeded wins over any failure that arrives late; canceled and expired are final.
+Every step is our own code acting on the gateway's word (`SYSTEM`); each action is named for the
+state it reaches, so its audit row is `payment.succeeded`, `payment.failed`, ...
 `python -m payments.lifecycle` prints the table.
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from app.audit import record_change
+from app.workflow import SYSTEM, Step, Workflow, fire, register, transition
+from payments.models import Payment
 
 PENDING, FAILED, SUCCEEDED, CANCELED, EXPIRED = (
     "pending",
@@ -14,19 +23,56 @@ PENDING, FAILED, SUCCEEDED, CANCELED, EXPIRED = (
     "canceled",
     "expired",
 )
+STATES = (PENDING, FAILED, SUCCEEDED, CANCELED, EXPIRED)
 OPEN = frozenset({PENDING, FAILED})
-
-TRANSITIONS: dict[str, frozenset[str]] = {
-    PENDING: frozenset({SUCCEEDED, FAILED, CANCELED, EXPIRED}),
-    FAILED: frozenset({SUCCEEDED, FAILED, CANCELED, EXPIRED}),
-    SUCCEEDED: frozenset(),
-    CANCELED: frozenset(),
-    EXPIRED: frozenset(),
-}
 
 
 class InvalidTransition(ValueError):
     pass
+
+
+def _role_of(payment: Payment, actor: Any) -> str:
+    return SYSTEM if actor == SYSTEM else "nobody"
+
+
+def _audited(step: Step) -> None:
+    """The audit row of a step, with where the gateway's word came from (webhook, reconciliation,
+    expiry)."""
+    payment = step.record
+    record_change(
+        f"payment.{step.action}",
+        "payment",
+        payment.reference,
+        authority_id=payment.authority_id,
+        before={"state": step.source},
+        after={"state": step.target, "source": step.fields.get("source")},
+    )
+
+
+WORKFLOW = register(
+    Workflow(
+        name="payment",
+        model=Payment,
+        states=STATES,
+        initial=PENDING,
+        transitions={
+            t.action: t
+            for t in (
+                transition(SUCCEEDED, OPEN, SUCCEEDED, {SYSTEM}, note="wins over a late failure"),
+                transition(FAILED, OPEN, FAILED, {SYSTEM}, note="the intent takes another card"),
+                transition(CANCELED, OPEN, CANCELED, {SYSTEM}),
+                transition(EXPIRED, OPEN, EXPIRED, {SYSTEM}, note="unpaid past the window"),
+            )
+        },
+        role_of=_role_of,
+        after=(_audited,),
+    )
+)
+
+# source -> the states it may reach (each action reaches the state it is named for).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    state: frozenset(WORKFLOW.actions_from(state)) for state in STATES
+}
 
 
 def can_move(source: str, target: str) -> bool:
@@ -36,6 +82,11 @@ def can_move(source: str, target: str) -> bool:
 def check(source: str, target: str) -> None:
     if not can_move(source, target):
         raise InvalidTransition(f"payment cannot go from {source} to {target}")
+
+
+def move(payment: Payment, target: str, source: str) -> None:
+    """Take the step to `target` as our own code, saying where the word came from."""
+    fire(payment, target, SYSTEM, source=source)
 
 
 def graph() -> str:

@@ -17,7 +17,9 @@ from licensing.models import Application
 
 
 class Payment(Timestamped, db.Model):
-    """One attempt to collect an application's fee through the gateway (one PaymentIntent)."""
+    """One attempt to collect an application's fee through a gateway (`gateway`, a registered
+    plugin's name; its object is `gateway_intent_id`: Stripe's PaymentIntent, a checkout
+    session). A row without `gateway_intent_id` was recorded before the gateway answered."""
 
     __tablename__ = "payments"
     __table_args__ = (
@@ -35,8 +37,10 @@ class Payment(Timestamped, db.Model):
     amount_baisa: Mapped[int]
     currency: Mapped[str] = mapped_column(sa.String(3), default="omr")
     state: Mapped[str] = mapped_column(sa.String(12))
+    gateway: Mapped[str] = mapped_column(sa.String(20), default="stripe")
     gateway_intent_id: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
     client_secret: Mapped[str | None] = mapped_column(sa.String(200))
+    redirect_url: Mapped[str | None] = mapped_column(sa.String(500))
     gateway_charge_id: Mapped[str | None] = mapped_column(sa.String(100))
     card_brand: Mapped[str | None] = mapped_column(sa.String(20))
     card_last4: Mapped[str | None] = mapped_column(sa.String(4))
@@ -49,7 +53,8 @@ class Payment(Timestamped, db.Model):
 
 
 class PaymentEvent(db.Model):
-    """A gateway event, recorded once by its id, and what we did with it.
+    """A gateway event, recorded once by (gateway, its id), and what we did with it. `payload`
+    is the parsed `GatewayEvent` (`payments.events_store`), the gateway's raw JSON inside it.
 
     `processed_at` is empty until its job has applied it; the relay hands an event still
     unprocessed to a new job (`relay_attempts` times so far, the next one at `next_relay_at`).
@@ -57,6 +62,7 @@ class PaymentEvent(db.Model):
 
     __tablename__ = "payment_events"
     __table_args__ = (
+        sa.UniqueConstraint("gateway", "gateway_event_id"),
         sa.Index(
             "ix_payment_events_unprocessed",
             "id",
@@ -66,7 +72,8 @@ class PaymentEvent(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    gateway_event_id: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    gateway: Mapped[str] = mapped_column(sa.String(20), default="stripe")
+    gateway_event_id: Mapped[str] = mapped_column(sa.String(100))
     type: Mapped[str] = mapped_column(sa.String(60))
     gateway_intent_id: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     payment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payments.id"), index=True)
@@ -111,3 +118,7 @@ class IdempotentRequest(db.Model):
     status: Mapped[int]
     body: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# Payment.state is governed by its workflow from the moment the model exists.
+from payments import lifecycle as _lifecycle  # noqa: E402,F401

@@ -13,11 +13,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app import uow
 from app.extensions import db
 from app.timeutil import utcnow
 from jobs import Job, dispatch
 from payments.models import PaymentEvent
-from payments.services import PROCESS_EVENT
+from payments.webhooks import PROCESS_EVENT
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,7 @@ def _due(now):
     )
 
 
-def relay_gateway_events() -> int:
-    """Periodic: give every recorded, unprocessed event that is due to a new processing job;
-    each relay is recorded first, with the time of the next one. Returns how many."""
-    now = utcnow()
+def _claim_due(now) -> list[tuple[int, int]]:
     rows = db.session.execute(
         sa.select(PaymentEvent.id, PaymentEvent.relay_attempts)
         .where(_due(now), PaymentEvent.received_at <= now - GRACE)
@@ -62,7 +60,15 @@ def relay_gateway_events() -> int:
         )
         if claimed.rowcount == 1:  # another relay (a second cron) did not take it first
             relayed.append((event_id, attempts + 1))
-    db.session.commit()
+    return relayed
+
+
+def relay_gateway_events() -> int:
+    """Periodic: give every recorded, unprocessed event that is due to a new processing job;
+    each relay is recorded first, with the time of the next one. Returns how many."""
+    now = utcnow()
+    with uow.transaction():  # the relays are recorded (committed) before any job is handed out
+        relayed = _claim_due(now)
     for event_id, attempt in relayed:
         if attempt == MAX_RELAYS:
             log.error("gateway event relayed for the last time", extra={"event_row_id": event_id})

@@ -1,4 +1,4 @@
-"""Payments API: paying a fee, Stripe's webhook, and the finance views."""
+"""Payments API: paying a fee, the gateways' webhooks, and the finance views."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from marshmallow import Schema, fields, validate
 from app.access import PUBLIC, allow, require_user
 from app.accounts.models import Role, User
 from app.catalogue.models import Service
-from app.errors import BadRequest, NotFound
+from app.errors import BadRequest, NotFound, ValidationFailed
 from app.extensions import db
 from app.files import attachment
-from app.i18n import N_
+from app.i18n import N_, in_language
 from app.input import signed_raw_body
 from app.maintenance.hooks import maintenance_exempt
 from app.money import Money, format_baisa
@@ -27,12 +27,21 @@ from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from app.schemas import MuscatDateTime
 from app.timeutil import MUSCAT
 from licensing.models import Application
-from payments import services
+from payments import gateways, services, webhooks
 from payments.models import Payment, PaymentEvent, ReconciliationFinding
-from receipts.services import document_link, receipt_of_payment
 
-blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Fee payments (Stripe)")
+blp = Blueprint(
+    "payments", __name__, url_prefix="/api/v1", description="Fee payments (Stripe, and others)"
+)
 FINANCE = (Role.FINANCE, Role.AUDITOR)  # every finance view is a read; auditors read them too
+ALL_SERVICES = N_("All services")
+GATEWAY_NOT_A_NAME = N_("Give the payment gateway's name.")
+
+
+def _next_action(payment: Payment) -> str | None:
+    if payment.client_secret:
+        return "confirm"
+    return "redirect" if payment.redirect_url else None
 
 
 class PaymentStartSchema(Schema):
@@ -41,9 +50,26 @@ class PaymentStartSchema(Schema):
     state = fields.String()
     amount = Money(attribute="amount_baisa")
     currency = fields.Function(lambda p: p.currency.upper())
+    gateway = fields.String(metadata={"description": "The gateway paid through (stripe, ...)"})
     gateway_intent_id = fields.String()
-    client_secret = fields.String()
-    publishable_key = fields.Function(lambda _p: current_app.config["STRIPE_PUBLISHABLE_KEY"])
+    client_secret = fields.String(
+        metadata={"description": "Stripe: the client confirms the payment with Stripe.js"}
+    )
+    redirect_url = fields.String(
+        metadata={"description": "A hosted payment page: the client sends the payer there"}
+    )
+    next_action = fields.Function(
+        _next_action,
+        metadata={
+            "type": "string",
+            "enum": ["confirm", "redirect"],
+            "description": "What the client does next: confirm with client_secret, or redirect",
+        },
+    )
+    publishable_key = fields.Function(
+        lambda p: gateways.client_key(gateways.plugin(p.gateway)),
+        metadata={"type": "string", "nullable": True},
+    )
 
 
 class PaymentSchema(Schema):
@@ -54,6 +80,7 @@ class PaymentSchema(Schema):
     application = fields.Function(lambda p: p.application.reference)
     service = fields.Function(lambda p: p.application.service.code)
     payer = fields.Function(lambda p: {"id": p.payer.id, "name": p.payer.name})
+    gateway = fields.String()
     gateway_intent_id = fields.String(allow_none=True)
     gateway_charge_id = fields.String(allow_none=True)
     card_brand = fields.String(allow_none=True)
@@ -61,7 +88,9 @@ class PaymentSchema(Schema):
     failure_code = fields.String(allow_none=True)
     failure_message = fields.String(allow_none=True)
     receipt = fields.Function(
-        lambda p: document_link(receipt_of_payment(p.id)),
+        # Receipts finds a payment's receipt (receipts -> payments is the direction allowed);
+        # the app factory hands payments its look-up.
+        lambda p: current_app.extensions["payment_receipt_link"](p.id),
         metadata={
             "type": "object",
             "nullable": True,
@@ -73,6 +102,7 @@ class PaymentSchema(Schema):
 
 
 class GatewayEventSchema(Schema):
+    gateway = fields.String()
     gateway_event_id = fields.String()
     type = fields.String()
     received_at = MuscatDateTime()
@@ -139,10 +169,26 @@ class Pay(MethodView):
                 "schema": {"type": "string", "maxLength": 100},
                 "description": "Same key and body: the first answer again; other body: 409",
             }
-        ]
+        ],
+        requestBody={
+            "required": False,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "gateway": {
+                                "type": "string",
+                                "description": "One the authority offers; default its first",
+                            }
+                        },
+                    }
+                }
+            },
+        },
     )
     def post(self, application_id):
-        """Pay the fee: creates (or gives back the still-open) payment; answers the client secret"""
+        """Pay the fee: creates (or gives back the still-open) payment; answers what to do next"""
         user = require_user()
         key = request.headers.get("Idempotency-Key")
         if key is not None and not 1 <= len(key) <= 100:
@@ -158,7 +204,7 @@ class Pay(MethodView):
             services.stage_answer(user, key, print_, 201, PaymentStartSchema().dump(payment))
 
         payment, created = services.start_payment(
-            user, application_id, on_created=keep_first_answer if key else None
+            user, application_id, _gateway_chosen(), on_created=keep_first_answer if key else None
         )
         status = 201 if created else 200
         body = PaymentStartSchema().dump(payment)
@@ -168,15 +214,25 @@ class Pay(MethodView):
         return _json(body, status)
 
 
-@blp.route("/payments/stripe/webhook")
-class StripeWebhook(MethodView):
+def _gateway_chosen() -> str | None:
+    """The gateway the client asks for in the (optional) JSON body; other fields are ignored."""
+    body = request.get_json(silent=True) if request.content_length else None
+    chosen = body.get("gateway") if isinstance(body, dict) else None
+    if chosen is not None and not isinstance(chosen, str):
+        raise ValidationFailed({"gateway": [GATEWAY_NOT_A_NAME]})
+    return chosen
+
+
+@blp.route("/payments/<string:gateway>/webhook")
+class GatewayWebhook(MethodView):
     @signed_raw_body
     @allow(PUBLIC)
     @maintenance_exempt
     @blp.response(200)
-    def post(self):
-        """Stripe's events, verified by their signature (Stripe-Signature) on the raw body"""
-        services.receive_webhook(request.get_data(), request.headers.get("Stripe-Signature"))
+    def post(self, gateway):
+        """A gateway's events (stripe: /payments/stripe/webhook), verified by its signature on
+        the raw body (Stripe-Signature for Stripe); an unknown gateway is 404"""
+        webhooks.receive_webhook(gateway, request.get_data(), request.headers)
         return _json({"received": True}, 200)
 
 
@@ -278,8 +334,8 @@ class DailyReport(MethodView):
                 [
                     day.isoformat(),
                     "ALL",
-                    "All services",
-                    "جميع الخدمات",
+                    in_language("en", ALL_SERVICES),
+                    in_language("ar", ALL_SERVICES),
                     count,
                     format_baisa(amount),
                 ]

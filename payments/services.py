@@ -1,48 +1,48 @@
-"""Use cases of payments: start (or resume) paying an application's fee, take the gateway's
-events, and apply a confirmed payment exactly once."""
+"""Use cases of payments: start (or resume) paying an application's fee, and the answers kept for
+`Idempotency-Key` requests.
+
+Starting is record → call → record: the payment row is recorded (and the application's row lock
+released) in a first transaction, the gateway is called with no transaction open, and what it
+made is recorded in a second. A gateway that cannot be reached leaves a pending row without its
+gateway object; the same request later (same application, so the same reference and
+idempotency key) resumes that row and makes one object.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-import stripe
 from flask import current_app
 
+from app import uow
 from app.accounts.models import User
 from app.audit import record_change
-from app.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
+from app.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from app.extensions import db
 from app.i18n import N_
-from app.money import format_baisa
-from app.notifications.services import notify
 from app.timeutil import utcnow
-from jobs import enqueue
 from licensing.lifecycle import State
 from licensing.models import Application
-from licensing.services import confirm_payment, get_application
-from payments import lifecycle
-from payments.gateway import GatewayRefused, GatewayUnavailable, Intent, gateway
-from payments.models import IdempotentRequest, Payment, PaymentEvent
-from receipts.services import attachment_of, issue_receipt, verify_url
+from licensing.services import get_application
+from payments import gateways, lifecycle
+from payments.gateways.base import Checkout, GatewayRefused, GatewayUnavailable, ReturnUrls
+from payments.models import IdempotentRequest, Payment
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
-PROCESS_EVENT = "payments.services.process_event"
-HANDLED_EVENTS = (
-    "payment_intent.succeeded",
-    "payment_intent.payment_failed",
-    "payment_intent.canceled",
-)
-REFUND_EVENTS = ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated")
+NOT_PAYABLE = N_("This application is not waiting for a payment.")
+GATEWAY_NOT_OFFERED = N_("This payment gateway is not offered for this application.")
 
 
 def payment_reference(application: Application) -> str:
     """Deterministic per attempt: a retry after an outage asks the gateway with the same
-    idempotency key, so an intent it made before timing out is found, not made twice."""
+    idempotency key, so an object it made before timing out is found, not made twice."""
     closed = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Payment)
@@ -62,15 +62,57 @@ def open_payment(application_id: int) -> Payment | None:
     )
 
 
+@dataclass(frozen=True)
+class _Attempt:
+    """What the gateway call needs, read inside the first transaction (no row is touched
+    after it ends, so nothing lazily opens a transaction around the call)."""
+
+    payment_id: int
+    gateway: str
+    amount_baisa: int
+    reference: str
+    description: str
+    metadata: dict[str, str]
+    resumed: bool  # a row recorded earlier, whose gateway call had not been recorded
+    recorded_at: dt.datetime
+
+
 def start_payment(
-    user: User, application_id: int, on_created: Callable[[Payment], None] | None = None
+    user: User,
+    application_id: int,
+    gateway: str | None = None,
+    on_created: Callable[[Payment], None] | None = None,
 ) -> tuple[Payment, bool]:
-    """The open payment of the application, or a new one (and whether it is new): a local row
-    first, then the gateway's PaymentIntent with an idempotency key derived from that row. When
-    the gateway cannot be reached nothing is kept (503); the same request later makes the same
-    intent. The application's row lock makes twin requests (a double click) wait for the first
-    and give back its payment. `on_created` runs in the transaction that creates the payment
-    (the route keeps its `Idempotency-Key` answer there, so that a twin finds it)."""
+    """The open payment of the application, or a new one through `gateway` (the authority's
+    default when None; 422 when it does not offer it), and whether this call made its gateway
+    object. 503 (Retry-After) when the gateway cannot be reached: the row is kept, and the same
+    request later completes it with the same reference. `on_created` runs in the transaction that
+    records the gateway's object (the route keeps its `Idempotency-Key` answer there)."""
+    with uow.transaction():
+        found, attempt = _record_attempt(user, application_id, gateway)
+    if attempt is None:
+        return found, False
+    checkout = _call_gateway(attempt, application_id)
+    with uow.transaction():
+        payment = db.session.scalar(
+            sa.select(Payment)
+            .where(Payment.id == attempt.payment_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if payment.gateway_intent_id is not None:  # a twin request recorded it first
+            return payment, False
+        _record_checkout(payment, checkout)
+        if on_created is not None:
+            on_created(payment)
+    return payment, True
+
+
+def _record_attempt(
+    user: User, application_id: int, gateway: str | None
+) -> tuple[Payment | None, _Attempt | None]:
+    """Transaction 1, under the application's row lock (twin requests wait here for each
+    other): the open payment with its gateway object (nothing to call), or the attempt to make."""
     application = get_application(user, application_id)
     if application.applicant_id != user.id:
         raise NotFound()
@@ -81,43 +123,83 @@ def start_payment(
         .execution_options(populate_existing=True)
     )
     if application.state != State.PAYMENT_PENDING:
-        raise Conflict(
-            code="not_payable", detail=N_("This application is not waiting for a payment.")
-        )
-    existing = open_payment(application.id)
-    if existing is not None:
-        return existing, False
+        raise Conflict(code="not_payable", detail=NOT_PAYABLE)
+    chosen = _chosen(application, gateway)
+    payment = open_payment(application.id)  # the open one is given back, whichever its gateway
+    if payment is not None and payment.gateway_intent_id is not None:
+        return payment, None
+    resumed = payment is not None
+    if payment is None:
+        payment = _new_payment(application, user, chosen)
+        if payment.gateway_intent_id is not None:  # a twin's, recorded meanwhile (SQLite)
+            return payment, None
+    return None, _Attempt(
+        payment.id,
+        payment.gateway,
+        payment.amount_baisa,
+        payment.reference,
+        f"{application.reference} {application.service.name_en}",
+        # Named by the reference, not the row id: the retry must send the very same parameters
+        # with the same key (Stripe refuses a key reused with other parameters).
+        {
+            "application": application.reference,
+            "authority": application.authority.code,
+            "payment": payment.reference,
+        },
+        resumed,
+        payment.created_at,
+    )
+
+
+def _chosen(application: Application, gateway: str | None) -> str:
+    offered = gateways.offered(application.authority.code)
+    if gateway is None:
+        return offered[0]
+    if gateway not in offered:
+        raise ValidationFailed({"gateway": [GATEWAY_NOT_OFFERED]})
+    return gateway
+
+
+def _new_payment(application: Application, user: User, gateway: str) -> Payment:
     payment = Payment(
         reference=payment_reference(application),
         authority_id=application.authority_id,
         application_id=application.id,
         payer_id=user.id,
         amount_baisa=application.fee_baisa,
-        currency="omr",
+        currency=gateways.plugin(gateway).currency,
+        gateway=gateway,
         state=lifecycle.PENDING,
     )
-    db.session.add(payment)
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(payment)
     except sa.exc.IntegrityError:
-        # A twin made the same attempt first (SQLite has no row locks): give back its payment.
-        db.session.rollback()
-        twin = open_payment(application_id)
+        # A twin made the same attempt first (SQLite has no row locks): continue with its row.
+        twin = open_payment(application.id)
         if twin is None:
             raise
-        return twin, False
-    # The payment is named by its reference, not its row id: a row made during an outage is
-    # rolled back, and the retry must send the very same parameters with the same key (Stripe
-    # refuses a key reused with other parameters).
-    metadata = {
-        "application": application.reference,
-        "authority": application.authority.code,
-        "payment": payment.reference,
-    }
+        return twin
+    return payment
+
+
+def _call_gateway(attempt: _Attempt, application_id: int) -> Checkout:
+    """The gateway call, with no transaction open; its failures as our problems."""
+    plugin = gateways.plugin(attempt.gateway)
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    urls = ReturnUrls(
+        success=f"{base}/payments/{attempt.reference}/done",
+        cancel=f"{base}/payments/{attempt.reference}/cancelled",
+    )
     try:
-        intent = gateway().create_intent(payment.amount_baisa, "omr", metadata, payment.reference)
+        if attempt.resumed and _key_forgotten(plugin, attempt):
+            found = plugin.find_payment(attempt.reference)
+            if found is not None and found.status != "canceled":
+                return Checkout(found.gateway_ref, found.status)
+        return plugin.start_payment(
+            attempt.amount_baisa, attempt.reference, attempt.description, attempt.metadata, urls
+        )
     except GatewayUnavailable as error:
-        db.session.rollback()
         log.warning(
             "payment gateway unavailable",
             extra={"application_id": application_id, "error": type(error).__name__},
@@ -128,23 +210,35 @@ def start_payment(
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         ) from error
     except GatewayRefused as error:
-        db.session.rollback()
-        log.error("payment gateway refused an intent", extra={"application_id": application_id})
+        log.error("payment gateway refused a payment", extra={"application_id": application_id})
         raise Conflict(
             code="gateway_refused", detail=N_("The payment gateway refused the payment.")
         ) from error
-    payment.gateway_intent_id, payment.client_secret = intent.id, intent.client_secret
+
+
+def _key_forgotten(plugin, attempt: _Attempt) -> bool:
+    """Whether the gateway may no longer know the key of an attempt recorded earlier (then its
+    object, if one was made, is looked for by our reference before another is made)."""
+    memory = gateways.key_memory(plugin)
+    return memory is None or utcnow() - attempt.recorded_at > memory
+
+
+def _record_checkout(payment: Payment, checkout: Checkout) -> None:
+    """Transaction 2: what the gateway made, under the payment's row lock."""
+    payment.gateway_intent_id = checkout.gateway_ref
+    payment.client_secret = checkout.client_secret
+    payment.redirect_url = checkout.redirect_url
     record_change(
         "payment.created",
         "payment",
         payment.reference,
         authority_id=payment.authority_id,
-        after={"amount": payment.amount_baisa, "intent": intent.id},
+        after={
+            "amount": payment.amount_baisa,
+            "intent": checkout.gateway_ref,
+            "gateway": payment.gateway,
+        },
     )
-    if on_created is not None:
-        on_created(payment)
-    db.session.commit()
-    return payment, True
 
 
 # --- Idempotency-Key ---------------------------------------------------------------------------
@@ -170,7 +264,7 @@ def remembered_answer(user: User, key: str, print_: str) -> IdempotentRequest | 
 
 
 def stage_answer(user: User, key: str, print_: str, status: int, body: dict[str, Any]) -> None:
-    """Add the answer for this key to the current transaction (the caller commits)."""
+    """Add the answer for this key to the current transaction (its owner commits)."""
     db.session.add(
         IdempotentRequest(user_id=user.id, key=key, fingerprint=print_, status=status, body=body)
     )
@@ -179,211 +273,15 @@ def stage_answer(user: User, key: str, print_: str, status: int, body: dict[str,
 def remember_answer(
     user: User, key: str, print_: str, status: int, body: dict[str, Any]
 ) -> tuple[int, dict[str, Any]]:
-    """Keep the answer for this key; when a concurrent twin kept its answer first, that first
-    answer is the one to give (or 409 if the twin came with another request)."""
-    stage_answer(user, key, print_, status, body)
+    """Keep the answer for this key in the caller's unit of work; when a concurrent twin kept its
+    answer first, that first answer is the one to give (or 409 if it came with another request).
+
+    The insert is a SAVEPOINT of its own: its unique-key refusal undoes only the insert, and the
+    unit of work stays usable (on PostgreSQL the insert waits for the twin's commit first)."""
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            stage_answer(user, key, print_, status, body)
     except sa.exc.IntegrityError:
-        db.session.rollback()
         first = remembered_answer(user, key, print_)
         return first.status, first.body
     return status, body
-
-
-# --- Webhooks ---------------------------------------------------------------------------------
-
-
-def receive_webhook(payload: bytes, signature: str | None) -> PaymentEvent | None:
-    """Verify the signature on the raw body and record the event once; its work is done in a job.
-    Returns None for an event already recorded."""
-    if not signature:
-        raise BadRequest(
-            code="signature_missing", detail=N_("The Stripe-Signature header is missing.")
-        )
-    try:
-        event = stripe.Webhook.construct_event(
-            payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"], tolerance=300
-        )
-    except (stripe.SignatureVerificationError, ValueError) as error:
-        log.warning("webhook refused", extra={"reason": type(error).__name__})
-        raise BadRequest(
-            code="signature_invalid", detail=N_("The webhook signature is not valid.")
-        ) from error
-    data = event.to_dict()
-    obj = (data.get("data") or {}).get("object") or {}
-    row = PaymentEvent(
-        gateway_event_id=data["id"],
-        type=data["type"],
-        gateway_intent_id=obj.get("id")
-        if obj.get("object") == "payment_intent"
-        else obj.get("payment_intent"),
-        payload=data,
-    )
-    db.session.add(row)
-    try:
-        db.session.flush()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        log.info("webhook event already recorded", extra={"gateway_event_id": data["id"]})
-        return None
-    enqueue(PROCESS_EVENT, row.id, queue="high", job_id=f"payment-event-{row.id}")
-    db.session.commit()
-    return row
-
-
-def process_event(event_row_id: int) -> str:
-    """Job: apply one recorded event to its payment, under the payment's row lock."""
-    event = db.session.get(PaymentEvent, event_row_id)
-    if event is None or event.processed_at is not None:
-        return "already processed"
-    if event.type in REFUND_EVENTS:
-        outcome = _apply_refund_event(event)
-    elif event.type not in HANDLED_EVENTS:
-        outcome = "ignored"
-    else:
-        card = _card_details(event) if _needs_card_details(event) else {}
-        payment = db.session.scalar(
-            sa.select(Payment)
-            .where(Payment.gateway_intent_id == event.gateway_intent_id)
-            .with_for_update()
-        )
-        if payment is None:
-            log.warning(
-                "webhook for an unknown payment intent",
-                extra={"gateway_event_id": event.gateway_event_id},
-            )
-            outcome = "unknown intent"
-        else:
-            event.payment_id = payment.id
-            obj = {**event.payload["data"]["object"], **card}
-            outcome = apply_gateway_status(
-                payment, _status_of(event.type), obj, source=f"webhook {event.type}"
-            )
-    event = db.session.get(PaymentEvent, event_row_id, with_for_update=True, populate_existing=True)
-    if event.processed_at is None:
-        event.processed_at, event.outcome = utcnow(), outcome
-    db.session.commit()
-    return outcome
-
-
-def _apply_refund_event(event: PaymentEvent) -> str:
-    from refunds.models import Refund
-    from refunds.payout import record_gateway_answer
-
-    obj = event.payload["data"]["object"]
-    refund_id = db.session.scalar(
-        sa.select(Refund.id).where(Refund.gateway_refund_id == obj.get("id"))
-    )
-    metadata = obj.get("metadata") or {}
-    if refund_id is None and metadata.get("refund"):
-        # Not (or no longer) the refund's current gateway refund: our metadata says whose it is,
-        # and its key says which round (the first round's key is the reference itself).
-        refund_id = db.session.scalar(
-            sa.select(Refund.id).where(Refund.reference == metadata["refund"])
-        )
-    if refund_id is None:
-        return "unknown refund"
-    return record_gateway_answer(
-        refund_id,
-        obj["id"],
-        obj.get("status", "pending"),
-        obj.get("failure_reason"),
-        key=metadata.get("idempotency_key") or metadata.get("refund"),
-    )
-
-
-def _needs_card_details(event: PaymentEvent) -> bool:
-    """Only a success that will change the payment asks the gateway for the card (a duplicate or
-    late success of a payment already succeeded does not call out)."""
-    if event.type != "payment_intent.succeeded":
-        return False
-    state = db.session.scalar(
-        sa.select(Payment.state).where(Payment.gateway_intent_id == event.gateway_intent_id)
-    )
-    return state is not None and state != lifecycle.SUCCEEDED
-
-
-def _card_details(event: PaymentEvent) -> dict[str, str | None]:
-    """The card's brand and last digits, asked of the gateway before the payment row is locked
-    (a receipt shows them); missing is not fatal."""
-    try:
-        intent = gateway().retrieve_intent(event.gateway_intent_id)
-    except (GatewayUnavailable, GatewayRefused):
-        return {}
-    return {"card_brand": intent.card_brand, "card_last4": intent.card_last4}
-
-
-def _status_of(event_type: str) -> str:
-    return {
-        "payment_intent.succeeded": lifecycle.SUCCEEDED,
-        "payment_intent.payment_failed": lifecycle.FAILED,
-        "payment_intent.canceled": lifecycle.CANCELED,
-    }[event_type]
-
-
-def apply_gateway_status(
-    payment: Payment, target: str, intent: dict[str, Any] | Intent, source: str
-) -> str:
-    """Move a locked payment to what the gateway says, once; the caller commits.
-
-    Success marks the payment, moves the application out of payment_pending (starting its SLA
-    clock) and writes the payment notices, all in the caller's transaction."""
-    if payment.state == target and target != lifecycle.FAILED:
-        return f"already {target}"
-    if not lifecycle.can_move(payment.state, target):
-        return f"ignored: {payment.state} cannot become {target}"
-    details = intent if isinstance(intent, dict) else intent.__dict__
-    before = payment.state
-    payment.state = target
-    if target == lifecycle.SUCCEEDED:
-        payment.succeeded_at = utcnow()
-        charge = details.get("latest_charge") or details.get("charge_id")
-        payment.gateway_charge_id = charge.get("id") if isinstance(charge, dict) else charge
-        payment.card_brand = payment.card_brand or details.get("card_brand")
-        payment.card_last4 = payment.card_last4 or details.get("card_last4")
-        payment.failure_code = payment.failure_message = None
-        confirm_payment(payment.application_id, commit=False)
-        _notify_paid(payment, issue_receipt(payment))
-    elif target == lifecycle.CANCELED:
-        # Stripe's cancellation_reason: abandoned, duplicate, requested_by_customer, automatic...
-        payment.failure_code = (details.get("cancellation_reason") or "canceled")[:100]
-        payment.failure_message = None
-    elif target == lifecycle.FAILED:
-        error = details.get("last_payment_error") or {}
-        payment.failure_code = (
-            error.get("code") if error else details.get("failure_code")
-        ) or "payment_failed"
-        payment.failure_message = (
-            (error.get("message") if error else details.get("failure_message")) or ""
-        )[:500]
-    record_change(
-        f"payment.{target}",
-        "payment",
-        payment.reference,
-        authority_id=payment.authority_id,
-        before={"state": before},
-        after={"state": target, "source": source},
-    )
-    log.info("payment moved", extra={"payment_id": payment.id, "state": target})
-    return target
-
-
-def _notify_paid(payment: Payment, receipt) -> None:
-    """The payment notices: the e-mail carries the receipt, the SMS its number and link."""
-    application = payment.application
-    notify(
-        application.applicant,
-        "payment_received",
-        {
-            "reference": application.reference,
-            "amount": format_baisa(payment.amount_baisa),
-            "service_ar": application.service.name_ar,
-            "service_en": application.service.name_en,
-            "receipt_number": receipt.number,
-            "verify_url": verify_url(receipt),
-        },
-        subject=("payment", payment.reference),
-        authority_id=payment.authority_id,
-        attachments=[attachment_of(receipt)],
-    )

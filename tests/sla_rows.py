@@ -13,9 +13,9 @@ from app.catalogue.models import Service
 from app.extensions import db
 from app.sla import SlaClock
 from licensing.models import Application
-from payments.models import Payment
 from refunds.models import Refund
 from tests.licensing.helpers import put_in_state
+from tests.payments.helpers import succeeded_payment
 
 _numbers = itertools.count(1)
 
@@ -76,17 +76,14 @@ def an_application(applicant: User, service: Service, clock: SlaClock, due=None)
 def a_refund(application: Application, clock: SlaClock, due=None) -> Refund:
     """A refund under review of a paid fee of `application`, with `clock` as it is."""
     n = next(_numbers)
-    payment = Payment(
+    payment = succeeded_payment(
         reference=f"pay-test-{n}",
         authority_id=application.authority_id,
         application_id=application.id,
         payer_id=application.applicant_id,
         amount_baisa=5000,
-        state="succeeded",
         succeeded_at=clock.started_at,
     )
-    db.session.add(payment)
-    db.session.flush()
     refund = Refund(
         reference=f"ref-test-{n}",
         authority_id=application.authority_id,

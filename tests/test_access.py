@@ -79,7 +79,7 @@ EXPECTED = {
     ("POST", "/api/v1/temporary-licences/<string:number>/amendment"): {"applicant"},
     ("POST", "/api/v1/temporary-licences/<string:number>/cancellation"): {"applicant"},
     ("POST", "/api/v1/applications/<int:application_id>/payment"): {"applicant"},
-    ("POST", "/api/v1/payments/stripe/webhook"): ANYONE,
+    ("POST", "/api/v1/payments/<string:gateway>/webhook"): ANYONE,
     ("GET", "/api/v1/payments"): {"finance", "auditor"},
     ("GET", "/api/v1/payments/<int:payment_id>"): {"finance", "auditor"},
     ("GET", "/api/v1/payments/reports/daily.csv"): {"finance", "auditor"},

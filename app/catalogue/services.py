@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -20,14 +21,6 @@ from app.extensions import db
 from app.i18n import N_
 from app.timeutil import utcnow
 
-# Stripe takes OMR amounts in baisa whose last digit is 0, and at most eight digits.
-FEE_STEP_BAISA = 10
-MAX_FEE_BAISA = 99_999_990
-FEE_NOT_A_MULTIPLE_OF_10 = N_(
-    "The fee must be a whole multiple of 10 baisa: the card payment gateway only accepts "
-    "Omani rial amounts whose last digit is 0 (for example 12.340, not 12.345)."
-)
-FEE_TOO_HIGH = N_("The fee cannot be more than 99999.990 rials, the card payment gateway's limit.")
 ESCALATION_NEEDS_ROLE = N_("Say whom escalations go to (escalate_to) when setting escalation days.")
 UNKNOWN_SERVICE = N_("There is no service with this code.")
 
@@ -72,10 +65,10 @@ def get_service(code: str) -> Service:
 def update_service(admin: User, code: str, data: dict[str, Any]) -> Service:
     """An admin changes a service of the admin's own authority (404 for any other).
 
-    `fee_baisa` must be a multiple of 10 (the gateway's rule) and setting it marks the fee as
-    confirmed; a new `sla_days` clears the notes on the seeded target; `required_documents`
-    replaces the whole list. The change is audited with the
-    values before and after, and applies to applications submitted from now on.
+    `fee_baisa` must be an amount every gateway the authority offers can charge (Stripe: a
+    multiple of 10), and setting it marks the fee as confirmed; a new `sla_days` clears the
+    notes on the seeded target; `required_documents` replaces the whole list. The change is
+    audited with the values before and after, and applies to applications submitted from now on.
     """
     service = db.session.scalar(
         sa.select(Service)
@@ -114,10 +107,12 @@ def update_service(admin: User, code: str, data: dict[str, Any]) -> Service:
 def _check(service: Service, data: dict[str, Any]) -> None:
     errors: dict[str, list[str]] = {}
     fee = data.get("fee_baisa")
-    if fee is not None and fee % FEE_STEP_BAISA:
-        errors["fee"] = [FEE_NOT_A_MULTIPLE_OF_10]
-    elif fee is not None and fee > MAX_FEE_BAISA:
-        errors["fee"] = [FEE_TOO_HIGH]
+    # The gateways the authority offers decide what they can charge (Stripe: OMR amounts ending
+    # in 0); the payments package gives the check (`payments.gateways.init_app`).
+    if fee is not None and (
+        problem := current_app.extensions["fee_problem"](service.authority.code, fee)
+    ):
+        errors["fee"] = [problem]
     escalation_days = data.get("escalation_days", service.escalation_days)
     if escalation_days is not None and data.get("escalate_to", service.escalate_to) is None:
         errors["escalate_to"] = [ESCALATION_NEEDS_ROLE]

@@ -8,6 +8,9 @@ import json
 import time
 import uuid
 
+from app.extensions import db
+from payments import lifecycle
+from payments.models import Payment
 from tests.factories import applicant_headers
 from tests.licensing.helpers import LEASE, act, upload_mandatory
 from tests.payments.conftest import WEBHOOK_SECRET
@@ -64,3 +67,13 @@ def post_event(client, payload: dict, **sign):
         content_type="application/json",
         headers={"Stripe-Signature": signed(body, **sign)},
     )
+
+
+def succeeded_payment(**fields) -> Payment:
+    """A payment row already paid (test set-up): made pending and taken to succeeded through its
+    workflow, the one writer of its state."""
+    payment = Payment(state=lifecycle.PENDING, **fields)
+    db.session.add(payment)
+    db.session.flush()
+    lifecycle.move(payment, lifecycle.SUCCEEDED, "test set-up")
+    return payment

@@ -1,19 +1,21 @@
-"""Reconciliation with the gateway, unpaid expiry, and what finance staff see."""
+"""Reconciliation with the gateway, expiry of the payments of overdue applications, and what
+finance staff see."""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 
 import sqlalchemy as sa
 
+from app import uow
+from app.events import publish
 from app.extensions import db
 from app.notifications.models import Notification
 from app.timeutil import MUSCAT, utcnow
 from licensing.models import Application
 from payments.models import Payment, ReconciliationFinding
-from payments.reconciliation import expire_unpaid_applications, reconcile_payments
+from payments.reconciliation import reconcile_payments
 from tests.factories import staff_headers
 from tests.payments.conftest import wait_for
 from tests.payments.helpers import payment_pending
@@ -71,18 +73,19 @@ def test_reconciliation_repairs_a_missed_webhook_and_reports_an_unknown_intent(
     assert client.get("/api/v1/payments/reconciliation", headers=abg_finance).get_json() == []
 
 
+def _overdue(app, application_id: int) -> None:
+    """What licensing's daily sweep states of an application past its payment window; the
+    deliveries run."""
+    with app.app_context(), uow.transaction():
+        publish("application.payment_overdue", application_id=application_id)
+    assert app.extensions["jobs"].drain(15)
+
+
 def test_unpaid_applications_expire_with_notice(stripe_app, localstripe, client):
     user, headers, application = payment_pending(stripe_app, client)
     payment = _start(client, headers, application)
+    _overdue(stripe_app, application["id"])
     with stripe_app.app_context():
-        assert expire_unpaid_applications() == 0
-        db.session.execute(
-            sa.update(Application)
-            .where(Application.id == application["id"])
-            .values(submitted_at=utcnow() - dt.timedelta(days=15))
-        )
-        db.session.commit()
-        assert expire_unpaid_applications() == 1
         assert db.session.get(Payment, payment["payment_id"]).state == "expired"
         assert (
             db.session.scalar(
@@ -111,15 +114,26 @@ def test_an_unpaid_application_expires_when_the_gateway_never_had_its_intent(
             .where(Payment.id == payment["payment_id"])
             .values(gateway_intent_id="pi_theGatewayNeverSaw")
         )
-        db.session.execute(
-            sa.update(Application)
-            .where(Application.id == application["id"])
-            .values(submitted_at=utcnow() - dt.timedelta(days=15))
-        )
         db.session.commit()
-        assert expire_unpaid_applications() == 1
+    _overdue(stripe_app, application["id"])
+    with stripe_app.app_context():
         assert db.session.get(Payment, payment["payment_id"]).state == "expired"
         assert db.session.get(Application, application["id"]).state == "cancelled"
+
+
+def test_an_overdue_application_paid_at_the_gateway_is_confirmed_not_expired(
+    stripe_app, localstripe, client
+):
+    """The webhook was missed and the payer paid: the gateway refuses the cancellation, and its
+    word (succeeded) makes the payment a success; the window is not closed."""
+    localstripe.deliver_webhooks_to("http://127.0.0.1:9/closed")
+    _, headers, application = payment_pending(stripe_app, client)
+    payment = _start(client, headers, application)
+    assert localstripe.pay(payment["gateway_intent_id"]).status == "succeeded"
+    _overdue(stripe_app, application["id"])
+    with stripe_app.app_context():
+        assert db.session.get(Payment, payment["payment_id"]).state == "succeeded"
+        assert db.session.get(Application, application["id"]).state == "in_review"
 
 
 def test_finance_lists_searches_and_reports_collections(stripe_app, live, localstripe, client):

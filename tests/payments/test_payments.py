@@ -169,7 +169,10 @@ def test_gateway_outage_gives_503_then_the_same_key_succeeds_once(stripe_app, lo
         assert down.status_code == 503 and down.get_json()["code"] == "gateway_unavailable"
         assert int(down.headers["Retry-After"]) > 0
         with stripe_app.app_context():
-            assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
+            # Recorded before the call (issue 12: record → call → record); no intent yet.
+            assert db.session.execute(
+                sa.select(Payment.state, Payment.gateway_intent_id)
+            ).all() == [("pending", None)]
     finally:
         localstripe.start()
     first = client.post(url, headers=keyed)
@@ -195,10 +198,11 @@ def test_gateway_outage_gives_503_then_the_same_key_succeeds_once(stripe_app, lo
 def test_an_answer_lost_after_the_gateway_acted_is_retried_with_the_same_key(
     stripe_app, localstripe, client
 ):
-    """Stripe makes the intent, then its answer is lost: we keep nothing (503), and the retry asks
-    again with the same idempotency key and the same parameters, so Stripe hands back the intent
-    it made. localstripe ignores idempotency keys and makes a second intent instead; what this test
-    can show, and does, is that our side sends what Stripe needs to avoid that."""
+    """Stripe makes the intent, then its answer is lost: the payment is kept without it (503), and
+    the retry resumes it and asks again with the same idempotency key and the same parameters,
+    so Stripe hands back the intent it made. localstripe ignores idempotency keys and makes a
+    second intent instead; what this test can show, and does, is that our side sends what Stripe
+    needs to avoid that."""
     proxy = RecordingProxy(localstripe.url)
     stripe_app.config["STRIPE_API_BASE"] = proxy.url
     try:
@@ -208,7 +212,9 @@ def test_an_answer_lost_after_the_gateway_acted_is_retried_with_the_same_key(
         lost = client.post(url, headers={**headers, "Accept-Language": "en"})
         assert lost.status_code == 503 and lost.get_json()["code"] == "gateway_unavailable"
         with stripe_app.app_context():
-            assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
+            assert db.session.execute(
+                sa.select(Payment.state, Payment.gateway_intent_id)
+            ).all() == [("pending", None)]
         retried = client.post(url, headers=headers)
         assert retried.status_code == 201
     finally:

@@ -25,6 +25,7 @@ from refunds.models import Refund, RefundEvent, RefundFile
 from tests.factories import applicant_data, login, make_staff
 from tests.licensing.helpers import PDF
 from tests.payments.conftest import wait_for
+from tests.payments.helpers import succeeded_payment
 from tests.payments.test_concurrency import _started, pg, pg_app  # noqa: F401 - fixtures
 
 IBAN = "OM810180000001299123456"
@@ -194,17 +195,14 @@ def test_refund_state_machine_keeps_refunds_within_the_payment(app, tmp_path):
                 sa.select(Service).where(Service.code == "NBG-LEASE-REGISTER")
             )
             application = create_application(applicant, service, {})
-            payment = Payment(
+            payment = succeeded_payment(
                 reference="pay-machine",
                 authority_id=application.authority_id,
                 application_id=application.id,
                 payer_id=applicant.id,
                 amount_baisa=3000,
-                state="succeeded",
                 gateway_intent_id="pi_machine",
             )
-            db.session.add(payment)
-            db.session.flush()
             issue_receipt(payment)  # every succeeded payment has its receipt
             db.session.commit()
             RefundMachine.app, RefundMachine.applicant_id, RefundMachine.payment_id = (
