@@ -28,7 +28,6 @@ WRONG_METHOD = (
     "wrong_refund_method",
     N_("This action does not apply to a refund paid back this way."),
 )
-GATEWAY_AMOUNT = N_("The card payment gateway cannot refund this amount.")
 
 
 def threshold() -> int:
@@ -93,7 +92,7 @@ def amount_within_request(step: Step) -> None:
     if refund.method == "card":
         refused = gateway_for(refund.payment).check_amount(amount)
         if refused:
-            raise ValidationFailed({"amount": [GATEWAY_AMOUNT]}, extra={"gateway_rule": refused})
+            raise ValidationFailed({"amount": [refused]})
 
 
 def same_amount_as_first_approval(step: Step) -> None:

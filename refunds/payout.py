@@ -9,7 +9,6 @@ memory of keys, an earlier refund is first looked for by our metadata.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 import sqlalchemy as sa
@@ -23,14 +22,18 @@ from app.i18n import N_
 from app.timeutil import utcnow
 from app.workflow import SYSTEM, fire
 from refunds import lifecycle as rl
-from refunds.gateway import GatewayRefund, GatewayRefused, GatewayUnavailable, gateway_for
+from refunds.gateway import (
+    GatewayRefund,
+    GatewayRefused,
+    GatewayUnavailable,
+    gateway_for,
+    trusted_key_age,
+)
 from refunds.models import Refund
 from refunds.queries import get_refund
 from refunds.trail import timeline
 
 log = logging.getLogger(__name__)
-# A key is trusted for an hour less than the gateway keeps it: clocks differ, a send takes time.
-KEY_MARGIN = dt.timedelta(hours=1)
 # Before these, the gateway is asked (no transaction open) whether its refund really failed.
 ASKS_THE_GATEWAY_FIRST = frozenset({"retry", "switch_to_bank_transfer"})
 
@@ -130,9 +133,9 @@ def _record_the_send(refund_id: int):
         return "waiting"
     plugin = gateway_for(refund.payment)
     now, key = utcnow(), refund.idempotency_key
-    window = plugin.idempotency_window
+    trusted = trusted_key_age(plugin)
     forgotten = refund.key_first_sent_at is not None and (
-        window is None or now - refund.key_first_sent_at > window - KEY_MARGIN
+        trusted is None or now - refund.key_first_sent_at > trusted
     )
     refund.gateway_key = key
     refund.key_first_sent_at = refund.key_first_sent_at or now
