@@ -22,13 +22,12 @@ import re
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from http.server import ThreadingHTTPServer
 
 import requests
 
-SECRET_KEY = "thawani_test_baladiya"
-PUBLISHABLE_KEY = "thawani_pk_test_baladiya"
+from tests.thawani_http import Refusal, handler_for
+
 WEBHOOK_SECRET = "thawani_whsec_test"
 CAPTURED = "successful"
 
@@ -39,12 +38,6 @@ def iso(moment: datetime) -> str:
 
 def envelope(data, code: int = 2000, description: str = "Success") -> dict:
     return {"success": True, "code": code, "description": description, "data": data}
-
-
-class Refusal(Exception):
-    def __init__(self, status: int, code: int, description: str) -> None:
-        super().__init__(description)
-        self.status, self.code, self.description = status, code, description
 
 
 def not_found(what: str) -> Refusal:
@@ -104,7 +97,7 @@ class ThawaniServer:
         return f"{self.url}/api/v1"
 
     def start(self) -> None:
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), handler_for(self))
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
@@ -355,86 +348,3 @@ class ThawaniServer:
                 with self.lock:
                     return 200, envelope(action(*match.groups()), code)
         raise Refusal(404, 4004, "Route not found")
-
-
-def _handler(server: ThawaniServer):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args) -> None:  # quiet: tests read `server.seen`
-            pass
-
-        def _send(self, status: int, payload, content_type: str = "application/json") -> None:
-            data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _body(self) -> bytes | None:
-            if "Content-Length" not in self.headers:
-                return None
-            return self.rfile.read(int(self.headers["Content-Length"]))
-
-        def _api(self) -> None:
-            parts = urlsplit(self.path)
-            path = parts.path.removeprefix("/api/v1")
-            server.seen.append((self.command, path))
-            if server.outage == "hang":
-                server._release.wait(timeout=30)
-            if server.outage in ("5xx", "hang"):
-                return self._send(503, {"success": False, "code": 5000, "description": "Down"})
-            if self.headers.get("thawani-api-key") != SECRET_KEY:
-                return self._send(401, {"success": False, "code": 4001, "description": "Bad key"})
-            raw = self._body()
-            if self.command == "POST" and raw is None:
-                return self._send(411, {"success": False, "code": 4000, "description": "Length"})
-            try:
-                body = json.loads(raw) if raw else {}
-                status, payload = server.answer(self.command, path, parse_qs(parts.query), body)
-            except Refusal as refusal:
-                status = refusal.status
-                payload = {"success": False, "code": refusal.code, "description": str(refusal)}
-            except (ValueError, KeyError) as error:
-                status, payload = 400, {"success": False, "code": 4000, "description": str(error)}
-            if (self.command, path) in server._lost:
-                server._lost.discard((self.command, path))
-                self.close_connection = True
-                return None
-            return self._send(status, payload)
-
-        def _page(self) -> None:
-            parts = urlsplit(self.path)
-            session_id = parts.path.rsplit("/", 1)[-1]
-            session = server.sessions.get(session_id)
-            if session is None:
-                return self._send(404, b"no such session", "text/plain")
-            if self.command == "GET":
-                if parse_qs(parts.query).get("key") != [PUBLISHABLE_KEY]:
-                    return self._send(401, b"bad publishable key", "text/plain")
-                page = (
-                    f"<html><body><h1>Thawani</h1><p>{session['total_amount']} baisa</p>"
-                    f'<form method="post"><button name="card" value="success">Pay</button>'
-                    f'<button name="card" value="decline">Decline</button></form></body></html>'
-                )
-                return self._send(200, page.encode(), "text/html")
-            card = parse_qs((self._body() or b"").decode()).get("card", ["success"])[0]
-            try:
-                server.pay(session_id, card)
-            except Refusal as refusal:
-                return self._send(400, str(refusal).encode(), "text/plain")
-            target = session["success_url"] if card == "success" else self.path
-            self.send_response(303)
-            self.send_header("Location", target)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return None
-
-        def do_GET(self) -> None:
-            self._page() if self.path.startswith("/pay/") else self._api()
-
-        def do_POST(self) -> None:
-            self._page() if self.path.startswith("/pay/") else self._api()
-
-    return Handler

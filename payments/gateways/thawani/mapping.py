@@ -113,12 +113,11 @@ def payment_from_event(data: dict, failed: bool) -> GatewayPayment:
 
 def refund_from(data: dict) -> GatewayRefund:
     status = REFUND_STATUSES.get(str(data.get("status", "")).lower(), "pending")
+    reason = data.get("failure_reason") or data.get("reason_failed")
     return GatewayRefund(
         refund_ref=str(data["refund_id"]),
         status=status,
         amount_baisa=int(data.get("amount") or 0),
-        failure_reason=str(data.get("reason_failed") or data.get("failure_reason") or "") or None
-        if status == "failed"
-        else None,
+        failure_reason=str(reason) if status == "failed" and reason else None,
         metadata=_strings(data.get("metadata")),
     )
