@@ -140,6 +140,30 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting("STRIPE_WEBHOOK_SECRET", "whsec_baladiya_dev", "Secret that signs Stripe webhooks"),
+    Setting(
+        "THAWANI_API_BASE",
+        "http://127.0.0.1:8430/api/v1",
+        "Thawani Checkout API base URL (UAT: https://uatcheckout.thawani.om/api/v1, production: "
+        "https://checkout.thawani.om/api/v1); by default the test server's address",
+    ),
+    Setting(
+        "THAWANI_CHECKOUT_BASE",
+        "http://127.0.0.1:8430",
+        "Base of Thawani's hosted payment page, {base}/pay/{session_id}?key={publishable key} "
+        "(UAT: https://uatcheckout.thawani.om, production: https://checkout.thawani.om)",
+    ),
+    Setting("THAWANI_SECRET_KEY", "thawani_test_baladiya", "Thawani secret key (thawani-api-key)"),
+    Setting(
+        "THAWANI_PUBLISHABLE_KEY",
+        "thawani_pk_test_baladiya",
+        "Thawani publishable key, put in the hosted page's URL",
+    ),
+    Setting(
+        "THAWANI_WEBHOOK_SECRET",
+        "thawani_whsec_baladiya_dev",
+        "Secret that signs Thawani webhooks; an empty THAWANI_* key or secret disables Thawani",
+    ),
+    Setting("THAWANI_TIMEOUT", 10, "Seconds to wait for Thawani before answering 503", int),
     Setting("SMTP_HOST", "", "SMTP server; empty: e-mail is written to the console"),
     Setting("SMTP_PORT", 25, "SMTP port", int),
     Setting("SMTP_USERNAME", "", "SMTP user (optional)"),
