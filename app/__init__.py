@@ -122,13 +122,17 @@ def _register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)
     from payments.gateways import init_app as init_gateways
-    from receipts.services import document_link, receipt_of_payment
+    from receipts.services import credit_note_of_refund, document_link, receipt_of_payment
 
     init_gateways(app)
-    # The payment views show a payment's receipt, which receipts owns (it depends on payments,
-    # not the other way round): the factory hands them the look-up.
+    # The payment and refund views show a payment's receipt and a refund's credit note, which
+    # receipts owns (it depends on payments and refunds, not the other way round): the factory
+    # hands them the look-ups.
     app.extensions["payment_receipt_link"] = lambda payment_id: document_link(
         receipt_of_payment(payment_id)
+    )
+    app.extensions["refund_credit_note_link"] = lambda refund_id: document_link(
+        credit_note_of_refund(refund_id)
     )
 
 

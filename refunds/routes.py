@@ -23,7 +23,6 @@ from app.money import Money
 from app.openapi import file_response, problems
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from app.schemas import MuscatDateTime, StoredFileSchema, TimelineEventSchema
-from receipts.services import credit_note_of_refund, document_link
 from refunds import decisions, intake, lifecycle, queries
 from refunds.models import RefundEvent, RefundFile
 
@@ -138,7 +137,7 @@ class RefundSchema(Schema):
     )
     sla_due_date = fields.Date(allow_none=True)
     credit_note = fields.Function(
-        lambda r: document_link(credit_note_of_refund(r.id)),
+        lambda r: current_app.extensions["refund_credit_note_link"](r.id),
         metadata={
             "type": "object",
             "nullable": True,
