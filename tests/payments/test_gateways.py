@@ -104,8 +104,10 @@ def test_which_gateways_an_authority_offers_is_configuration(app):
             assert gateways.default_for("NBG") == "thawani"
             assert gateways.offered("ABG") == ["stripe"]
             assert gateways.offered("MCT") == ["stripe"]  # no override: the default list
-            with pytest.raises(RuntimeError, match="thawani"):
-                gateways.init_app(app)  # not registered on this branch: refused at start
+            gateways.init_app(app)  # both registered: accepted at start
+            app.config["PAYMENT_GATEWAYS_BY_AUTHORITY"] = "NBG=paypal,stripe"
+            with pytest.raises(RuntimeError, match="paypal"):
+                gateways.init_app(app)  # not registered: refused at start
     finally:
         app.config.update(saved)
 
