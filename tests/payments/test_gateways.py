@@ -150,3 +150,15 @@ def test_a_webhook_for_an_unknown_gateway_is_404(stripe_app, localstripe, client
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
     with stripe_app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PaymentEvent)) == 0
+
+
+def test_an_offered_gateway_without_its_settings_stops_the_app_at_start(app):
+    saved = {k: app.config[k] for k in ("PAYMENT_GATEWAYS", "THAWANI_SECRET_KEY")}
+    app.config.update(PAYMENT_GATEWAYS="stripe,thawani", THAWANI_SECRET_KEY="")
+    try:
+        with pytest.raises(RuntimeError, match="THAWANI_SECRET_KEY"):
+            gateways.init_app(app)
+        app.config["PAYMENT_GATEWAYS"] = "stripe"  # not offered: its empty key is not asked for
+        gateways.init_app(app)
+    finally:
+        app.config.update(saved)
