@@ -26,24 +26,17 @@ from tests.factories import login, make_staff, staff_headers
 from tests.payments.conftest import LiveServer, configure, wait_for
 from tests.payments.gateway_drivers import CLOSED, Capture, paying_through
 from tests.payments.helpers import payment_pending
-from tests.thawani_server import WEBHOOK_SECRET, ThawaniServer
+from tests.payments.thawani.conftest import thawani_running  # noqa: F401 - the one server
+from tests.thawani_server import WEBHOOK_SECRET
 
 
 @pytest.fixture(scope="module")
-def thawani_server():
-    server = ThawaniServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def e2e_app(postgres_server, localstripe, thawani_server, tmp_path_factory):
+def e2e_app(postgres_server, localstripe, thawani_running, tmp_path_factory):  # noqa: F811
     app = build_app(
         postgres_server.create_database("baladiya_gateways_end_to_end"),
         PAYMENT_GATEWAYS="stripe,thawani",
-        THAWANI_API_BASE=thawani_server.api_base,
-        THAWANI_CHECKOUT_BASE=thawani_server.url,
+        THAWANI_API_BASE=thawani_running.api_base,
+        THAWANI_CHECKOUT_BASE=thawani_running.url,
         THAWANI_WEBHOOK_SECRET=WEBHOOK_SECRET,
         THAWANI_TIMEOUT=2,
         DOCUMENT_STORAGE_PATH=str(tmp_path_factory.mktemp("documents")),
@@ -56,15 +49,15 @@ def e2e_app(postgres_server, localstripe, thawani_server, tmp_path_factory):
 
 
 @pytest.fixture(params=["stripe", "thawani"])
-def gw(request, e2e_app, localstripe, thawani_server):
-    with paying_through(request.param, e2e_app, localstripe, thawani_server) as gateway:
+def gw(request, e2e_app, localstripe, thawani_running):  # noqa: F811
+    with paying_through(request.param, e2e_app, localstripe, thawani_running) as gateway:
         yield gateway
 
 
 @pytest.fixture
-def thawani_gw(e2e_app, localstripe, thawani_server):
+def thawani_gw(e2e_app, localstripe, thawani_running):  # noqa: F811
     """Thawani only: a twin of a Stripe test that localstripe cannot play the same way."""
-    with paying_through("thawani", e2e_app, localstripe, thawani_server) as gateway:
+    with paying_through("thawani", e2e_app, localstripe, thawani_running) as gateway:
         yield gateway
 
 
