@@ -161,7 +161,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "THAWANI_WEBHOOK_SECRET",
         "thawani_whsec_baladiya_dev",
-        "Secret that signs Thawani webhooks; an empty THAWANI_* key or secret disables Thawani",
+        "Secret that signs Thawani webhooks; Thawani offered with an empty THAWANI_* setting "
+        "fails at start",
     ),
     Setting("THAWANI_TIMEOUT", 10, "Seconds to wait for Thawani before answering 503", int),
     Setting("SMTP_HOST", "", "SMTP server; empty: e-mail is written to the console"),
@@ -178,7 +179,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PUBLIC_BASE_URL",
         "http://127.0.0.1:5000",
-        "Base URL printed in links (verification, QR codes)",
+        "Base URL printed in links (verification, QR codes) and of the pages a hosted payment "
+        "page sends the payer back to ({base}/payments/{reference}/done or /cancelled)",
     ),
 )
 

@@ -38,6 +38,8 @@ READ_HEADERS = (
     "Authorization",
     "Idempotency-Key",
     "Stripe-Signature",
+    "thawani-signature",
+    "thawani-timestamp",
     "X-Request-ID",
 )
 

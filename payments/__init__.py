@@ -1,1 +1,2 @@
-"""Fee payments through Stripe PaymentIntents, confirmed exactly once, reconciled."""
+"""Fee payments through gateway plugins (Stripe PaymentIntents, Thawani hosted checkout),
+confirmed exactly once, reconciled."""

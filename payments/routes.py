@@ -50,7 +50,7 @@ class PaymentStartSchema(Schema):
     state = fields.String()
     amount = Money(attribute="amount_baisa")
     currency = fields.Function(lambda p: p.currency.upper())
-    gateway = fields.String(metadata={"description": "The gateway paid through (stripe, ...)"})
+    gateway = fields.String(metadata={"description": "The gateway paid through (stripe, thawani)"})
     gateway_intent_id = fields.String()
     client_secret = fields.String(
         metadata={"description": "Stripe: the client confirms the payment with Stripe.js"}
@@ -230,8 +230,9 @@ class GatewayWebhook(MethodView):
     @maintenance_exempt
     @blp.response(200)
     def post(self, gateway):
-        """A gateway's events (stripe: /payments/stripe/webhook), verified by its signature on
-        the raw body (Stripe-Signature for Stripe); an unknown gateway is 404"""
+        """A gateway's events (/payments/stripe/webhook, /payments/thawani/webhook), verified by
+        its signature on the raw body (Stripe-Signature; thawani-signature with
+        thawani-timestamp); an unknown gateway is 404"""
         webhooks.receive_webhook(gateway, request.get_data(), request.headers)
         return _json({"received": True}, 200)
 

@@ -194,8 +194,8 @@ def _call_gateway(attempt: _Attempt, application_id: int) -> Checkout:
     try:
         if attempt.resumed and _key_forgotten(plugin, attempt):
             found = plugin.find_payment(attempt.reference)
-            if found is not None and found.status != "canceled":
-                return Checkout(found.gateway_ref, found.status)
+            if found is not None and found.status not in ("canceled", "expired"):
+                return plugin.resume_payment(found.gateway_ref)
         return plugin.start_payment(
             attempt.amount_baisa, attempt.reference, attempt.description, attempt.metadata, urls
         )

@@ -8,10 +8,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from payments.gateways import for_payment, key_memory
-from payments.gateways.base import GatewayPlugin, GatewayRefund, GatewayRefused, GatewayUnavailable
+from payments.gateways.base import (
+    GatewayPayment,
+    GatewayPlugin,
+    GatewayRefund,
+    GatewayRefused,
+    GatewayUnavailable,
+)
 from payments.models import Payment
 
 __all__ = [
+    "GatewayPayment",
     "GatewayRefund",
     "GatewayRefused",
     "GatewayUnavailable",

@@ -23,6 +23,7 @@ from app.timeutil import utcnow
 from app.workflow import SYSTEM, fire
 from refunds import lifecycle as rl
 from refunds.gateway import (
+    GatewayPayment,
     GatewayRefund,
     GatewayRefused,
     GatewayUnavailable,
@@ -89,12 +90,12 @@ def send(refund_id: int) -> str:
         prepared = _record_the_send(refund_id)
     if isinstance(prepared, str):
         return prepared
-    plugin, gateway_ref, amount, reference, key, forgotten = prepared
+    plugin, paid, amount, reference, key, forgotten = prepared
     uow.assert_no_transaction("a refund sent to the gateway")
     try:
-        earlier = _made_with_key(plugin, gateway_ref, reference, key) if forgotten else None
+        earlier = _made_with_key(plugin, paid.gateway_ref, reference, key) if forgotten else None
         answer = earlier or plugin.refund(
-            gateway_ref,
+            paid,
             amount,
             key,
             {"refund": reference, "idempotency_key": key},
@@ -141,8 +142,14 @@ def _record_the_send(refund_id: int):
     refund.key_first_sent_at = refund.key_first_sent_at or now
     refund.last_sent_at = now
     refund.gateway_attempts += 1
-    gateway_ref = refund.payment.gateway_intent_id
-    return plugin, gateway_ref, refund.amount_approved, refund.reference, key, forgotten
+    paid = GatewayPayment(  # what we recorded at success: the charge is what some gateways
+        # refund (Thawani's payment_id); the plugin asks for it when we have none
+        gateway_ref=refund.payment.gateway_intent_id,
+        status="succeeded",
+        amount_baisa=refund.payment.amount_baisa,
+        charge_ref=refund.payment.gateway_charge_id,
+    )
+    return plugin, paid, refund.amount_approved, refund.reference, key, forgotten
 
 
 def _made_with_key(plugin, gateway_ref: str, reference: str, key: str) -> GatewayRefund | None:

@@ -21,7 +21,7 @@ from flask import Flask, current_app
 from payments.gateways.base import GatewayPlugin
 
 # The plugin packages, imported once on first use. A new gateway adds its package here.
-PLUGIN_MODULES = ("payments.gateways.stripe",)
+PLUGIN_MODULES = ("payments.gateways.stripe", "payments.gateways.thawani")
 # An idempotency key is trusted only this long before the gateway's own window closes: a call
 # made just inside the window may reach the gateway just outside it. The one safety margin of
 # every key lifetime (refunds: Stripe's 24 h → 23 h).
@@ -87,8 +87,9 @@ def amount_problem(authority_code: str, amount_baisa: int) -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    """Check the configuration names registered gateways only (a typo fails at start, not at the
-    first payment), and give the catalogue its fee check."""
+    """Check the configuration names registered gateways only, and that each one offered can be
+    built from its settings (a typo or an empty key fails at start, not at the first payment),
+    and give the catalogue its fee check."""
     _load()
     configured = {*_names(app.config["PAYMENT_GATEWAYS"])}
     for listed in _overrides(app.config.get("PAYMENT_GATEWAYS_BY_AUTHORITY", "")).values():
@@ -99,6 +100,8 @@ def init_app(app: Flask) -> None:
             f"PAYMENT_GATEWAYS names unknown gateways {sorted(unknown)} "
             f"(known: {sorted(_factories)})"
         )
+    for name in configured:
+        _factories[name](app.config)  # raises when its settings are missing
     app.extensions["fee_problem"] = amount_problem
 
 

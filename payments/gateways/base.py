@@ -139,6 +139,10 @@ class GatewayPlugin(Protocol):
     def find_payment(self, reference: str) -> GatewayPayment | None:
         """The gateway's object for our reference, when its creation was not recorded."""
 
+    def resume_payment(self, gateway_ref: str) -> Checkout:
+        """What the client needs to go on paying an object made earlier (found by
+        `find_payment`): its `client_secret` or its hosted page's `redirect_url`."""
+
     def cancel_payment(self, gateway_ref: str) -> GatewayPayment:
         """Cancel a payment not yet paid; a paid one is refused (or answered as succeeded)."""
 

@@ -104,8 +104,10 @@ def test_which_gateways_an_authority_offers_is_configuration(app):
             assert gateways.default_for("NBG") == "thawani"
             assert gateways.offered("ABG") == ["stripe"]
             assert gateways.offered("MCT") == ["stripe"]  # no override: the default list
-            with pytest.raises(RuntimeError, match="thawani"):
-                gateways.init_app(app)  # not registered on this branch: refused at start
+            gateways.init_app(app)  # both registered: accepted at start
+            app.config["PAYMENT_GATEWAYS_BY_AUTHORITY"] = "NBG=paypal,stripe"
+            with pytest.raises(RuntimeError, match="paypal"):
+                gateways.init_app(app)  # not registered: refused at start
     finally:
         app.config.update(saved)
 
@@ -148,3 +150,15 @@ def test_a_webhook_for_an_unknown_gateway_is_404(stripe_app, localstripe, client
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
     with stripe_app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PaymentEvent)) == 0
+
+
+def test_an_offered_gateway_without_its_settings_stops_the_app_at_start(app):
+    saved = {k: app.config[k] for k in ("PAYMENT_GATEWAYS", "THAWANI_SECRET_KEY")}
+    app.config.update(PAYMENT_GATEWAYS="stripe,thawani", THAWANI_SECRET_KEY="")
+    try:
+        with pytest.raises(RuntimeError, match="THAWANI_SECRET_KEY"):
+            gateways.init_app(app)
+        app.config["PAYMENT_GATEWAYS"] = "stripe"  # not offered: its empty key is not asked for
+        gateways.init_app(app)
+    finally:
+        app.config.update(saved)

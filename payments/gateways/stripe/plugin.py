@@ -103,6 +103,12 @@ class StripePlugin:
         rows = as_dict(found).get("data") or []
         return payment_of(as_dict(rows[0])) if rows else None
 
+    def resume_payment(self, gateway_ref: str) -> Checkout:
+        intent = as_dict(self.api.call(self.api.v1.payment_intents.retrieve, gateway_ref))
+        return Checkout(
+            intent["id"], payment_of(intent).status, client_secret=intent.get("client_secret")
+        )
+
     def cancel_payment(self, gateway_ref: str) -> GatewayPayment:
         """Cancel an intent; Stripe refuses (400) one already paid."""
         return payment_of(as_dict(self.api.call(self.api.v1.payment_intents.cancel, gateway_ref)))

@@ -21,7 +21,10 @@ Sources read (public copies):
   Thawani publishes no official SDK ([doc]: "Thawani does NOT supply any plugin").
 """
 
+from payments.gateways import register
 from payments.gateways.thawani.plugin import ThawaniGateway, ThawaniNotConfigured
+
+register(ThawaniGateway.name, ThawaniGateway)
 
 CONFIRMED = {
     "hosts": "UAT https://uatcheckout.thawani.om, production https://checkout.thawani.om, the "

@@ -99,10 +99,10 @@ class ThawaniGateway:
         metadata: dict[str, str],
         return_urls: ReturnUrls,
     ) -> Checkout:
-        """A checkout session for `reference`: the one already made for it if there is one
-        (a retry after a lost answer makes none), else a new one of one product line."""
+        """A checkout session for `reference`: the one already made for it if it can still be
+        paid (a retry after a lost answer makes none), else a new one of one product line."""
         existing = self._session_for(reference)
-        if existing is not None:
+        if existing is not None and mapping.payment_status(existing) in ("pending", "succeeded"):
             return self._checkout(existing)
         session = self.client.create_session(
             {
@@ -136,14 +136,21 @@ class ThawaniGateway:
         session = self._session_for(reference)
         return None if session is None else self._payment(session)
 
+    def resume_payment(self, gateway_ref: str) -> Checkout:
+        """The session's hosted page again (the payer is sent back to it)."""
+        return self._checkout(self.client.get_session(gateway_ref))
+
     def cancel_payment(self, gateway_ref: str) -> GatewayPayment:
         """Cancel an unpaid session; a paid one is refused by Thawani (GatewayRefused)."""
         self.client.cancel_session(gateway_ref)
         return self.retrieve_payment(gateway_ref)
 
     def _charge_ref(self, payment: GatewayPayment | str) -> str:
-        if isinstance(payment, str):
-            payment = self.retrieve_payment(payment)
+        """The captured attempt's payment_id (what Thawani refunds): the one given (the core
+        passes what it recorded at success), else asked of Thawani from the session."""
+        if isinstance(payment, str) or payment.charge_ref is None:
+            ref = payment if isinstance(payment, str) else payment.gateway_ref
+            payment = self.retrieve_payment(ref)
         if payment.charge_ref is None:
             raise GatewayRefused(f"Thawani session {payment.gateway_ref} is not paid", 400)
         return payment.charge_ref

@@ -84,11 +84,17 @@ def parse(body: bytes, headers: Mapping[str, str], secret: str) -> GatewayEvent:
     ident = f"thawani:{stable_id}" if stable_id else event_id(event_type, data)
     if family == "checkout" and data.get("session_id"):
         payment = mapping.payment_from_session(data)
-        return GatewayEvent(ident, "payment", payment.gateway_ref, payment=payment, payload=payload)
+        return GatewayEvent(
+            ident, "payment", payment.gateway_ref, payment=payment, payload=payload, type=event_type
+        )
     if family == "payment" and data.get("session_id"):
         payment = mapping.payment_from_event(data, failed=event_type == "payment.failed")
-        return GatewayEvent(ident, "payment", payment.gateway_ref, payment=payment, payload=payload)
+        return GatewayEvent(
+            ident, "payment", payment.gateway_ref, payment=payment, payload=payload, type=event_type
+        )
     if family == "refund" and data.get("refund_id"):
         refund = mapping.refund_from(data)
-        return GatewayEvent(ident, "refund", data.get("session_id"), refund=refund, payload=payload)
-    return GatewayEvent(ident, "other", data.get("session_id"), payload=payload)
+        return GatewayEvent(
+            ident, "refund", data.get("session_id"), refund=refund, payload=payload, type=event_type
+        )
+    return GatewayEvent(ident, "other", data.get("session_id"), payload=payload, type=event_type)
