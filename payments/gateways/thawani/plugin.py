@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from flask import current_app
 
+from app.i18n import N_
 from payments.gateways.base import (
     Checkout,
     GatewayEvent,
@@ -29,6 +30,8 @@ from payments.gateways.thawani.client import PAGE_SIZE, ThawaniClient
 # integer number of baisa from 1 to 5,000,000,000; a product name is at most 40 characters.
 MIN_BAISA = 1
 MAX_BAISA = 5_000_000_000
+TOO_SMALL = N_("The amount must be at least 0.001 rials for the hosted payment page.")
+TOO_LARGE = N_("The amount cannot be more than 5000000.000 rials, the hosted payment page's limit.")
 NAME_LENGTH = 40
 # Our key of a refund, kept in its metadata: how a retry finds a refund already made.
 REFUND_KEY = "refund_key"
@@ -67,9 +70,9 @@ class ThawaniGateway:
     def check_amount(self, amount_baisa: int) -> str | None:
         """Thawani takes 1 to 5,000,000,000 baisa on one product line."""
         if amount_baisa < MIN_BAISA:
-            return "amount_too_small"
+            return TOO_SMALL
         if amount_baisa > MAX_BAISA:
-            return "amount_too_large"
+            return TOO_LARGE
         return None
 
     def redirect_url(self, session_id: str) -> str:

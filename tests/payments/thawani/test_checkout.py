@@ -133,11 +133,14 @@ def test_an_unknown_session_is_refused_as_not_found(gateway):
 @pytest.mark.parametrize(
     ("amount", "answer"),
     [
-        (0, "amount_too_small"),
+        (0, "The amount must be at least 0.001 rials for the hosted payment page."),
         (1, None),
         (12_345, None),
         (5_000_000_000, None),
-        (5_000_000_001, "amount_too_large"),
+        (
+            5_000_000_001,
+            "The amount cannot be more than 5000000.000 rials, the hosted payment page's limit.",
+        ),
     ],
 )
 def test_check_amount(gateway, amount, answer):
