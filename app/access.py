@@ -19,7 +19,7 @@ from app.accounts.tokens import read_access_token
 from app.errors import Forbidden, NotFound, Unauthorized
 from app.extensions import db
 from app.i18n import N_
-from app.timeutil import utcnow
+from app.timeutil import real_utcnow  # sign-in: never the frozen test clock
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -99,7 +99,7 @@ def _authenticate() -> None:
     ).first()
     if row is None or not row.User.is_active or row.AuthSession.revoked_at is not None:
         raise Unauthorized(code="invalid_token", detail=INVALID_TOKEN)
-    if row.AuthSession.expires_at <= utcnow():
+    if row.AuthSession.expires_at <= real_utcnow():
         raise Unauthorized(code="invalid_token", detail=INVALID_TOKEN)
     g.user, g.session_id = row.User, session_id
 
