@@ -4,14 +4,17 @@ The schema is built by running the migrations, as in production, and the referen
 authorities, their calendars and the catalogue) is seeded once per database and committed.
 
 Each test that uses `app` runs in one transaction, rolled back at its end (tests/transactions.py):
-the code under test commits as it likes, into savepoints, and nothing outlives the test.
+the code under test commits as it likes, into savepoints, and nothing outlives the test. The
+app's job thread and the payments' live server work on the test's connection, one thread at a
+time (a transaction each); `drain` lends them the connection.
 
-A test whose work must be seen by another connection is marked `committed` and commits for
-real; the tables it wrote are emptied after it and the reference data seeded again. That is:
-threads racing each other for rows or locks, a second app (`build_app`) or `db.engine` connection
-on the same database, a worker or server subprocess, and the migration tests. Fixtures that build
-their own app on the test database (`redis_app`, `pg_app`, ...) clear their tables themselves
-with `clear_tables`.
+Opting out: a test marked `committed` commits for real and the tables are emptied after it, the
+reference data seeded again (`clear_tables`). Mark a test so when its point needs connections of
+their own: threads racing for rows or locks (taking turns would make the race a sequence), a
+second app or a `db.engine` connection on the same database, a worker or server subprocess, a
+job it waits for while holding a transaction open, or many examples churning rows (PostgreSQL
+keeps deleted rows until the transaction ends). A test that builds its own app (`build_app`,
+the `redis_app`/`pg_app` fixtures) commits for real anyway: its tables are emptied after it.
 """
 
 from __future__ import annotations
