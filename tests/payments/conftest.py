@@ -133,7 +133,7 @@ def live(stripe_app, localstripe):
     server.stop()
 
 
-def wait_for(check, timeout: float = 20.0, step: float = 0.2):
+def wait_for(check, timeout: float = 20.0, step: float = 0.05):
     deadline = time.monotonic() + timeout
     while True:
         result = check()
