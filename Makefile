@@ -22,11 +22,13 @@ run: $(STAMP)
 	@scripts/run-localstripe $(BIN) http://127.0.0.1:5000/api/v1/payments/stripe/webhook
 	$(BIN)/flask serve --host 127.0.0.1 --port 5000
 
-## make test: the whole suite, on SQLite and on a real PostgreSQL, with a real Redis
+## make test: the whole suite, on SQLite and on a real PostgreSQL, with a real Redis; in
+## PYTEST_WORKERS processes (pytest-xdist), each with servers of its own (PYTEST_WORKERS=0: one)
+PYTEST_WORKERS ?= 2
 test: $(STAMP)
 	@scripts/system-deps test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## make fuzz: schemathesis longer: 100 examples an operation and caller, its coverage phase, and
 ## its stateful mode (sequences of linked calls); PYTEST_ARGS='-k sqlite' for one database

@@ -20,7 +20,7 @@ from app.errors import Forbidden, NotFound, Unauthorized
 from app.extensions import db
 from app.i18n import N_
 from app.maintenance.hooks import refuse_writes_on_record
-from app.timeutil import utcnow
+from app.timeutil import real_utcnow  # sign-in: never the frozen test clock
 from app.view_marks import view_handler
 
 PUBLIC = "public"
@@ -90,7 +90,7 @@ def _authenticate() -> None:
     ).first()
     if row is None or not row.User.is_active or row.AuthSession.revoked_at is not None:
         raise Unauthorized(code="invalid_token", detail=INVALID_TOKEN)
-    if row.AuthSession.expires_at <= utcnow():
+    if row.AuthSession.expires_at <= real_utcnow():
         raise Unauthorized(code="invalid_token", detail=INVALID_TOKEN)
     g.user, g.session_id = row.User, session_id
 

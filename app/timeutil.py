@@ -10,8 +10,22 @@ from sqlalchemy.types import TypeDecorator
 
 MUSCAT = ZoneInfo("Asia/Muscat")
 
+# A moment the domain clock is stopped at, or None for the real time. Only the tests set it
+# (tests/clock.py), so that every module reading `utcnow()` sees the same frozen time.
+frozen_at: datetime | None = None
+
 
 def utcnow() -> datetime:
+    """Now, in UTC, as the domain code sees it: the real time unless a test froze it."""
+    if frozen_at is not None:
+        return frozen_at.astimezone(UTC)
+    return datetime.now(UTC)
+
+
+def real_utcnow() -> datetime:
+    """Now, in UTC, never frozen: for sign-in sessions and tokens, whose expiry the JWT library
+    and the client check against the real clock, so that a test can move the domain clock days
+    ahead and still be signed in."""
     return datetime.now(UTC)
 
 

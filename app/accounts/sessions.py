@@ -31,7 +31,7 @@ from app.audit import record_change
 from app.errors import Unauthorized
 from app.extensions import db
 from app.i18n import N_
-from app.timeutil import utcnow
+from app.timeutil import real_utcnow  # sign-in: never the frozen test clock
 from app.uow import keep_on_refusal
 
 BAD_CREDENTIALS = lazy_gettext("The login details are wrong.")
@@ -50,7 +50,7 @@ def log_in(identifier: dict[str, str], password: str) -> dict[str, Any]:
     Failures count per identifier whether or not an account has it (`app.accounts.throttle`),
     and an unknown identifier still costs one password hash: known and unknown answer alike.
     """
-    now = utcnow()
+    now = real_utcnow()
     key = throttle_key(identifier)
     refuse_if_locked(key, now)
     user = _find_login(identifier)
@@ -80,7 +80,7 @@ def refresh_session(refresh_token: str) -> dict[str, Any]:
     A token its session already rotated is reuse: the session is revoked at once (its access
     tokens stop working), audited and logged; all answer 401 `invalid_refresh_token` alike.
     """
-    now = utcnow()
+    now = real_utcnow()
     token_hash = digest(refresh_token)
     session = db.session.scalar(
         sa.select(AuthSession).where(AuthSession.refresh_token_hash == token_hash).with_for_update()
@@ -111,7 +111,7 @@ def _answer_reuse(token_hash: str) -> None:
     if row is None:
         return
     rotated, session = row
-    now = utcnow()
+    now = real_utcnow()
     ids = {"user_id": session.user_id, "session_id": str(session.id)}
     grace = timedelta(seconds=current_app.config["REFRESH_REUSE_GRACE_SECONDS"])
     if rotated.rotated_at == session.refreshed_at and now - rotated.rotated_at <= grace:
@@ -143,7 +143,7 @@ def log_out(user: User, session_id: uuid.UUID, all_sessions: bool = False) -> No
                 AuthSession.id == session_id,
                 AuthSession.revoked_at.is_(None),
             )
-            .values(revoked_at=utcnow())
+            .values(revoked_at=real_utcnow())
         )
 
 
@@ -154,13 +154,13 @@ def revoke_sessions(user_id: int, keep: uuid.UUID | None = None) -> None:
     )
     if keep is not None:
         query = query.where(AuthSession.id != keep)
-    db.session.execute(query.values(revoked_at=utcnow()))
+    db.session.execute(query.values(revoked_at=real_utcnow()))
 
 
 def purge_expired_sessions() -> int:
     """Delete sessions that expired or were revoked more than a day ago (their rotated tokens
     go with them), and stale login throttles; returns how many sessions."""
-    now = utcnow()
+    now = real_utcnow()
     cutoff = now - timedelta(days=1)
     result = db.session.execute(
         sa.delete(AuthSession).where(

@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 import jwt
 from flask import current_app
 
-from app.timeutil import utcnow
+from app.timeutil import real_utcnow  # sign-in: never the frozen test clock
 
 ALGORITHM = "HS256"
 
 
 def issue_access_token(user_id: int, session_id: uuid.UUID, now: datetime | None = None) -> str:
-    now = now or utcnow()
+    now = now or real_utcnow()
     ttl = timedelta(seconds=current_app.config["ACCESS_TOKEN_TTL"])
     claims = {
         "sub": str(user_id),

@@ -95,6 +95,7 @@ def test_two_tabs_refreshing_at_once_keep_the_session(app, client, monkeypatch):
 
 
 @pytest.mark.postgres_only
+@pytest.mark.committed  # a race: each thread its own connection, as each request has
 def test_concurrent_refreshes_with_one_token_rotate_once(app, client, backend_name):
     assert backend_name == "postgresql"  # row locks
     user = register(client)

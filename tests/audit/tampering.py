@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from app.audit import AuditEntry
 from app.extensions import db
+from tests.transactions import outside_connection
 
 SQLITE_TRIGGER = """
     CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
@@ -24,7 +25,7 @@ def behind_the_apps_back(app):
     could; the trigger is back when the block ends."""
     with app.app_context():
         db.session.remove()
-        with db.engine.begin() as conn:
+        with outside_connection(app) as conn:
             postgres = conn.dialect.name == "postgresql"
             if postgres:
                 conn.exec_driver_sql("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")

@@ -19,7 +19,7 @@ from tests.factories import applicant_headers, staff_headers
 
 @pytest.fixture
 def clock(monkeypatch):
-    return Clock(monkeypatch, ("app.audit.chain",))
+    return Clock(monkeypatch)
 
 
 def _authority(code: str) -> int:

@@ -41,6 +41,7 @@ def test_a_rolled_back_change_leaves_no_row_and_no_gap(app_ctx):
 
 
 @pytest.mark.postgres_only  # SQLite has one writer at a time
+@pytest.mark.committed  # a race: each writer its own connection and transaction
 def test_concurrent_writers_on_postgresql_keep_every_chain_whole(app, backend_name):
     assert backend_name == "postgresql"
     with app.app_context():

@@ -24,9 +24,7 @@ HOLIDAY = {"date": "2026-12-23", "name_ar": "عطلة رسمية", "name_en": "D
 
 @pytest.fixture
 def clock(monkeypatch):
-    return Clock(
-        monkeypatch, ("licensing.services", "app.workflow", "app.models", "app.calendar.services")
-    )
+    return Clock(monkeypatch)
 
 
 def muscat(month: int, day: int, hour: int = 10, year: int = 2026) -> datetime:

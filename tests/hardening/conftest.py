@@ -1,3 +1,3 @@
-"""The hardening tests need the catalogue (cleared after each test) and a documents folder."""
+"""The hardening tests need a documents folder."""
 
-from tests.licensing.conftest import seeded_catalogue  # noqa: F401 (an autouse fixture)
+from tests.licensing.conftest import documents_folder  # noqa: F401 (an autouse fixture)

@@ -9,3 +9,13 @@ def flaky(marker: str, failures: int) -> None:
     path.write_text(str(tries))
     if tries <= failures:
         raise RuntimeError(f"try {tries} fails on purpose")
+
+
+def count_users(marker: str) -> None:
+    """Write how many users this job's session sees (the suite's isolation test)."""
+    import sqlalchemy as sa
+
+    from app.accounts.models import User
+    from app.extensions import db
+
+    Path(marker).write_text(str(db.session.scalar(sa.select(sa.func.count()).select_from(User))))

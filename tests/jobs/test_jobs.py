@@ -137,6 +137,7 @@ def test_rq_cron_itself_runs_the_periodic_jobs_from_our_config(redis_server):
     assert any(f"registered {len(PERIODIC)} cron jobs" in line for line in lines), lines
 
 
+@pytest.mark.committed  # the job runs on its thread while the test holds a transaction open
 def test_without_redis_the_serve_process_submits_periodic_jobs_when_due(app):
     purge = next(p for p in PERIODIC if p.task == PURGE)  # 22:00 UTC, 02:00 in Muscat
     cron = InProcessCron(app, entries=(purge,))

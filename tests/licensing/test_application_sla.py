@@ -22,7 +22,7 @@ SLA_KEYS = {
 
 @pytest.fixture
 def clock(monkeypatch):
-    return Clock(monkeypatch, ("licensing.services", "app.workflow", "app.models"))
+    return Clock(monkeypatch)
 
 
 def sla_of(client, headers, application_id):

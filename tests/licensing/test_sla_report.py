@@ -13,6 +13,7 @@ from app.calendar.services import calendar_for, ensure_calendar_tables
 from app.extensions import db
 from app.sla import SlaClock, SlaState
 from app.timeutil import MUSCAT
+from tests.clock import Clock
 from tests.factories import staff_headers
 from tests.sla_rows import an_applicant, an_application, services_of
 
@@ -22,8 +23,7 @@ COUNTS = ("started", "decided", "met", "breached", "on_track", "at_risk", "pause
 
 @pytest.fixture
 def now(monkeypatch):
-    monkeypatch.setattr("licensing.reports.utcnow", lambda: NOW)
-    return NOW
+    return Clock(monkeypatch).stop_at(NOW)
 
 
 def random_clock(rng: random.Random, calendar) -> SlaClock:

@@ -15,8 +15,6 @@ import requests
 import stripe
 from werkzeug.serving import make_server
 
-from app.catalogue.seed import seed_catalogue
-from app.extensions import db
 from tests.servers import _wait_for_port, free_port
 
 WEBHOOK_SECRET = "whsec_test_baladiya_payments"
@@ -120,13 +118,9 @@ def configure(app, localstripe) -> dict:
 
 @pytest.fixture
 def stripe_app(app, localstripe, tmp_path):
-    """The app paying through localstripe, catalogue seeded, documents in a temp folder."""
+    """The app paying through localstripe, documents in a temp folder."""
     saved = configure(app, localstripe)
     app.config["DOCUMENT_STORAGE_PATH"] = str(tmp_path / "documents")
-    with app.app_context():
-        seed_catalogue()
-        db.session.commit()
-        db.session.remove()
     yield app
     app.config.update(saved)
 
@@ -139,7 +133,7 @@ def live(stripe_app, localstripe):
     server.stop()
 
 
-def wait_for(check, timeout: float = 20.0, step: float = 0.2):
+def wait_for(check, timeout: float = 20.0, step: float = 0.05):
     deadline = time.monotonic() + timeout
     while True:
         result = check()
