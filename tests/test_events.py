@@ -16,6 +16,10 @@ from app.extensions import db
 from app.timeutil import utcnow
 from jobs.runner import execute
 
+# The effects and deliveries are read back on connections of their own, and the handlers run on
+# the job thread: the events' work is committed for real.
+pytestmark = pytest.mark.committed
+
 FACT = "test.fact"
 calls: list[tuple[str, dict]] = []
 failures_left: dict[str, int] = {}

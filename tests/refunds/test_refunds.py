@@ -263,6 +263,7 @@ def test_reconciliation_sends_a_refund_the_crash_left_unsent_and_credits_once(
         assert reconcile_refunds() == 0
         done = db.session.get(Refund, refund["id"])
         assert done.state == "refunded" and done.gateway_refund_id.startswith("re_")
+        db.session.remove()  # no transaction held while the jobs run
         assert stripe_app.extensions["jobs"].drain(30)  # refund.settled: the credit note
         assert (
             db.session.scalar(
