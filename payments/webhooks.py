@@ -85,13 +85,21 @@ def parsed(payload: dict[str, Any]) -> GatewayEvent:
     )
 
 
+def _recorded(event: PaymentEvent) -> GatewayEvent:
+    """The parsed event of a row; a row recorded before migration 0019 (still unprocessed at the
+    upgrade) kept the gateway's own JSON, which its plugin reads (`parse_recorded`)."""
+    if "kind" in event.payload:
+        return parsed(event.payload)
+    return gateways.plugin(event.gateway).parse_recorded(event.payload)
+
+
 def process_event(event_row_id: int) -> str:
     """Job: apply one recorded event, in the job's unit of work; the card's details of a success
     are asked of the gateway first, with no transaction open."""
     event = db.session.get(PaymentEvent, event_row_id)
     if event is None or event.processed_at is not None:
         return "already processed"
-    gateway, parsed_event = event.gateway, parsed(event.payload)
+    gateway, parsed_event = event.gateway, _recorded(event)
     if parsed_event.kind == "refund":
         outcome = _report_refund(gateway, parsed_event.refund)
     elif parsed_event.kind != "payment" or parsed_event.payment is None:

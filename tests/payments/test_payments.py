@@ -275,3 +275,30 @@ def test_a_signed_event_with_a_direction_mark_in_a_cardholder_name_is_applied(
     assert stripe_app.extensions["jobs"].drain(15)
     with stripe_app.app_context():
         assert db.session.get(Payment, body["payment_id"]).state == "succeeded"
+
+
+def test_an_event_recorded_before_the_gateway_plugins_is_still_applied(
+    stripe_app, localstripe, client
+):
+    """A row kept from before migration 0019 holds Stripe's own JSON, not our parsed event:
+    the job that was queued for it still cancels the payment it names."""
+    from jobs.runner import execute
+    from payments.webhooks import PROCESS_EVENT
+
+    _, headers, application = payment_pending(stripe_app, client)
+    first = client.post(f"/api/v1/applications/{application['id']}/payment", headers=headers)
+    intent_id = first.get_json()["gateway_intent_id"]
+    raw = event("payment_intent.canceled", intent_id, 50000, cancellation_reason="duplicate")
+    with stripe_app.app_context():
+        row = PaymentEvent(
+            gateway="stripe",
+            gateway_event_id=raw["id"],
+            type=raw["type"],
+            gateway_intent_id=intent_id,
+            payload=raw,
+        )
+        db.session.add(row)
+        db.session.commit()
+        assert execute(PROCESS_EVENT, row.id) == "canceled"
+        payment = db.session.get(Payment, first.get_json()["payment_id"])
+        assert (payment.state, payment.failure_code) == ("canceled", "duplicate")
