@@ -33,6 +33,7 @@ from licensing.services import get_application
 from payments import gateways, lifecycle
 from payments.gateways.base import Checkout, GatewayRefused, GatewayUnavailable, ReturnUrls
 from payments.models import IdempotentRequest, Payment
+from payments.webhooks import process_event  # noqa: F401 - jobs queued before the move name it here
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
