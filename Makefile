@@ -24,7 +24,7 @@ run: $(STAMP)
 
 ## make test: the whole suite, on SQLite and on a real PostgreSQL, with a real Redis; in
 ## PYTEST_WORKERS processes (pytest-xdist), each with servers of its own (PYTEST_WORKERS=0: one)
-PYTEST_WORKERS ?= 2
+PYTEST_WORKERS ?= 4
 test: $(STAMP)
 	@scripts/system-deps test
 	$(BIN)/ruff check .
