@@ -36,8 +36,10 @@ PATTERNS = (
     (SENSITIVE_PAIR, r"\1[masked]"),
     (re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+"), "[jwt]"),
     (re.compile(r"(?i)bearer\s+[\w.\-~+/]+=*"), "Bearer [token]"),
-    (re.compile(r"\b(?:\d[ -]?){12,18}\d\b"), "[card]"),
-    (re.compile(r"\b\d{6,9}\b"), "[number]"),
+    # Digits standing alone, not a group of a longer token: a session id (a UUID) may open with
+    # eight digits, and it is not a phone number.
+    (re.compile(r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-])"), "[card]"),
+    (re.compile(r"(?<![\w-])\d{6,9}(?![\w-])"), "[number]"),
 )
 REQUEST_ID = re.compile(r"^[\w.\-]{1,64}$")
 _RESERVED = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {

@@ -97,6 +97,23 @@ def test_secret_pairs_in_text_are_masked(text, expected):
     assert mask_text(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "session 56640885-7d1a-456a-a30c-2ba121177b60",
+            "session 56640885-7d1a-456a-a30c-2ba121177b60",
+        ),
+        ("id 12345678-1234-5678-9012-123456789012", "id 12345678-1234-5678-9012-123456789012"),
+        ("call +968 91234567 now", "call +968 [number] now"),
+        ("card 4242 4242 4242 4242.", "card [card]."),
+        ("card 4242-4242-4242-4242", "card [card]"),
+    ],
+)
+def test_numbers_are_masked_unless_part_of_a_longer_token(text, expected):
+    assert mask_text(text) == expected
+
+
 def test_mask_value_keeps_what_is_not_secret():
     assert mask_value({"status": 200, "items": ("a", CIVIL_ID)}) == {
         "status": 200,
