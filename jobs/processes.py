@@ -95,19 +95,22 @@ def run_worker(connection: Redis, queues: list[str], burst: bool = False) -> Non
     one, or, with `burst`, until one found the queues empty."""
     backoff = _Backoff()
     while True:
-        worker = ResilientWorker(
-            queues,
-            connection=connection,
-            worker_ttl=WORKER_TTL,
-            maintenance_interval=MAINTENANCE_INTERVAL,
-        )
         started = time.monotonic()
+        worker = None
         try:
+            # Inside the try: rq's Worker() itself talks to Redis (it names its connection), and
+            # a worker started again while Redis is still down must wait, not die.
+            worker = ResilientWorker(
+                queues,
+                connection=connection,
+                worker_ttl=WORKER_TTL,
+                maintenance_interval=MAINTENANCE_INTERVAL,
+            )
             worker.work(burst=burst, with_scheduler=True)
             crashed = False
         except RedisError:  # raised by rq's start-up or teardown, outside its own loop
             crashed = True
-        if worker._shutdown_requested_date is not None:  # SIGTERM/SIGINT: rq's own stop
+        if worker is not None and worker._shutdown_requested_date is not None:  # SIGTERM/SIGINT
             return
         if burst and not crashed:
             return

@@ -118,6 +118,26 @@ def test_the_worker_rides_out_a_redis_restart(jobs_app, fault_redis, tmp_path):
     assert worker.returncode == 0  # SIGTERM still stops it
 
 
+def test_a_worker_started_while_redis_is_down_waits_for_it(jobs_app, fault_redis, tmp_path):
+    """rq's Worker() itself names its Redis connection: a worker (re)started during an outage
+    must wait for Redis, not quit on that first call."""
+    marker = tmp_path / "tries"
+    fault_redis.stop()
+    worker = start_worker(jobs_app, fault_redis.url)
+    try:
+        time.sleep(3)
+        assert worker.poll() is None, Path(worker.log_path).read_text()[-3000:]
+        fault_redis.start()
+        with jobs_app.app_context():
+            enqueue("tests.jobs.tasks.flaky", str(marker), 0, retry_intervals=())
+            db.session.commit()
+        wait_for(lambda: _marker_tries(marker) == 1, timeout=45)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert worker.returncode == 0
+
+
 def test_the_cron_process_waits_for_redis_instead_of_quitting(jobs_app, fault_redis):
     redis_app = jobs_app
     fault_redis.stop()
