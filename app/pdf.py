@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import base64
 import re
+import threading
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ import jinja2
 import qrcode
 import weasyprint
 from qrcode.image.svg import SvgPathImage
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from app.timeutil import to_muscat
@@ -148,12 +150,26 @@ def render_html(template: str, context: dict[str, Any]) -> str:
     return _environment.get_template(template).render(context)
 
 
+_fonts = threading.local()
+
+
+def font_configuration() -> FontConfiguration:
+    """This thread's one WeasyPrint font configuration, kept warm between documents (building a
+    new one per document loads the system's fonts again). Our templates declare no @font-face,
+    so nothing accumulates in it; one per thread, since Pango's font maps are not shared safely
+    between threads."""
+    config = getattr(_fonts, "config", None)
+    if config is None:
+        config = _fonts.config = FontConfiguration()
+    return config
+
+
 def html_to_pdf(html: str) -> bytes:
     """Lay out `html` (relative URLs resolve inside the template folder) and return the PDF."""
     document = weasyprint.HTML(
         string=html, base_url=str(TEMPLATES) + "/", url_fetcher=LocalOnlyFetcher()
     )
-    return document.write_pdf()
+    return document.write_pdf(font_config=font_configuration())
 
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:

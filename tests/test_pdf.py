@@ -99,6 +99,27 @@ def test_the_same_licence_renders_the_same(licence_pdf):
     assert metadata["/CreationDate"] == "D:20260315143000+04'00"
 
 
+def test_one_warm_font_configuration_per_thread_renders_the_same_bytes(licence_pdf):
+    """Documents share their thread's font configuration (built once); another thread has its
+    own; the bytes do not depend on which rendered them."""
+    import threading
+
+    from app.pdf import font_configuration
+
+    assert font_configuration() is font_configuration()
+    seen = {}
+
+    def render_elsewhere():
+        seen["config"] = font_configuration()
+        seen["pdf"] = render_pdf("licence.html.j2", licence_context())
+
+    thread = threading.Thread(target=render_elsewhere)
+    thread.start()
+    thread.join()
+    assert seen["config"] is not font_configuration()
+    assert seen["pdf"] == licence_pdf == render_pdf("licence.html.j2", licence_context())
+
+
 def test_markup_in_a_value_is_printed_not_fetched(licence_pdf):
     html = render_html("licence.html.j2", licence_context())
 
