@@ -270,20 +270,28 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, (str, list, dict, tuple)) and not value)
 
 
-def audited(subject_type: str) -> Effect:
-    """The audit row every step of a workflow writes: `<workflow>.<action>` on the record's
-    reference, in its authority, with the state before and after."""
+def audited(
+    subject_type: str,
+    *,
+    event: Callable[[Step], str] | None = None,
+    subject_id: Callable[[Any], object] = lambda record: record.reference,
+    before: Callable[[Step], dict[str, Any]] | None = None,
+    after: Callable[[Step], dict[str, Any]] | None = None,
+) -> Effect:
+    """The audit row a workflow's step writes: `<workflow>.<action>` (or `event(step)`) on the
+    record (`subject_id`, its reference by default), in its authority, with the state before and
+    after and what `before`/`after` add to each."""
     from app.audit import record_change
 
     def write(step: Step) -> None:
         record = step.record
         record_change(
-            f"{step.workflow.name}.{step.action}",
+            event(step) if event else f"{step.workflow.name}.{step.action}",
             subject_type,
-            record.reference,
+            subject_id(record),
             authority_id=record.authority_id,
-            before={"state": step.source},
-            after={"state": step.target},
+            before={"state": step.source, **(before(step) if before else {})},
+            after={"state": step.target, **(after(step) if after else {})},
         )
 
     return write

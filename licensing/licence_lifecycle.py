@@ -16,8 +16,7 @@ import enum
 from typing import Any
 
 from app.access import role_on_record
-from app.audit import record_change
-from app.workflow import SYSTEM, Step, Transition, Workflow, register, transition
+from app.workflow import SYSTEM, Transition, Workflow, audited, register, transition
 from licensing.models import Licence
 
 
@@ -37,17 +36,13 @@ def licence_role(licence: Licence, actor: Any) -> str:
     return role_on_record(actor, licence.holder_id, licence.authority_id)
 
 
-def _audit_expiry(step: Step) -> None:
-    """The audit row of an expiry, naming the last valid day (what the register is judged by)."""
-    licence = step.record
-    record_change(
-        "licence.expired",
-        "licence",
-        licence.number,
-        authority_id=licence.authority_id,
-        before={"state": step.source, "valid_until": licence.valid_until.isoformat()},
-        after={"state": step.target},
-    )
+# The audit row of an expiry names the last valid day (what the register is judged by).
+_audit_expiry = audited(
+    "licence",
+    event=lambda step: "licence.expired",
+    subject_id=lambda licence: licence.number,
+    before=lambda step: {"valid_until": step.record.valid_until.isoformat()},
+)
 
 
 TRANSITIONS: dict[str, Transition] = {

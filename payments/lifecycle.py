@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.audit import record_change
-from app.workflow import SYSTEM, Step, Workflow, fire, register, transition
+from app.workflow import SYSTEM, Workflow, audited, fire, register, transition
 from payments.models import Payment
 
 PENDING, FAILED, SUCCEEDED, CANCELED, EXPIRED = (
@@ -35,18 +34,8 @@ def _role_of(payment: Payment, actor: Any) -> str:
     return SYSTEM if actor == SYSTEM else "nobody"
 
 
-def _audited(step: Step) -> None:
-    """The audit row of a step, with where the gateway's word came from (webhook, reconciliation,
-    expiry)."""
-    payment = step.record
-    record_change(
-        f"payment.{step.action}",
-        "payment",
-        payment.reference,
-        authority_id=payment.authority_id,
-        before={"state": step.source},
-        after={"state": step.target, "source": step.fields.get("source")},
-    )
+# Each step's audit row says where the gateway's word came from (webhook, reconciliation, expiry).
+_audited = audited("payment", after=lambda step: {"source": step.fields.get("source")})
 
 
 WORKFLOW = register(

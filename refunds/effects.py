@@ -8,7 +8,7 @@ from app.audit import record_change
 from app.events import publish
 from app.i18n import N_, in_language
 from app.money import format_baisa
-from app.workflow import Step
+from app.workflow import Step, audited
 from jobs import enqueue
 from refunds.guards import approval_amount, threshold
 from refunds.models import Refund
@@ -36,14 +36,10 @@ def trail(step: Step) -> None:
     refund, fields = step.record, step.fields
     note = step.result.get("note") or fields.get("note") or fields.get("reason_en")
     timeline(refund, step.actor, step.action, step.source, step.target, note)
-    record_change(
-        f"refund.{step.action}",
-        "refund",
-        refund.reference,
-        authority_id=refund.authority_id,
-        before={"state": step.source},
-        after={"state": step.target, **step.result.get("audit", {})},
-    )
+    _audited(step)
+
+
+_audited = audited("refund", after=lambda step: step.result.get("audit", {}))
 
 
 def record_first_approval(step: Step) -> None:
