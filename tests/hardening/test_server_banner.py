@@ -21,7 +21,7 @@ def _free_port() -> int:
 
 
 def _get(port: int, path: str) -> http.client.HTTPResponse:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)  # a loaded CI host
     connection.request("GET", path)
     response = connection.getresponse()
     response.read()

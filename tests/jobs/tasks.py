@@ -6,7 +6,10 @@ from pathlib import Path
 def flaky(marker: str, failures: int) -> None:
     path = Path(marker)
     tries = int(path.read_text()) + 1 if path.exists() else 1
-    path.write_text(str(tries))
+    # Written whole, then renamed: a test polling the file never reads it half-written.
+    written = path.with_suffix(".writing")
+    written.write_text(str(tries))
+    written.replace(path)
     if tries <= failures:
         raise RuntimeError(f"try {tries} fails on purpose")
 
