@@ -1,25 +1,52 @@
 """Escalation (Al Buraimi's SLA): when the responsible staff take no action on an application for
 the service's `escalation_days` working days, whoever the service names (the department head by
-default) is told in-app, by e-mail and by SMS. Once per idle spell: any action starts a new one."""
+default) is told in-app, by e-mail and by SMS. Once per idle spell: any action starts a new one.
+
+The sweep is set-based, whatever the number of open applications: one statement finds the idle
+applications with their idle working days (from the `calendar_days` table, `app.calendar.sql`),
+one reads their recipients, one UPDATE marks them, one INSERT writes the notices; then an audit
+row per application (sealed in its authority's chain at commit) and a delivery job per e-mail and
+SMS, after commit.
+
+Idle working days are the calendar's `between(last action's Muscat day, today)`: today's
+working-day number minus the last action day's. With a threshold of E days an application is
+idle from the day whose number is today's minus E + 1 on: every last action before the first
+working day numbered that is idle. That day is one per service, so the statement scans the index
+of waiting applications by (service, last action) only up to it — the idle ones, and the ones
+already escalated in this spell — instead of every open application.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.accounts.models import Role, User
 from app.audit import record_change
-from app.calendar.services import calendar_for
+from app.calendar.sql import DAYS, muscat_day
 from app.catalogue.models import Service
 from app.extensions import db
-from app.notifications.services import notify
-from app.timeutil import MUSCAT, utcnow
+from app.notifications.models import Channel, DeliveryState, Notification
+from app.notifications.services import ALL_CHANNELS, DELIVER
+from app.notifications.sms_text import sms_parts
+from app.notifications.templates import Rendered, render
+from app.timeutil import MUSCAT, UTCDateTime, utcnow
+from jobs import enqueue
 from licensing.lifecycle import State
 from licensing.models import Application
 
 log = logging.getLogger(__name__)
-# States in which the next move is the staff's (not the applicant's, not the payer's).
+# States in which the next move is the staff's (not the applicant's, not the payer's); the
+# partial index `ix_applications_waiting` holds exactly these.
 WAITING_ON_STAFF = (
     State.SUBMITTED,
     State.IN_REVIEW,
@@ -27,64 +54,243 @@ WAITING_ON_STAFF = (
     State.INSPECTED,
     State.APPROVED,
 )
+WAITING_STATES = tuple(s.value for s in WAITING_ON_STAFF)
+EVENT = "escalation"
+NOBODY_ASSIGNED = "—"
 
 
-def escalate_idle_applications() -> int:
-    """Periodic: escalate every application idle past its service's threshold, in the job's unit
-    of work. Returns how many."""
-    now = utcnow()
-    today = now.astimezone(MUSCAT).date()
-    candidates = db.session.execute(
-        sa.select(Application, Service)
-        .join(Service, Application.service_id == Service.id)
-        .where(
-            Application.state.in_([s.value for s in WAITING_ON_STAFF]),
-            Service.escalation_days.is_not(None),
-            sa.or_(
-                Application.escalated_at.is_(None),
-                Application.escalated_at < Application.last_action_at,
+class muscat_midnight(FunctionElement):  # noqa: N801 - used like a SQL function
+    """The UTC moment a Muscat date begins, comparable with a `UTCDateTime` column."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+    name = "muscat_midnight"
+
+
+@compiles(muscat_midnight)
+def _muscat_midnight_postgresql(element, compiler, **kw) -> str:
+    day = compiler.process(element.clauses, **kw)
+    return f"(CAST({day} AS TIMESTAMP) AT TIME ZONE 'Asia/Muscat')"
+
+
+@compiles(muscat_midnight, "sqlite")
+def _muscat_midnight_sqlite(element, compiler, **kw) -> str:
+    # The UTC wall time as SQLite stores it ('YYYY-MM-DD HH:MM:SS.ffffff'): without its
+    # fraction it sorts before every stored moment of that second, so `<` keeps its meaning.
+    return f"strftime('%Y-%m-%d %H:%M:%S', {compiler.process(element.clauses, **kw)}, '-4 hours')"
+
+
+@dataclass(frozen=True)
+class IdleApplication:
+    """One application the sweep found, with what its notices say."""
+
+    id: int
+    reference: str
+    authority_id: int
+    service_ar: str
+    service_en: str
+    escalate_to: str  # a Role value
+    idle_days: int
+    assignee: str | None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: int
+    language: str
+
+
+def idle_applications(today: date) -> sa.Select:
+    """The finding statement: every application waiting on the staff, not escalated since its
+    last action, whose idle working days on `today` (Muscat) reach its service's threshold; in
+    id order, with the columns of `IdleApplication`. An application whose last action is outside
+    the calendar is not found (the calendar cannot count its days)."""
+    a = Application
+    on_today, first_not_idle, last_day = (
+        DAYS.alias("today"),
+        DAYS.alias("first_not_idle"),
+        DAYS.alias("last_action_day"),
+    )
+    assignee = aliased(User, name="assignee")
+    idle_days = on_today.c.working_day_number - last_day.c.working_day_number
+    return (
+        sa.select(
+            a.id,
+            a.reference,
+            a.authority_id,
+            Service.name_ar.label("service_ar"),
+            Service.name_en.label("service_en"),
+            sa.func.coalesce(Service.escalate_to, Role.DEPARTMENT_HEAD.value).label("escalate_to"),
+            idle_days.label("idle_days"),
+            assignee.name.label("assignee"),
+        )
+        .select_from(Service)
+        .join(
+            on_today,
+            sa.and_(on_today.c.authority_id == Service.authority_id, on_today.c.day == today),
+        )
+        .join(
+            first_not_idle,
+            sa.and_(
+                first_not_idle.c.authority_id == Service.authority_id,
+                first_not_idle.c.is_working,
+                first_not_idle.c.working_day_number
+                == on_today.c.working_day_number - Service.escalation_days + 1,
             ),
         )
-    ).all()
-    escalated = 0
-    for application, service in candidates:
-        idle = calendar_for(application.authority_id).between(
-            application.last_action_at.astimezone(MUSCAT).date(), today
+        .join(
+            a,
+            sa.and_(
+                a.service_id == Service.id,
+                # An application is made in its service's authority (licensing.services), so the
+                # service's calendar is the application's.
+                a.authority_id == Service.authority_id,
+                # Literal states, so that the planners see the partial index's predicate.
+                a.state.in_(sa.bindparam("waiting", WAITING_STATES, literal_execute=True)),
+                a.last_action_at < muscat_midnight(first_not_idle.c.day),
+                sa.or_(a.escalated_at.is_(None), a.escalated_at < a.last_action_at),
+            ),
         )
-        if idle < service.escalation_days:
-            continue
-        role = Role(service.escalate_to or Role.DEPARTMENT_HEAD.value)
-        recipients = db.session.scalars(
-            sa.select(User).where(
-                User.authority_id == application.authority_id, User.role == role, User.is_active
-            )
+        .join(
+            last_day,
+            sa.and_(
+                last_day.c.authority_id == a.authority_id,
+                last_day.c.day == muscat_day(a.last_action_at),
+            ),
         )
-        context = {
-            "reference": application.reference,
-            "service_ar": service.name_ar,
-            "service_en": service.name_en,
-            "idle_days": idle,
-            "assignee": application.assignee.name if application.assignee else "—",
-        }
-        told = 0
-        for recipient in recipients:
-            notify(
-                recipient,
-                "escalation",
-                context,
-                subject=("application", application.reference),
-                authority_id=application.authority_id,
-            )
-            told += 1
-        application.escalated_at = now
+        .outerjoin(assignee, assignee.id == a.assignee_id)
+        # The rule itself; the bound on the last action above is how the index gets there.
+        .where(Service.escalation_days.is_not(None), idle_days >= Service.escalation_days)
+        .order_by(a.id)
+    )
+
+
+def escalate_idle_applications(now: datetime | None = None) -> int:
+    """Periodic: escalate every application idle past its service's threshold (as of `now`,
+    the current time by default), in the job's unit of work. Returns how many."""
+    now = now or utcnow()
+    today = now.astimezone(MUSCAT).date()
+    rows = db.session.execute(idle_applications(today)).mappings()
+    found = [IdleApplication(**row) for row in rows]
+    if not found:
+        return 0
+    mark_escalated([application.id for application in found], now)
+    told = write_notices(found, recipients_of(found), now)
+    for application in found:
         record_change(
             "application.escalated",
             "application",
             application.reference,
             authority_id=application.authority_id,
-            after={"idle_days": idle, "recipients": told},
+            after={"idle_days": application.idle_days, "recipients": told[application.id]},
         )
-        escalated += 1
-    if escalated:
-        log.info("applications escalated", extra={"count": escalated})
-    return escalated
+    log.info("applications escalated", extra={"count": len(found)})
+    return len(found)
+
+
+def mark_escalated(ids: list[int], now: datetime) -> None:
+    """One UPDATE: the applications' idle spells are escalated as of `now`."""
+    # One parameter, an array (a JSON list on SQLite), rather than one per id: the drivers cap
+    # the number of parameters of a statement.
+    if db.session.get_bind().dialect.name == "postgresql":
+        chosen = Application.id == sa.any_(
+            sa.bindparam("ids", ids, type_=postgresql.ARRAY(sa.Integer))
+        )
+    else:
+        listed = sa.func.json_each(sa.bindparam("ids", ids, type_=sa.JSON))
+        chosen = Application.id.in_(sa.select(sa.column("value")).select_from(listed))
+    db.session.execute(
+        sa.update(Application)
+        .where(chosen)
+        .values(escalated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def recipients_of(found: list[IdleApplication]) -> dict[tuple[int, str], list[Recipient]]:
+    """The active staff each application's notices go to, by (authority, role), in one query."""
+    rows = db.session.execute(
+        sa.select(User.id, User.authority_id, User.role, User.preferred_language)
+        .where(
+            User.is_active,
+            User.authority_id.in_(sorted({a.authority_id for a in found})),
+            User.role.in_(sorted({Role(a.escalate_to) for a in found})),
+        )
+        .order_by(User.id)
+    )
+    people: dict[tuple[int, str], list[Recipient]] = defaultdict(list)
+    for row in rows:
+        people[(row.authority_id, Role(row.role).value)].append(
+            Recipient(row.id, row.preferred_language)
+        )
+    return people
+
+
+def write_notices(
+    found: list[IdleApplication],
+    recipients: dict[tuple[int, str], list[Recipient]],
+    now: datetime,
+) -> dict[int, int]:
+    """The notices `notify()` would write for each application and recipient (in-app, e-mail,
+    SMS, in the recipient's language), in one INSERT; a delivery job per e-mail and SMS after
+    commit. Returns how many people were told, by application id."""
+    rows: list[dict[str, Any]] = []
+    told: dict[int, int] = {}
+    for application in found:
+        people = recipients.get((application.authority_id, application.escalate_to), [])
+        told[application.id] = len(people)
+        texts: dict[str, Rendered] = {}
+        for person in people:
+            if person.language not in texts:
+                texts[person.language] = render(EVENT, person.language, _context(application))
+            text = texts[person.language]
+            for channel in ALL_CHANNELS:
+                rows.append(_notice(application, person, Channel(channel), text, now))
+    if rows:
+        written = db.session.execute(
+            sa.insert(Notification).returning(Notification.id, Notification.channel), rows
+        )
+        for notification_id, channel in written:
+            if channel != Channel.IN_APP:
+                enqueue(DELIVER, notification_id, queue="high")
+    return told
+
+
+def _context(application: IdleApplication) -> dict[str, Any]:
+    return {
+        "reference": application.reference,
+        "service_ar": application.service_ar,
+        "service_en": application.service_en,
+        "idle_days": application.idle_days,
+        "assignee": NOBODY_ASSIGNED if application.assignee is None else application.assignee,
+    }
+
+
+def _notice(
+    application: IdleApplication,
+    person: Recipient,
+    channel: Channel,
+    text: Rendered,
+    now: datetime,
+) -> dict[str, Any]:
+    """One outbox row as `app.notifications.services.notify` writes it; every row has every
+    key, so that the rows go in one INSERT."""
+    in_app = channel == Channel.IN_APP
+    return {
+        "user_id": person.id,
+        "authority_id": application.authority_id,
+        "channel": channel,
+        "event": EVENT,
+        "language": person.language,
+        "subject_type": "application",
+        "subject_id": application.reference,
+        "title": text.title[:300],
+        "body_text": text.sms if channel == Channel.SMS else text.text,
+        "body_html": text.html if channel == Channel.EMAIL else None,
+        "sms_parts": sms_parts(text.sms) if channel == Channel.SMS else None,
+        "attachments": [],
+        "attempts": 0,
+        "state": DeliveryState.SENT if in_app else DeliveryState.QUEUED,
+        "sent_at": now if in_app else None,
+        "created_at": now,
+    }

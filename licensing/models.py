@@ -15,6 +15,11 @@ from app.extensions import db
 from app.models import SlaTracked, StoredFileColumns, TimelineEntry, Timestamped
 from app.timeutil import UTCDateTime, utcnow
 
+# The states in which the next move is the staff's (licensing.escalation.WAITING_ON_STAFF).
+WAITING_ON_STAFF_SQL = (
+    "state IN ('submitted', 'in_review', 'inspection_scheduled', 'inspected', 'approved')"
+)
+
 
 class Application(SlaTracked, Timestamped, db.Model):
     """One request for one catalogue service, by one applicant, moving through the lifecycle.
@@ -28,6 +33,15 @@ class Application(SlaTracked, Timestamped, db.Model):
     __table_args__ = (
         sa.Index("ix_applications_queue", "authority_id", "state", "sla_due_date"),
         sa.Index("ix_applications_applicant", "applicant_id", "id"),
+        # The escalation sweep's way in (licensing/escalation.py): the applications waiting on
+        # the staff, by service and last action.
+        sa.Index(
+            "ix_applications_waiting",
+            "service_id",
+            "last_action_at",
+            postgresql_where=sa.text(WAITING_ON_STAFF_SQL),
+            sqlite_where=sa.text(WAITING_ON_STAFF_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
