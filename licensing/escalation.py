@@ -248,7 +248,12 @@ def write_notices(
                 rows.append(_notice(application, person, Channel(channel), text, now))
     if rows:
         written = db.session.execute(
-            sa.insert(Notification).returning(Notification.id, Notification.channel), rows
+            sa.insert(Notification)
+            .returning(Notification.id, Notification.channel)
+            # NULL written as NULL: else the ORM leaves those columns out, and rows with other
+            # columns left out go in statements of their own.
+            .execution_options(render_nulls=True),
+            rows,
         )
         for notification_id, channel in written:
             if channel != Channel.IN_APP:
