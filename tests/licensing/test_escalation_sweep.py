@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from app import uow
 from app.accounts.models import Role, User
 from app.audit import AuditEntry
-from app.calendar.services import calendar_for, declare_holiday
+from app.calendar.services import declare_holiday
 from app.catalogue.models import Service
 from app.extensions import db
 from app.notifications.models import Notification
@@ -27,6 +27,7 @@ from app.timeutil import MUSCAT
 from licensing.escalation import escalate_idle_applications, idle_applications
 from licensing.models import Application
 from tests.factories import make_staff
+from tests.licensing.old_escalation import the_old_loop
 from tests.statements import statements
 
 NOW = dt.datetime(2026, 6, 1, 7, 0, tzinfo=MUSCAT)
@@ -128,33 +129,6 @@ def add_applications(app, staff, applications, assignee=None) -> None:
             )
 
 
-def the_old_loop(today: dt.date) -> dict[str, int]:
-    """What the sweep did before it was set-based: each candidate loaded, its idle days counted
-    by the authority's calendar in Python (the answer key this sweep must match)."""
-    candidates = db.session.execute(
-        sa.select(Application, Service)
-        .join(Service, Application.service_id == Service.id)
-        .where(
-            Application.state.in_(
-                ["submitted", "in_review", "inspection_scheduled", "inspected", "approved"]
-            ),
-            Service.escalation_days.is_not(None),
-            sa.or_(
-                Application.escalated_at.is_(None),
-                Application.escalated_at < Application.last_action_at,
-            ),
-        )
-    ).all()
-    found = {}
-    for application, service in candidates:
-        idle = calendar_for(application.authority_id).between(
-            application.last_action_at.astimezone(MUSCAT).date(), today
-        )
-        if idle >= service.escalation_days:
-            found[application.reference] = idle
-    return found
-
-
 def sweep(app) -> int:
     with app.app_context(), uow.transaction():
         return escalate_idle_applications(NOW)
@@ -241,6 +215,17 @@ def test_each_recipient_gets_the_notices_notify_writes(app, staff):
     pests = by_key[(inspector_id, "P-PESTS", "email")]
     assert "18" in pests.body_text and "—" in pests.body_text  # idle days; nobody assigned
 
+    assert app.extensions["jobs"].drain()
+    with app.app_context():
+        states = db.session.execute(
+            sa.select(Notification.channel, Notification.state).where(
+                Notification.event == "escalation"
+            )
+        ).all()
+    assert sorted((c.value, s.value) for c, s in states) == sorted(
+        [("email", "sent"), ("sms", "sent"), ("in_app", "sent")] * 3
+    )
+
 
 def test_a_declared_holiday_is_counted(app, staff):
     add_applications(app, staff, APPLICATIONS)
@@ -280,12 +265,15 @@ def test_the_statements_do_not_grow_with_the_idle_applications(
     monkeypatch.setitem(app.extensions, "jobs", recorded)
     with statements(app) as sent:
         assert sweep(app) == idle
-    # Find, mark, recipients, notices; then at commit the audit chain: its head read (locked),
-    # the audit rows in one INSERT, the head moved on. On SQLite the head is written first, to
-    # take the database's write lock, and the ORM inserts the audit rows one by one (it cannot
-    # match the ids of one multi-row INSERT to its rows there): one statement per application,
-    # the only one that grows, and only there.
-    expected = {"postgresql": 7, "sqlite": 7 + idle}[backend_name]
+    # Find, mark, recipients, the notices' ids, the notices; then at commit the audit chain: its
+    # head read (locked), the audit rows in one INSERT, the head moved on. On SQLite the head is
+    # written first, to take the database's write lock, and the ORM inserts the audit rows one by
+    # one (it cannot match the ids of one multi-row INSERT to its rows there): one statement per
+    # application, the only one that grows, and only there.
+    expected = {"postgresql": 8, "sqlite": 8 + idle}[backend_name]
     assert len(sent) == expected, sent.text()
-    assert len(sent.touching("notifications")) == 1, sent.text()
-    assert len(recorded.jobs) == idle * 2 * 2  # e-mail and SMS to two heads
+    assert len([sql for sql in sent if sql.startswith("INSERT INTO notifications")]) == 1
+    # e-mail and SMS to two heads, in one delivery job
+    assert [(job.task, len(job.args[0])) for job in recorded.jobs] == [
+        ("licensing.escalation.deliver_notices", idle * 2 * 2)
+    ]
