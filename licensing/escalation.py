@@ -18,6 +18,7 @@ already escalated in this spell — instead of every open application.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -105,11 +106,19 @@ class Recipient:
     language: str
 
 
-def idle_applications(today: date) -> sa.Select:
-    """The finding statement: every application waiting on the staff, not escalated since its
-    last action, whose idle working days on `today` (Muscat) reach its service's threshold; in
-    id order, with the columns of `IdleApplication`. An application whose last action is outside
-    the calendar is not found (the calendar cannot count its days)."""
+def idle_applications(today: date) -> list[IdleApplication]:
+    """Every application waiting on the staff, not escalated since its last action, whose idle
+    working days on `today` (a Muscat date) reach its service's threshold, in id order; in one
+    statement (`finding_statement`). An application whose last action is outside the calendar
+    is not found (the calendar cannot count its days)."""
+    rows = db.session.execute(finding_statement(), {"today": today})
+    return [IdleApplication(*row) for row in rows]
+
+
+@functools.cache
+def finding_statement() -> sa.Select:
+    """The statement of `idle_applications`, for the Muscat date bound as `today`, with the
+    columns of `IdleApplication` in its order. Built once per process: it is a large one."""
     a = Application
     on_today, first_not_idle, last_day = (
         DAYS.alias("today"),
@@ -132,7 +141,10 @@ def idle_applications(today: date) -> sa.Select:
         .select_from(Service)
         .join(
             on_today,
-            sa.and_(on_today.c.authority_id == Service.authority_id, on_today.c.day == today),
+            sa.and_(
+                on_today.c.authority_id == Service.authority_id,
+                on_today.c.day == sa.bindparam("today", type_=sa.Date),
+            ),
         )
         .join(
             first_not_idle,
@@ -175,8 +187,7 @@ def escalate_idle_applications(now: datetime | None = None) -> int:
     the current time by default), in the job's unit of work. Returns how many."""
     now = now or utcnow()
     today = now.astimezone(MUSCAT).date()
-    rows = db.session.execute(idle_applications(today)).mappings()
-    found = [IdleApplication(**row) for row in rows]
+    found = idle_applications(today)
     if not found:
         return 0
     mark_escalated([application.id for application in found], now)
