@@ -41,7 +41,9 @@ from tests.servers import start_postgres, start_redis  # noqa: E402
 # working-day number minus the threshold, plus one) bounds the last action, so the partial index
 # of waiting applications by (service_id, last_action_at) is scanned only over the applications
 # idle past the threshold (and those already escalated in this spell); their idle days are then
-# one primary-key lookup of the last action's day each.
+# one lookup of the last action's day each. A LATERAL subquery, kept one by OFFSET 0: merged into
+# the join, the bound (from a join, so the planner guesses a third of the rows) makes PostgreSQL
+# scan the whole table (0.79 s against 0.12 s at 300,000 rows).
 HAND_WRITTEN = """
 SELECT a.id, a.reference, a.authority_id, s.name_ar, s.name_en,
        coalesce(s.escalate_to, 'department_head'),
@@ -50,14 +52,19 @@ FROM services s
 JOIN calendar_days t ON t.authority_id = s.authority_id AND t.day = %(today)s
 JOIN calendar_days f ON f.authority_id = s.authority_id AND f.is_working
      AND f.working_day_number = t.working_day_number - s.escalation_days + 1
-JOIN applications a ON a.service_id = s.id AND a.authority_id = s.authority_id
-     AND a.state IN ('submitted', 'in_review', 'inspection_scheduled', 'inspected', 'approved')
-     AND a.last_action_at < (f.day::timestamp AT TIME ZONE 'Asia/Muscat')
-     AND (a.escalated_at IS NULL OR a.escalated_at < a.last_action_at)
+CROSS JOIN LATERAL (
+    SELECT a.id, a.reference, a.authority_id, a.last_action_at, a.assignee_id
+    FROM applications a
+    WHERE a.service_id = s.id AND a.authority_id = s.authority_id
+      AND a.state IN ('submitted', 'in_review', 'inspection_scheduled', 'inspected', 'approved')
+      AND a.last_action_at < (f.day::timestamp AT TIME ZONE 'Asia/Muscat')
+      AND (a.escalated_at IS NULL OR a.escalated_at < a.last_action_at)
+    OFFSET 0) a
 JOIN calendar_days l ON l.authority_id = a.authority_id
      AND l.day = (a.last_action_at AT TIME ZONE 'Asia/Muscat')::date
 LEFT JOIN users u ON u.id = a.assignee_id
 WHERE s.escalation_days IS NOT NULL
+  AND t.working_day_number - l.working_day_number >= s.escalation_days
 ORDER BY a.id
 """
 
@@ -252,7 +259,7 @@ def measure(url: str, app, now, args) -> None:
     with app.app_context():
         # In one transaction, as (a) is: the statement's time, not a new transaction's.
         b, found = timed(lambda: idle_applications(today), args.repeat)
-        as_sent = finding_statement().params(today=today)
+        as_sent = finding_statement("postgresql").params(today=today)
         as_sent = as_sent.compile(db.engine, compile_kwargs={"literal_binds": True})
         sweep_plan = db.session.connection().exec_driver_sql(f"EXPLAIN {as_sent}").all()
         db.session.rollback()

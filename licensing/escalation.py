@@ -111,14 +111,15 @@ def idle_applications(today: date) -> list[IdleApplication]:
     working days on `today` (a Muscat date) reach its service's threshold, in id order; in one
     statement (`finding_statement`). An application whose last action is outside the calendar
     is not found (the calendar cannot count its days)."""
-    rows = db.session.execute(finding_statement(), {"today": today})
+    dialect = db.session.get_bind().dialect.name
+    rows = db.session.execute(finding_statement(dialect), {"today": today})
     return [IdleApplication(*row) for row in rows]
 
 
 @functools.cache
-def finding_statement() -> sa.Select:
-    """The statement of `idle_applications`, for the Muscat date bound as `today`, with the
-    columns of `IdleApplication` in its order. Built once per process: it is a large one."""
+def finding_statement(dialect: str) -> sa.Select:
+    """The statement of `idle_applications` on `dialect`, for the Muscat date bound as `today`,
+    with the columns of `IdleApplication` in its order. Built once per process: a large one."""
     a = Application
     on_today, first_not_idle, last_day = (
         DAYS.alias("today"),
@@ -127,17 +128,18 @@ def finding_statement() -> sa.Select:
     )
     assignee = aliased(User, name="assignee")
     idle_days = on_today.c.working_day_number - last_day.c.working_day_number
-    return (
-        sa.select(
-            a.id,
-            a.reference,
-            a.authority_id,
-            Service.name_ar.label("service_ar"),
-            Service.name_en.label("service_en"),
-            sa.func.coalesce(Service.escalate_to, Role.DEPARTMENT_HEAD.value).label("escalate_to"),
-            idle_days.label("idle_days"),
-            assignee.name.label("assignee"),
-        )
+    waiting_since = (
+        a.service_id == Service.id,
+        # An application is made in its service's authority (licensing.services), so the
+        # service's calendar is the application's.
+        a.authority_id == Service.authority_id,
+        # Literal states, so that the planners see the partial index's predicate.
+        a.state.in_(sa.bindparam("waiting", WAITING_STATES, literal_execute=True)),
+        a.last_action_at < muscat_midnight(first_not_idle.c.day),
+        sa.or_(a.escalated_at.is_(None), a.escalated_at < a.last_action_at),
+    )
+    found = (
+        sa.select()
         .select_from(Service)
         .join(
             on_today,
@@ -155,30 +157,43 @@ def finding_statement() -> sa.Select:
                 == on_today.c.working_day_number - Service.escalation_days + 1,
             ),
         )
-        .join(
-            a,
-            sa.and_(
-                a.service_id == Service.id,
-                # An application is made in its service's authority (licensing.services), so the
-                # service's calendar is the application's.
-                a.authority_id == Service.authority_id,
-                # Literal states, so that the planners see the partial index's predicate.
-                a.state.in_(sa.bindparam("waiting", WAITING_STATES, literal_execute=True)),
-                a.last_action_at < muscat_midnight(first_not_idle.c.day),
-                sa.or_(a.escalated_at.is_(None), a.escalated_at < a.last_action_at),
-            ),
+    )
+    if dialect == "postgresql":
+        # Per service, an index scan up to its bound. PostgreSQL cannot estimate a bound that
+        # comes from a join (it takes a third of the table) and, with the subquery merged into
+        # the join, scans the whole table at 1,000,000 rows; OFFSET 0 keeps it a LATERAL
+        # subquery, run once per service (0.12 s against 0.79 s at 300,000 rows).
+        waiting = (
+            sa.select(a.id, a.reference, a.authority_id, a.last_action_at, a.assignee_id)
+            .where(*waiting_since)
+            .offset(0)
+            .lateral("waiting")
         )
-        .join(
+        found, w = found.join(waiting, sa.true()), waiting.c
+    else:  # SQLite has no LATERAL; its planner walks the join from the services anyway
+        found, w = found.join(a, sa.and_(*waiting_since)), a
+    return (
+        found.join(
             last_day,
             sa.and_(
-                last_day.c.authority_id == a.authority_id,
-                last_day.c.day == muscat_day(a.last_action_at),
+                last_day.c.authority_id == w.authority_id,
+                last_day.c.day == muscat_day(w.last_action_at),
             ),
         )
-        .outerjoin(assignee, assignee.id == a.assignee_id)
+        .outerjoin(assignee, assignee.id == w.assignee_id)
+        .add_columns(
+            w.id,
+            w.reference,
+            w.authority_id,
+            Service.name_ar.label("service_ar"),
+            Service.name_en.label("service_en"),
+            sa.func.coalesce(Service.escalate_to, Role.DEPARTMENT_HEAD.value).label("escalate_to"),
+            idle_days.label("idle_days"),
+            assignee.name.label("assignee"),
+        )
         # The rule itself; the bound on the last action above is how the index gets there.
         .where(Service.escalation_days.is_not(None), idle_days >= Service.escalation_days)
-        .order_by(a.id)
+        .order_by(w.id)
     )
 
 
