@@ -116,6 +116,12 @@ def idle_applications(today: date) -> list[IdleApplication]:
     return [IdleApplication(*row) for row in rows]
 
 
+# Constants written into the statement rather than sent as parameters: the planner sees what
+# it would see in the hand-written SQL (an OFFSET 0 it knows is none, for one).
+ZERO, ONE = sa.literal_column("0", sa.Integer), sa.literal_column("1", sa.Integer)
+DEFAULT_RECIPIENTS = sa.literal_column(f"'{Role.DEPARTMENT_HEAD.value}'", sa.String)
+
+
 @functools.cache
 def finding_statement(dialect: str) -> sa.Select:
     """The statement of `idle_applications` on `dialect`, for the Muscat date bound as `today`,
@@ -154,7 +160,7 @@ def finding_statement(dialect: str) -> sa.Select:
                 first_not_idle.c.authority_id == Service.authority_id,
                 first_not_idle.c.is_working,
                 first_not_idle.c.working_day_number
-                == on_today.c.working_day_number - Service.escalation_days + 1,
+                == on_today.c.working_day_number - Service.escalation_days + ONE,
             ),
         )
     )
@@ -166,7 +172,7 @@ def finding_statement(dialect: str) -> sa.Select:
         waiting = (
             sa.select(a.id, a.reference, a.authority_id, a.last_action_at, a.assignee_id)
             .where(*waiting_since)
-            .offset(0)
+            .offset(ZERO)
             .lateral("waiting")
         )
         found, w = found.join(waiting, sa.true()), waiting.c
@@ -187,7 +193,7 @@ def finding_statement(dialect: str) -> sa.Select:
             w.authority_id,
             Service.name_ar.label("service_ar"),
             Service.name_en.label("service_en"),
-            sa.func.coalesce(Service.escalate_to, Role.DEPARTMENT_HEAD.value).label("escalate_to"),
+            sa.func.coalesce(Service.escalate_to, DEFAULT_RECIPIENTS).label("escalate_to"),
             idle_days.label("idle_days"),
             assignee.name.label("assignee"),
         )
