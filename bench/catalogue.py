@@ -103,6 +103,8 @@ def main() -> None:
             f"gunicorn {args.workers} sync workers, PostgreSQL, {args.clients} clients, closed "
             f"loop, {args.rounds} rounds of {args.seconds:g} s alternating"
         )
+        for port, source in ((bare_port, Bare), (app_port, revalidated)):  # warm-up, unmeasured
+            run(port, source, "closed", 2, clients=args.clients)
         bare, not_modified = [], []
         for _ in range(args.rounds):
             bare.append(run(bare_port, Bare, "closed", args.seconds, clients=args.clients))

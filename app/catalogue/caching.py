@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 from app.authorities.models import Authority
 from app.catalogue.models import Service
 from app.extensions import db
-from app.i18n import current_language
+from app.i18n import select_locale
 
 VERSION_TTL = 1.0  # seconds a process trusts the version it read
 CACHE_CONTROL = "public, no-cache"
@@ -131,7 +131,8 @@ def _after_commit(session: Session) -> None:
 
 def etag() -> str:
     """The ETag of the answer to this request: version, language, path and query string."""
-    seed = "\n".join((catalogue_version(), current_language(), request.full_path))
+    # the language Babel picks for this request, without Babel's own look-up around it
+    seed = "\n".join((catalogue_version(), select_locale(), request.full_path))
     return hashlib.blake2b(seed.encode(), digest_size=12).hexdigest()
 
 
