@@ -8,6 +8,13 @@ from flask_smorest import Blueprint
 from app.access import PUBLIC, allow, require_user
 from app.accounts.models import Role
 from app.catalogue import services
+from app.catalogue.caching import (
+    CACHE_HEADERS,
+    NOT_MODIFIED,
+    RevalidationSchema,
+    init_caching,
+    revalidated,
+)
 from app.catalogue.schemas import ServiceQuerySchema, ServiceSchema, ServiceUpdateSchema
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 
@@ -17,25 +24,40 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Service catalogue: targets in working days, fees and required documents",
 )
+blp.record_once(lambda state: init_caching(state.app))
 
 
 @blp.route("/services")
 class Services(MethodView):
     @allow(PUBLIC)
+    @revalidated
+    @blp.alt_response(304, description=NOT_MODIFIED, headers=CACHE_HEADERS)
+    @blp.arguments(RevalidationSchema, location="headers", as_kwargs=True)
     @blp.arguments(ServiceQuerySchema, location="query")
-    @blp.response(200, ServiceSchema(many=True))
+    @blp.response(200, ServiceSchema(many=True), headers=CACHE_HEADERS)
     @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
-    def get(self, query):
-        """Services of the catalogue, by authority, family or action, or searched by name"""
+    def get(self, query, if_none_match=None):
+        """Services of the catalogue, by authority, family or action, or searched by name
+
+        The answer carries an ETag (of the catalogue's version, the language and the query
+        string); sent back in `If-None-Match`, it is answered 304 while nothing changed.
+        """
         return services.service_query(query)
 
 
 @blp.route("/services/<string:code>")
 class ServiceItem(MethodView):
     @allow(PUBLIC)
-    @blp.response(200, ServiceSchema)
-    def get(self, code):
-        """One service: its target, escalation, fee and required documents"""
+    @revalidated
+    @blp.alt_response(304, description=NOT_MODIFIED, headers=CACHE_HEADERS)
+    @blp.arguments(RevalidationSchema, location="headers", as_kwargs=True)
+    @blp.response(200, ServiceSchema, headers=CACHE_HEADERS)
+    def get(self, code, if_none_match=None):
+        """One service: its target, escalation, fee and required documents
+
+        The answer carries an ETag; sent back in `If-None-Match`, it is answered 304 while
+        nothing changed.
+        """
         return services.get_service(code)
 
     @allow(Role.ADMIN)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.audit import record_change
 from app.authorities.models import Authority
+from app.catalogue.caching import catalogue_changed
 from app.catalogue.models import RequiredDocument, Service
 from app.catalogue.search import normalise_arabic
 from app.errors import NotFound, ValidationFailed
@@ -69,6 +70,7 @@ def update_service(admin: User, code: str, data: dict[str, Any]) -> Service:
     multiple of 10), and setting it marks the fee as confirmed; a new `sla_days` clears the
     notes on the seeded target; `required_documents` replaces the whole list. The change is
     audited with the values before and after, and applies to applications submitted from now on.
+    A change gives the catalogue a new version, hence new ETags (`app.catalogue.caching`).
     """
     service = db.session.scalar(
         sa.select(Service)
@@ -101,6 +103,7 @@ def update_service(admin: User, code: str, data: dict[str, Any]) -> Service:
             before=before,
             after=after,
         )
+        catalogue_changed()
     return service
 
 
