@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from app.access import role_on_record
 from app.accounts.models import Role, User
 from app.audit import record_change
+from app.authorities.models import Authority
 from app.calendar.services import calendar_for
 from app.catalogue.models import Service
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -273,7 +274,6 @@ def find_service(
     record (`SERVICE_KINDS`: health or commercial vehicle signage), the kind in `details` (or
     the licence's) decides, and a named service of another kind is refused; so is a renewal or
     amendment that would change the kind (`details_at` names where the request carries it)."""
-    from app.authorities.models import Authority
 
     query = sa.select(Service).where(
         Service.family == family, Service.action == action, Service.is_active
@@ -345,13 +345,16 @@ def find_licence(actor: User, number: str, family: str | None = None) -> Licence
     return licence
 
 
-# What ApplicationSchema shows of an application's relations.
+# What ApplicationSchema shows of an application's relations: the columns it reads of each (a
+# service's descriptions and search texts, a user's hash and contacts stay in the database).
 _SHOWN = (
-    Application.authority,
-    Application.service,
-    Application.applicant,
-    Application.assignee,
-    Application.licence,
+    joinedload(Application.authority).load_only(
+        Authority.code, Authority.name_ar, Authority.name_en
+    ),
+    joinedload(Application.service).load_only(Service.code, Service.name_ar, Service.name_en),
+    joinedload(Application.applicant).load_only(User.name),
+    joinedload(Application.assignee).load_only(User.name),
+    joinedload(Application.licence).load_only(Licence.number),
 )
 # The queue's order, which `ix_applications_queue` and its siblings keep.
 QUEUE_ORDER = (Application.sla_due_date.is_(None), Application.sla_due_date, Application.id)
@@ -365,7 +368,7 @@ def applications_query(actor: User, filters: dict[str, Any]) -> Keyset:
     The orders are those of the indexes `ix_applications_applicant` and `ix_applications_queue`
     (and its siblings by state, service, assignee and running clock), so a page is an index range
     whatever the number of applications."""
-    query = sa.select(Application).options(*(joinedload(r) for r in _SHOWN))
+    query = sa.select(Application).options(*_SHOWN)
     if actor.role == Role.APPLICANT:
         mine = query.where(Application.applicant_id == actor.id)
         return Keyset(mine, (Application.id,), "applications.mine", descending=True)
