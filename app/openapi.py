@@ -86,7 +86,8 @@ PAGINATION_HEADER = {
         "`total_pages` always; `first_page` and `last_page` when the list is not empty; `page` "
         "when it is one of them, with `previous_page` / `next_page` when there is one. E.g. "
         '`{"total": 71, "total_pages": 4, "first_page": 1, "last_page": 4, "page": 1, '
-        '"next_page": 2}`.'
+        '"next_page": 2}`. A list that takes a `cursor` gives `next_cursor` too, and past '
+        "its count's cap `total_at_least` instead of `total`, `total_pages` and `last_page`."
     ),
     "required": True,
     "schema": {
@@ -189,7 +190,7 @@ class ProblemResponses(BasePlugin):
 
     def init_spec(self, spec) -> None:
         super().init_spec(spec)
-        from flask_smorest.pagination import PaginationMetadataSchema
+        from app.pagination import PaginationMetadataSchema
 
         spec.components.schema("PaginationMetadata", schema=PaginationMetadataSchema)
         spec.components.schema("FieldError", FIELD_ERROR_SCHEMA)

@@ -20,6 +20,11 @@ WAITING_ON_STAFF_SQL = (
     "state IN ('submitted', 'in_review', 'inspection_scheduled', 'inspected', 'approved')"
 )
 
+# Written as the queries write them (`applications.sla_due_date IS NULL`), so both databases match
+# the query's ORDER BY and filters to the indexes.
+QUEUE_KEY = (sa.text("(sla_due_date IS NULL)"), "sla_due_date", "id")
+RUNNING_CLOCK = "sla_started_at IS NOT NULL AND sla_stopped_at IS NULL AND sla_paused_at IS NULL"
+
 
 class Application(SlaTracked, Timestamped, db.Model):
     """One request for one catalogue service, by one applicant, moving through the lifecycle.
@@ -30,8 +35,20 @@ class Application(SlaTracked, Timestamped, db.Model):
     """
 
     __tablename__ = "applications"
+    # The staff queue's order (`licensing.services.QUEUE_ORDER`: due date, none last, then id),
+    # after the authority, or after what a filter of the queue fixes: each page an index range.
     __table_args__ = (
-        sa.Index("ix_applications_queue", "authority_id", "state", "sla_due_date"),
+        sa.Index("ix_applications_queue", "authority_id", *QUEUE_KEY),
+        sa.Index("ix_applications_queue_state", "authority_id", "state", *QUEUE_KEY),
+        sa.Index("ix_applications_queue_service", "service_id", *QUEUE_KEY),
+        sa.Index("ix_applications_queue_assignee", "assignee_id", *QUEUE_KEY),
+        sa.Index(
+            "ix_applications_queue_running",
+            "authority_id",
+            *QUEUE_KEY,
+            postgresql_where=sa.text(RUNNING_CLOCK),
+            sqlite_where=sa.text(RUNNING_CLOCK),
+        ),
         sa.Index("ix_applications_applicant", "applicant_id", "id"),
         # The escalation sweep's way in (licensing/escalation.py): the applications waiting on
         # the staff, by service and last action.
@@ -49,7 +66,7 @@ class Application(SlaTracked, Timestamped, db.Model):
     authority_id: Mapped[int] = mapped_column(sa.ForeignKey("authorities.id"))
     service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"))
     applicant_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     licence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("licences.id"))
     family: Mapped[str] = mapped_column(sa.String(30))
     action: Mapped[str] = mapped_column(sa.String(10))

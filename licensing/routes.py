@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.access import ACTORS, AUTHENTICATED, PUBLIC, allow, require_user
 from app.accounts.models import Role
@@ -19,7 +18,15 @@ from app.i18n import N_
 from app.input import accepts_files, client_filename
 from app.limits import rate_limited
 from app.openapi import file_response, problems
-from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
+from app.pagination import (
+    LINK_HEADER,
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    Blueprint,
+    CursorQuery,
+    KeysetPage,
+    SQLPage,
+)
 from licensing import documents, reports, services
 from licensing.licence_lifecycle import LicenceState
 from licensing.models import Licence
@@ -49,11 +56,17 @@ blp = Blueprint(
 class Applications(MethodView):
     @allow(AUTHENTICATED)
     @blp.arguments(QueueQuery, location="query")
-    @blp.response(200, ApplicationSchema(many=True))
-    @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
-    def get(self, filters):
-        """Applicants: their applications. Staff: their authority's work queue, by SLA due date"""
-        return services.applications_query(require_user(), filters)
+    @blp.arguments(CursorQuery, location="query", as_kwargs=True)
+    @blp.response(200, ApplicationSchema(many=True), headers={"Link": LINK_HEADER})
+    @blp.paginate(KeysetPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+    def get(self, filters, cursor=None):
+        """Applicants: their applications. Staff: their authority's work queue, by SLA due date
+
+        By `page`, or by `cursor` for long lists: the `next_cursor` of the page before (in
+        `X-Pagination`, and as the `Link` header's `rel="next"`), which reads on from where that
+        page ended at the same cost however far into the list. The count stops at 1000 items
+        past the page: `total_at_least` then stands for `total`, `total_pages` and `last_page`."""
+        return services.applications_query(require_user(), filters).after(cursor)
 
     @allow(Role.APPLICANT)
     @blp.arguments(GenericApplicationInput)

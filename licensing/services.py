@@ -8,13 +8,16 @@ the request, job or command that called it owns the unit of work (`app.uow`).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from app.access import role_on_record
 from app.accounts.models import Role, User
 from app.audit import record_change
+from app.authorities.models import Authority
 from app.calendar.services import calendar_for
 from app.catalogue.models import Service
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -22,6 +25,7 @@ from app.extensions import db
 from app.i18n import N_
 from app.maintenance.services import refuse_writes_during_maintenance
 from app.numbering import next_number
+from app.pagination import Keyset
 from app.subjects import register_subject_name
 from app.timeutil import MUSCAT, utcnow
 from app.workflow import SYSTEM, fire
@@ -270,7 +274,6 @@ def find_service(
     record (`SERVICE_KINDS`: health or commercial vehicle signage), the kind in `details` (or
     the licence's) decides, and a named service of another kind is refused; so is a renewal or
     amendment that would change the kind (`details_at` names where the request carries it)."""
-    from app.authorities.models import Authority
 
     query = sa.select(Service).where(
         Service.family == family, Service.action == action, Service.is_active
@@ -342,17 +345,39 @@ def find_licence(actor: User, number: str, family: str | None = None) -> Licence
     return licence
 
 
-def applications_query(actor: User, filters: dict[str, Any]) -> sa.Select:
+# What ApplicationSchema shows of an application's relations: the columns it reads of each (a
+# service's descriptions and search texts, a user's hash and contacts stay in the database).
+_SHOWN = (
+    joinedload(Application.authority).load_only(
+        Authority.code, Authority.name_ar, Authority.name_en
+    ),
+    joinedload(Application.service).load_only(Service.code, Service.name_ar, Service.name_en),
+    joinedload(Application.applicant).load_only(User.name),
+    joinedload(Application.assignee).load_only(User.name),
+    joinedload(Application.licence).load_only(Licence.number),
+)
+# The queue's order, which `ix_applications_queue` and its siblings keep.
+QUEUE_ORDER = (Application.sla_due_date.is_(None), Application.sla_due_date, Application.id)
+
+
+def applications_query(actor: User, filters: dict[str, Any]) -> Keyset:
     """The applicant's own applications (newest first), or staff's work queue of their authority
-    sorted by SLA due date (soonest first), with the filters of the queue."""
-    query = sa.select(Application)
+    sorted by SLA due date (soonest first, none last, then oldest first), with the filters of the
+    queue; each with what its answer shows loaded in the same query.
+
+    The orders are those of the indexes `ix_applications_applicant` and `ix_applications_queue`
+    (and its siblings by state, service, assignee and running clock), so a page is an index range
+    whatever the number of applications."""
+    query = sa.select(Application).options(*_SHOWN)
     if actor.role == Role.APPLICANT:
-        return query.where(Application.applicant_id == actor.id).order_by(Application.id.desc())
+        mine = query.where(Application.applicant_id == actor.id)
+        return Keyset(mine, (Application.id,), "applications.mine", descending=True)
     query = query.where(Application.authority_id == actor.authority_id)
     if filters.get("state"):
         query = query.where(Application.state == filters["state"])
     if filters.get("service"):
-        query = query.where(Application.service.has(Service.code == filters["service"]))
+        service_id = sa.select(Service.id).where(Service.code == filters["service"])
+        query = query.where(Application.service_id == service_id.scalar_subquery())
     if filters.get("family"):
         query = query.where(Application.family == filters["family"])
     assignee = filters.get("assignee")
@@ -364,14 +389,15 @@ def applications_query(actor: User, filters: dict[str, Any]) -> sa.Select:
         query = query.where(Application.assignee_id == int(assignee))
     if filters.get("sla_state"):
         query = query.where(*_sla_state_filter(actor.authority_id, filters["sla_state"]))
-    return query.order_by(
-        Application.sla_due_date.is_(None), Application.sla_due_date, Application.id
-    )
+    return Keyset(query, QUEUE_ORDER, "applications.queue")
 
 
 def _sla_state_filter(authority_id: int, state: str) -> list:
     """Running clocks only (a paused clock's due date moves daily): breached when the due date
-    has passed, at risk when it is today or the next working day."""
+    has passed, at risk when it is today or the next working day.
+
+    The dates are bounds of the queue's key (`_due_from`), which the running clocks' index
+    `ix_applications_queue_running` reads as a range, in the queue's order."""
     today = utcnow().astimezone(MUSCAT).date()
     running = [
         Application.sla_started_at.is_not(None),
@@ -379,10 +405,16 @@ def _sla_state_filter(authority_id: int, state: str) -> list:
         Application.sla_paused_at.is_(None),
     ]
     if state == "breached":
-        return [*running, Application.sla_due_date < today]
+        return [*running, sa.tuple_(*QUEUE_ORDER) < _due_from(today)]
     next_working_day = calendar_for(authority_id).add(today, 1)
     return [
         *running,
-        Application.sla_due_date >= today,
-        Application.sla_due_date <= next_working_day,
+        sa.tuple_(*QUEUE_ORDER) >= _due_from(today),
+        sa.tuple_(*QUEUE_ORDER) < _due_from(next_working_day + dt.timedelta(days=1)),
     ]
+
+
+def _due_from(day: dt.date) -> sa.Tuple:
+    """The queue's key just before the first application due on `day`: the key of one due
+    earlier is less, of one due that day or later (or never) greater or equal."""
+    return sa.tuple_(False, day, 0)

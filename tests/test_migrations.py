@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import flask_migrate
 import sqlalchemy as sa
@@ -14,7 +15,11 @@ from tests.conftest import build_app
 
 
 def _drift(app):
-    with app.app_context(), db.engine.connect() as conn:
+    with app.app_context(), db.engine.connect() as conn, warnings.catch_warnings():
+        # SQLite's reflection leaves out the queue's indexes on `sla_due_date IS NULL` (0020)
+        # and autogenerate then cannot compare them, saying so; PostgreSQL compares them.
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
+        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression")
         context = MigrationContext.configure(
             conn, opts={"compare_type": True, "render_as_batch": True, "render_item": render_item}
         )
