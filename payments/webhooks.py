@@ -146,7 +146,11 @@ def process_event(event_row_id: int) -> str:
 def _apply_payment_event(gateway: str, event: GatewayEvent) -> tuple[str, int | None]:
     """What happened, and the payment it happened to (None for an intent we do not know)."""
     seen = event.payment
-    if seen.status == "succeeded" and _needs_card_details(gateway, event.gateway_ref):
+    if (
+        seen.status == "succeeded"
+        and seen.card_last4 is None
+        and _needs_card_details(gateway, event.gateway_ref)
+    ):
         uow.release()  # read only so far: the gateway is asked with no transaction open
         seen = _with_card(gateway, seen)
     payment = db.session.scalar(

@@ -11,12 +11,13 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from licensing.models import Application
 from payments.gateways.base import GatewayPayment, GatewayRefund, WebhookRejected
 from payments.gateways.stripe.webhooks import parse_webhook, signed_by_stripe
 from payments.models import PaymentEvent
 from payments.webhooks import PROCESS_EVENT, parsed, stored
 from tests.payments.conftest import WEBHOOK_SECRET
-from tests.payments.helpers import event, post_event, signed
+from tests.payments.helpers import event, payment_pending, post_event, signed
 from tests.statements import statements
 
 
@@ -150,3 +151,42 @@ def test_a_signed_body_that_is_not_an_event_is_payload_invalid():
         with pytest.raises(WebhookRejected) as refused:
             parse_webhook(body, {"Stripe-Signature": signed(body)}, WEBHOOK_SECRET)
         assert refused.value.code == "payload_invalid", body
+
+
+def test_applying_a_success_is_one_look_up_then_the_locked_row_and_its_writes(
+    stripe_app, client, enqueued, backend_name
+):
+    """The job of a recorded success whose event carries the card (so no gateway call): a
+    lazy load coming back, or a look-up made twice, is one more statement here."""
+    from jobs.runner import execute
+    from payments import lifecycle
+    from payments.models import Payment
+
+    user, _, application = payment_pending(stripe_app, client)
+    with stripe_app.app_context():
+        payment = Payment(
+            reference=f"PAY-{application['reference']}-1",
+            authority_id=db.session.scalar(
+                sa.select(Application.authority_id).where(Application.id == application["id"])
+            ),
+            application_id=application["id"],
+            payer_id=user["id"],
+            amount_baisa=3000,
+            state=lifecycle.PENDING,
+            gateway_intent_id="pi_job_count",
+        )
+        db.session.add(payment)
+        db.session.commit()
+    charge = {"id": "ch_1", "payment_method_details": {"card": {"brand": "visa", "last4": "4242"}}}
+    payload = event("payment_intent.succeeded", "pi_job_count", 3000, latest_charge=charge)
+    assert post_event(client, payload).status_code == 200
+    (job,) = [j for j in enqueued if j.task == PROCESS_EVENT]
+    with stripe_app.app_context(), statements(stripe_app) as sent:
+        assert execute(job.task, *job.args) == "succeeded"
+    # the event; the payment locked; the fact published; the payment and the event written; the
+    # audit row on its hash chain: the head locked and read (PostgreSQL: one SELECT ... FOR
+    # UPDATE; SQLite, without row locks: an UPDATE that takes the write lock, then the SELECT),
+    # the row, the new head
+    assert len(sent) == {"postgresql": 8, "sqlite": 9}[backend_name], sent.text()
+    if backend_name == "postgresql":
+        assert sent.touching("payments")[0].endswith("FOR UPDATE"), sent.text()
