@@ -2,11 +2,15 @@
 
 `publish("payment.succeeded", payment_id=7)` is called inside the transaction that makes the fact
 true: it adds a `domain_events` row there (durable: kept exactly when the fact is). After that
-commit, each subscriber of the event gets its own job (`deliver`), which runs the handler in its
-own unit of work and records the delivery in the same transaction, so a handler's work and its
-"delivered" mark are kept or lost together. A job lost on the way (Redis down at the enqueue, a
-worker killed) is handed out again by `relay_undelivered`, every minute. Handlers take ids, are
-idempotent (they lock what they change and look before they act), and may publish in turn.
+commit, one job (`deliver_event`) runs each subscriber's handler in a unit of work of its own and
+records the delivery in the same transaction, so a handler's work and its "delivered" mark are
+kept or lost together; a handler that fails leaves the others' work kept and the job is tried
+again for it alone. (One job per event, not per handler: a job is a worker's round trip to Redis
+and, with a forking worker, a fork; a payment's success has two subscribers.) A job lost on the
+way (Redis down at the enqueue, a worker killed) is handed out again by `relay_undelivered`,
+every minute; an event whose job is merely waiting in a backlog is left to it. Handlers take
+ids, are idempotent (they lock what they change and look before they act), and may publish in
+turn.
 
 Subscribers live in the package that owns the consequence (`licensing.subscribers`, …) and
 register with `@subscribe("payment.succeeded")`; `SUBSCRIBER_MODULES` lists those modules so a
@@ -37,7 +41,8 @@ SUBSCRIBER_MODULES = (
     "receipts.subscribers",
     "refunds.subscribers",
 )
-DELIVER = "app.events.deliver"
+DELIVER = "app.events.deliver"  # one handler (jobs queued before `deliver_event`)
+DELIVER_EVENT = "app.events.deliver_event"  # every handler of one event
 # The delivery job runs within seconds of the commit; only an event older than this is relayed.
 GRACE = timedelta(seconds=60)
 RELAY_BATCH = 500
@@ -47,6 +52,11 @@ RELAY_WINDOW = timedelta(days=7)
 Handler = Callable[..., Any]
 _subscribers: dict[str, dict[str, Handler]] = {}
 _loaded = False
+
+
+class HandlersFailed(RuntimeError):
+    """Some handlers of an event failed (their work undone, the others' kept): the job is tried
+    again, and runs those only."""
 
 
 class DomainEvent(db.Model):
@@ -102,9 +112,32 @@ def publish(name: str, **payload: Any) -> DomainEvent:
     event = DomainEvent(name=name, payload=payload)
     db.session.add(event)
     db.session.flush()
-    for path in subscribers(name):
-        enqueue(DELIVER, event.id, path, queue="high", job_id=_job_id(event.id, path))
+    if subscribers(name):
+        enqueue(DELIVER_EVENT, event.id, queue="high", job_id=_event_job_id(event.id))
     return event
+
+
+def deliver_event(event_id: int) -> str:
+    """Job: run every handler of one event not yet delivered, each in its own unit of work (as
+    `deliver` does: its work and its delivery row committed together). A failing handler's work
+    is rolled back and the others still run; then `HandlersFailed` is raised so that the job is
+    tried again, when the delivered ones are skipped."""
+    from app import uow
+
+    event = db.session.get(DomainEvent, event_id)
+    if event is None:
+        return "unknown event"
+    outcomes, failed = [], []
+    for path in subscribers(event.name):
+        try:
+            with uow.transaction():
+                outcomes.append(f"{path}: {deliver(event_id, path)}")
+        except Exception:  # noqa: BLE001 - the other handlers still run; the job fails after
+            log.exception("event handler failed", extra={"event_id": event_id, "handler": path})
+            failed.append(path)
+    if failed:
+        raise HandlersFailed(f"event {event_id}: {', '.join(failed)} failed")
+    return "; ".join(outcomes) or "no handlers"
 
 
 def deliver(event_id: int, handler: str) -> str:
@@ -137,14 +170,16 @@ def deliver_now(event: DomainEvent) -> None:
 
 
 def relay_undelivered(now: datetime | None = None) -> int:
-    """Periodic: hand every (event, handler) not yet delivered, older than the grace period and
-    younger than a week, to a new delivery job (one query per subscribed handler). Returns how
-    many were handed out."""
+    """Periodic: hand every event with a handler not yet delivered, older than the grace period
+    and younger than a week, to a new delivery job (one query per subscribed handler), unless
+    its job is still on its way (queued in a backlog, or waiting for a retry). Returns how many
+    (event, handler) deliveries were handed out."""
     from jobs import Job, dispatch
+    from jobs.waiting import on_their_way
 
     now = now or utcnow()
     subscribers("")  # load the subscriber modules
-    handed = 0
+    missing: dict[int, list[str]] = {}
     for name, handlers in sorted(_subscribers.items()):
         for path in sorted(handlers):
             undelivered = db.session.scalars(
@@ -161,8 +196,18 @@ def relay_undelivered(now: datetime | None = None) -> int:
                 .limit(RELAY_BATCH)
             ).all()
             for event_id in undelivered:
-                dispatch(Job(DELIVER, (event_id, path), "high", _job_id(event_id, path)))
-            handed += len(undelivered)
+                missing.setdefault(event_id, []).append(path)
+    waiting = on_their_way(
+        job_id
+        for event_id, paths in missing.items()
+        for job_id in (_event_job_id(event_id), *(_job_id(event_id, p) for p in paths))
+    )
+    handed = 0
+    for event_id, paths in sorted(missing.items()):
+        paths = [p for p in paths if _job_id(event_id, p) not in waiting]
+        if paths and _event_job_id(event_id) not in waiting:
+            dispatch(Job(DELIVER_EVENT, (event_id,), "high", _event_job_id(event_id)))
+            handed += len(paths)
     if handed:
         log.info("domain events relayed", extra={"count": handed})
     return handed
@@ -192,4 +237,9 @@ def _delivered(event_id: int, handler: str) -> bool:
 
 
 def _job_id(event_id: int, handler: str) -> str:
+    """The job of one handler's delivery, as `publish` named it before `deliver_event`."""
     return f"event-{event_id}-{handler.replace('.', '-')}"
+
+
+def _event_job_id(event_id: int) -> str:
+    return f"event-{event_id}"

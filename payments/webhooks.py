@@ -9,6 +9,7 @@ from dataclasses import asdict
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app import uow
 from app.errors import BadRequest, NotFound
@@ -38,10 +39,10 @@ REJECTED = {
 }
 
 
-def receive_webhook(gateway: str, body: bytes, headers: Mapping[str, str]) -> PaymentEvent | None:
+def receive_webhook(gateway: str, body: bytes, headers: Mapping[str, str]) -> int | None:
     """Verify one delivery with the plugin of `gateway` (404 for a gateway we do not have; 400
     for a delivery it rejects) and record it once in the caller's unit of work; its work is done
-    by a job after commit. Returns None for an event already recorded."""
+    by a job after commit. Returns the recorded row's id, None for an event already recorded."""
     try:
         plugin = gateways.plugin(gateway)
     except KeyError:
@@ -52,26 +53,51 @@ def receive_webhook(gateway: str, body: bytes, headers: Mapping[str, str]) -> Pa
         log.warning("webhook refused", extra={"gateway": gateway, "reason": error.code})
         detail = error.detail or REJECTED.get(error.code, REJECTED["payload_invalid"])
         raise BadRequest(code=error.code, detail=detail) from error
-    row = PaymentEvent(
-        gateway=gateway,
-        gateway_event_id=event.event_id,
-        type=(event.type or event.kind)[:60],
-        gateway_intent_id=event.gateway_ref,
-        payload=stored(event),
-    )
-    try:
-        with db.session.begin_nested():  # a duplicate delivery undoes only this insert
-            db.session.add(row)
-    except sa.exc.IntegrityError:
+    row_id = _record_once(gateway, event)
+    if row_id is None:
         log.info("webhook event already recorded", extra={"gateway_event_id": event.event_id})
         return None
-    enqueue(PROCESS_EVENT, row.id, queue="high", job_id=f"payment-event-{row.id}")
-    return row
+    enqueue(PROCESS_EVENT, row_id, queue="high", job_id=process_job_id(row_id))
+    return row_id
+
+
+def _record_once(gateway: str, event: GatewayEvent) -> int | None:
+    """One statement: the row inserted unless (gateway, event id) is recorded already (a
+    duplicate delivery), its id returned. The unique key decides between racing deliveries,
+    with no savepoint to open and release around a refused insert."""
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    return db.session.scalar(
+        insert(PaymentEvent)
+        .values(
+            gateway=gateway,
+            gateway_event_id=event.event_id,
+            type=(event.type or event.kind)[:60],
+            gateway_intent_id=event.gateway_ref,
+            payload=stored(event),
+        )
+        .on_conflict_do_nothing(index_elements=["gateway", "gateway_event_id"])
+        .returning(PaymentEvent.id)
+    )
+
+
+def process_job_id(event_row_id: int) -> str:
+    """The job of one recorded event, by a name of its own: a relay can ask whether it waits."""
+    return f"payment-event-{event_row_id}"
 
 
 def stored(event: GatewayEvent) -> dict[str, Any]:
-    """The parsed event as JSON for `PaymentEvent.payload` (the raw JSON inside it)."""
-    return asdict(event)
+    """The parsed event as JSON for `PaymentEvent.payload` (the raw JSON inside it): what
+    `dataclasses.asdict` gives, without its deep copy of the gateway's JSON (it is not changed)."""
+    return {
+        "event_id": event.event_id,
+        "kind": event.kind,
+        "gateway_ref": event.gateway_ref,
+        "payment": asdict(event.payment) if event.payment else None,
+        "refund": asdict(event.refund) if event.refund else None,
+        "payload": event.payload,
+        "type": event.type,
+    }
 
 
 def parsed(payload: dict[str, Any]) -> GatewayEvent:
@@ -100,23 +126,31 @@ def process_event(event_row_id: int) -> str:
     if event is None or event.processed_at is not None:
         return "already processed"
     gateway, parsed_event = event.gateway, _recorded(event)
+    payment_id = None
     if parsed_event.kind == "refund":
         outcome = _report_refund(gateway, parsed_event.refund)
     elif parsed_event.kind != "payment" or parsed_event.payment is None:
         outcome = "ignored"
     else:
-        outcome = _apply_payment_event(gateway, parsed_event)
-    event = db.session.get(PaymentEvent, event_row_id, with_for_update=True, populate_existing=True)
-    if event.processed_at is None:
-        event.processed_at, event.outcome = utcnow(), outcome
-        if outcome not in ("unknown intent", "ignored", "reported"):
-            event.payment_id = _payment_id(gateway, parsed_event.gateway_ref)
+        outcome, payment_id = _apply_payment_event(gateway, parsed_event)
+    # One statement marks it; a racing job that marked it first keeps its own mark.
+    db.session.execute(
+        sa.update(PaymentEvent)
+        .where(PaymentEvent.id == event_row_id, PaymentEvent.processed_at.is_(None))
+        .values(processed_at=utcnow(), outcome=outcome, payment_id=payment_id)
+        .execution_options(synchronize_session=False)
+    )
     return outcome
 
 
-def _apply_payment_event(gateway: str, event: GatewayEvent) -> str:
+def _apply_payment_event(gateway: str, event: GatewayEvent) -> tuple[str, int | None]:
+    """What happened, and the payment it happened to (None for an intent we do not know)."""
     seen = event.payment
-    if seen.status == "succeeded" and _needs_card_details(gateway, event.gateway_ref):
+    if (
+        seen.status == "succeeded"
+        and seen.card_last4 is None
+        and _needs_card_details(gateway, event.gateway_ref)
+    ):
         uow.release()  # read only so far: the gateway is asked with no transaction open
         seen = _with_card(gateway, seen)
     payment = db.session.scalar(
@@ -127,8 +161,8 @@ def _apply_payment_event(gateway: str, event: GatewayEvent) -> str:
     )
     if payment is None:
         log.warning("webhook for an unknown payment", extra={"gateway_event_id": event.event_id})
-        return "unknown intent"
-    return apply_gateway_status(payment, seen, source=f"webhook {event.type}")
+        return "unknown intent", None
+    return apply_gateway_status(payment, seen, source=f"webhook {event.type}"), payment.id
 
 
 def _report_refund(gateway: str, refund: GatewayRefund | None) -> str:
@@ -146,14 +180,6 @@ def _report_refund(gateway: str, refund: GatewayRefund | None) -> str:
         refund_reference=metadata.get("refund"),
     )
     return "reported"
-
-
-def _payment_id(gateway: str, gateway_ref: str | None) -> int | None:
-    return db.session.scalar(
-        sa.select(Payment.id).where(
-            Payment.gateway == gateway, Payment.gateway_intent_id == gateway_ref
-        )
-    )
 
 
 def _needs_card_details(gateway: str, gateway_ref: str | None) -> bool:

@@ -11,7 +11,15 @@ import pytest
 import sqlalchemy as sa
 
 from app import events, uow
-from app.events import DELIVER, DomainEvent, EventDelivery, publish, relay_undelivered, subscribe
+from app.events import (
+    DELIVER,
+    DELIVER_EVENT,
+    DomainEvent,
+    EventDelivery,
+    publish,
+    relay_undelivered,
+    subscribe,
+)
 from app.extensions import db
 from app.timeutil import utcnow
 from jobs.runner import execute
@@ -106,6 +114,25 @@ def test_after_commit_each_subscriber_runs_once_in_its_own_unit_of_work(handlers
     assert execute(DELIVER, event_id, A) == "already delivered"
     assert execute(DELIVER, event_id, B) == "already delivered"
     assert len(calls) == 2 and len(_effects()) == 2
+
+
+def test_one_delivery_job_per_event_whatever_its_subscribers(handlers, monkeypatch):
+    """A job is a worker's round trip to Redis (and, with a forking worker, a fork): an event of
+    two subscribers makes one job, which runs both; an event nobody subscribes to makes none."""
+    backend = handlers.extensions["jobs"]
+    submitted = []
+    submit = backend.submit
+    monkeypatch.setattr(backend, "submit", lambda job, *a: (submitted.append(job), submit(job, *a)))
+    with uow.transaction():
+        event_id = publish(FACT, payment_id=7).id
+        publish("test.nobody_listens", payment_id=7)
+    _drain(handlers)
+    assert [(j.task, j.args, j.job_id, j.queue) for j in submitted] == [
+        (DELIVER_EVENT, (event_id,), f"event-{event_id}", "high")
+    ]
+    assert _deliveries() == {(event_id, A), (event_id, B)}
+    assert execute(DELIVER_EVENT, event_id) == (f"{A}: already delivered; {B}: already delivered")
+    assert sorted(by for by, _ in calls) == ["a", "b"]
 
 
 def test_a_failing_handler_keeps_nothing_and_is_tried_again(handlers):
