@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import time
 
-from flask import Flask, has_app_context
+from flask import Flask, current_app, has_app_context
 
 log = logging.getLogger("jobs")
 _app: Flask | None = None
@@ -49,8 +50,22 @@ def execute(task: str, *args):
 
 
 def run_task(task: str, *args):
-    """Entry point of every rq job."""
-    if has_app_context():
+    """Entry point of every rq job: a fresh app context each (the worker's process runs job after
+    job, and one job's `g` must not be the next one's), in the app the worker already has."""
+    app = current_app._get_current_object() if has_app_context() else _application()
+    with app.app_context():
         return execute(task, *args)
-    with _application().app_context():
-        return execute(task, *args)
+
+
+def warm_up() -> None:
+    """Before a worker takes its first job: lay out one document with the templates' stylesheets
+    and both fonts, so that fontconfig, Pango's font maps and the parsed stylesheets are ready and
+    the first receipt renders as fast as the next."""
+    from app.pdf import STYLESHEETS, html_to_pdf
+
+    started = time.perf_counter()
+    html_to_pdf(
+        '<p>Receipt <b>Receipt</b></p><p lang="ar" dir="rtl">إيصال <b>إيصال</b></p>',
+        STYLESHEETS["receipt.html.j2"],
+    )
+    log.info("worker warmed up", extra={"seconds": round(time.perf_counter() - started, 3)})
