@@ -151,10 +151,7 @@ def run_worker(connection: Redis, queues: list[str], burst: bool = False) -> Non
     """Run rq workers on `queues` (with the scheduler) one after another until a signal stops
     one, or, with `burst`, until one found the queues empty; a worker past its job or memory
     limit is followed by a fresh process (`restart_process`)."""
-    from jobs.runner import warm_up
-
     max_jobs, max_rss = _limits()
-    warm_up()
     backoff = _Backoff()
     while True:
         started = time.monotonic()

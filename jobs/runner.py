@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import time
 
 from flask import Flask, current_app, has_app_context
 
@@ -55,17 +54,3 @@ def run_task(task: str, *args):
     app = current_app._get_current_object() if has_app_context() else _application()
     with app.app_context():
         return execute(task, *args)
-
-
-def warm_up() -> None:
-    """Before a worker takes its first job: lay out one document with the templates' stylesheets
-    and both fonts, so that fontconfig, Pango's font maps and the parsed stylesheets are ready and
-    the first receipt renders as fast as the next."""
-    from app.pdf import STYLESHEETS, html_to_pdf
-
-    started = time.perf_counter()
-    html_to_pdf(
-        '<p>Receipt <b>Receipt</b></p><p lang="ar" dir="rtl">إيصال <b>إيصال</b></p>',
-        STYLESHEETS["receipt.html.j2"],
-    )
-    log.info("worker warmed up", extra={"seconds": round(time.perf_counter() - started, 3)})
