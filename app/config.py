@@ -35,6 +35,20 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("REDIS_URL", "", "Redis for rq jobs; empty: jobs run in-process"),
     Setting(
+        "WORKER_MAX_JOBS",
+        500,
+        "An rq worker (`flask jobs worker`) starts its process afresh after this many jobs "
+        "(jobs run in the worker's own warm process, not a fork each); 0: never",
+        int,
+    ),
+    Setting(
+        "WORKER_MAX_RSS_MB",
+        512,
+        "An rq worker starts its process afresh after a job that leaves it above this resident "
+        "memory, MiB; 0: no limit",
+        int,
+    ),
+    Setting(
         "SECRET_KEY",
         "dev-insecure-secret-key-change-me-in-production",
         "Signs access tokens; set a long random value in production",

@@ -52,7 +52,9 @@ from __future__ import annotations
 
 import base64
 import re
+import struct
 import threading
+import zlib
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -61,7 +63,6 @@ from urllib.parse import unquote, urlsplit
 import jinja2
 import qrcode
 import weasyprint
-from qrcode.image.svg import SvgPathImage
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
@@ -122,13 +123,35 @@ def _iso_date(day: date) -> str:
     return day.isoformat()
 
 
-def qr_svg(url: str) -> str:
-    """An SVG document (a `<svg …>` string, sized in mm) of a QR code that encodes `url`."""
-    return qrcode.make(url, image_factory=SvgPathImage).to_string(encoding="unicode")
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack("!I", len(data)) + kind + data + struct.pack("!I", zlib.crc32(kind + data))
+
+
+def qr_png(url: str) -> bytes:
+    """A PNG of a QR code that encodes `url` (error correction M, the 4-module quiet zone): one
+    8-bit grey pixel per module, black on white. The templates draw it 34 mm wide with
+    `image-rendering: pixelated` (sharp module edges, no smoothing by the viewer).
+
+    A bitmap, not SVG: WeasyPrint draws an SVG path in Python, segment by segment (about a fifth
+    of a receipt's rendering); a bitmap is one image object."""
+    code = qrcode.QRCode(border=4)
+    code.add_data(url)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    # Each row: filter type 0 (none), then one byte per module: 0 black, 255 white.
+    rows = b"".join(b"\x00" + bytes(0 if dark else 255 for dark in row) for row in matrix)
+    size = len(matrix)
+    header = struct.pack("!IIBBBBB", size, size, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(rows, 9))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def _qr_data_uri(url: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(url).encode()).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(qr_png(url)).decode("ascii")
 
 
 _environment = jinja2.Environment(
@@ -146,11 +169,21 @@ _environment.globals["qr_data_uri"] = _qr_data_uri
 
 
 def render_html(template: str, context: dict[str, Any]) -> str:
-    """The HTML of a document; a missing context key raises `jinja2.UndefinedError`."""
+    """The HTML of a document; a missing context key raises `jinja2.UndefinedError`. Its styles
+    are not in it: `render_pdf` gives WeasyPrint the template's parsed stylesheets beside it."""
     return _environment.get_template(template).render(context)
 
 
-_fonts = threading.local()
+# The stylesheets of each template, in cascade order. They are parsed once per thread, not once
+# per document (a `<style>` element is parsed, and its selectors compiled, with every document).
+# WeasyPrint gives them the user origin, which for documents without styles of their own cascades
+# exactly as the author origin did (the same bytes; tests check them).
+STYLESHEETS: dict[str, tuple[str, ...]] = {
+    "licence.html.j2": ("_base.css.j2",),
+    "receipt.html.j2": ("_base.css.j2", "receipt.css.j2"),
+}
+
+_warm = threading.local()
 
 
 def font_configuration() -> FontConfiguration:
@@ -158,20 +191,37 @@ def font_configuration() -> FontConfiguration:
     new one per document loads the system's fonts again). Our templates declare no @font-face,
     so nothing accumulates in it; one per thread, since Pango's font maps are not shared safely
     between threads."""
-    config = getattr(_fonts, "config", None)
+    config = getattr(_warm, "config", None)
     if config is None:
-        config = _fonts.config = FontConfiguration()
+        config = _warm.config = FontConfiguration()
     return config
 
 
-def html_to_pdf(html: str) -> bytes:
-    """Lay out `html` (relative URLs resolve inside the template folder) and return the PDF."""
+def stylesheet(name: str) -> weasyprint.CSS:
+    """The template folder's stylesheet `name`, parsed once by this thread (with its font
+    configuration) and reused by every document after."""
+    sheets = _warm.__dict__.setdefault("sheets", {})
+    if name not in sheets:
+        sheets[name] = weasyprint.CSS(
+            string=_environment.get_template(name).render(),
+            base_url=str(TEMPLATES) + "/",
+            url_fetcher=LocalOnlyFetcher(),
+            font_config=font_configuration(),
+        )
+    return sheets[name]
+
+
+def html_to_pdf(html: str, stylesheets: tuple[str, ...] = ()) -> bytes:
+    """Lay out `html` with the named stylesheets of the template folder (relative URLs resolve
+    inside it) and return the PDF."""
     document = weasyprint.HTML(
         string=html, base_url=str(TEMPLATES) + "/", url_fetcher=LocalOnlyFetcher()
     )
-    return document.write_pdf(font_config=font_configuration())
+    return document.write_pdf(
+        font_config=font_configuration(), stylesheets=[stylesheet(name) for name in stylesheets]
+    )
 
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     """Render `app/pdf_templates/<template>` with `context` to PDF bytes (see the module doc)."""
-    return html_to_pdf(render_html(template, context))
+    return html_to_pdf(render_html(template, context), STYLESHEETS[template])

@@ -1,5 +1,15 @@
 """The long-running job processes, `flask jobs worker` and `flask jobs cron`, kept alive.
 
+A worker runs its jobs in its own process (rq's `SimpleWorker`), not in a work horse forked per
+job: the app, its database pool, the PDF templates, stylesheets and fonts stay warm from one job
+to the next (a fork per job made every receipt a cold render, seconds instead of a tenth). What
+that gives up is the fork's clean slate: memory a job leaks stays in the worker. It is bounded:
+after `WORKER_MAX_JOBS` jobs, or after a job that leaves the process above `WORKER_MAX_RSS_MB`,
+the worker finishes, hands its scheduler lock back and executes itself afresh (`os.execv`, the
+same command line and PID, so a supervisor sees no exit). Job timeouts hold as before: rq's
+death penalty is a SIGALRM in the worker's main thread, which raises `JobTimeoutException` in
+the job; the job fails (its transaction rolled back) and the worker goes on with the next.
+
 rq's worker and cron scheduler quit on a Redis connection error ("found an unhandled exception,
 quitting"); here each runs in a loop that starts it again after a pause that doubles up to
 `MAX_PAUSE` (and starts over after a run that lasted), so a Redis restart costs a pause, not the
@@ -16,12 +26,14 @@ every `MAINTENANCE_INTERVAL` seconds, and a lock its holder has not refreshed fo
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import sys
 import time
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Worker
+from rq import SimpleWorker
 from rq.exceptions import StopRequested
 from rq.scheduler import RQScheduler
 from rq.scripts import release_lock
@@ -52,8 +64,37 @@ def release_stale_scheduler_locks(connection: Redis, queue_names) -> list[str]:
     return released
 
 
-class ResilientWorker(Worker):
-    """rq's worker that takes over the scheduler lock of a dead worker within seconds."""
+def resident_bytes() -> int:
+    """This process's resident memory (Linux `/proc/self/statm`); 0 where it cannot be read."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+class ResilientWorker(SimpleWorker):
+    """rq's worker that runs each job in its own warm process, asks to be recycled after
+    `max_jobs` jobs or above `max_rss` bytes, and takes over the scheduler lock of a dead worker
+    within seconds."""
+
+    def __init__(self, *args, max_jobs: int = 0, max_rss: int = 0, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_jobs = max_jobs
+        self.max_rss = max_rss
+        self.jobs_run = 0
+        self.recycle_reason: str | None = None
+
+    def execute_job(self, job, queue):
+        super().execute_job(job, queue)
+        self.jobs_run += 1
+        rss = resident_bytes()
+        if self.max_jobs and self.jobs_run >= self.max_jobs:
+            self.recycle_reason = f"ran {self.jobs_run} jobs"
+        elif self.max_rss and rss > self.max_rss:
+            self.recycle_reason = f"resident memory {rss // 2**20} MiB after a job"
+        if self.recycle_reason:
+            self._stop_requested = True  # rq's loop stops before taking the next job
 
     def _start_scheduler(self, *args, **kwargs):
         release_stale_scheduler_locks(self.connection, self.queue_names())
@@ -90,9 +131,27 @@ class _Backoff:
         return not self.stop_requested
 
 
+def restart_process() -> None:
+    """Replace this process by a fresh run of the same command line (the PID stays)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])  # noqa: S606 - our own argv
+
+
+def _limits() -> tuple[int, int]:
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return 0, 0
+    config = current_app.config
+    return config.get("WORKER_MAX_JOBS", 0), config.get("WORKER_MAX_RSS_MB", 0) * 2**20
+
+
 def run_worker(connection: Redis, queues: list[str], burst: bool = False) -> None:
     """Run rq workers on `queues` (with the scheduler) one after another until a signal stops
-    one, or, with `burst`, until one found the queues empty."""
+    one, or, with `burst`, until one found the queues empty; a worker past its job or memory
+    limit is followed by a fresh process (`restart_process`)."""
+    max_jobs, max_rss = _limits()
     backoff = _Backoff()
     while True:
         started = time.monotonic()
@@ -105,6 +164,8 @@ def run_worker(connection: Redis, queues: list[str], burst: bool = False) -> Non
                 connection=connection,
                 worker_ttl=WORKER_TTL,
                 maintenance_interval=MAINTENANCE_INTERVAL,
+                max_jobs=max_jobs,
+                max_rss=max_rss,
             )
             worker.work(burst=burst, with_scheduler=True)
             crashed = False
@@ -112,6 +173,9 @@ def run_worker(connection: Redis, queues: list[str], burst: bool = False) -> Non
             crashed = True
         if worker is not None and worker._shutdown_requested_date is not None:  # SIGTERM/SIGINT
             return
+        if worker is not None and worker.recycle_reason and not crashed:
+            log.info("worker starts afresh", extra={"reason": worker.recycle_reason})
+            restart_process()
         if burst and not crashed:
             return
         log.error("worker stopped on an error (Redis unreachable?); starting again")

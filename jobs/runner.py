@@ -6,7 +6,7 @@ import importlib
 import logging
 import os
 
-from flask import Flask, has_app_context
+from flask import Flask, current_app, has_app_context
 
 log = logging.getLogger("jobs")
 _app: Flask | None = None
@@ -49,8 +49,8 @@ def execute(task: str, *args):
 
 
 def run_task(task: str, *args):
-    """Entry point of every rq job."""
-    if has_app_context():
-        return execute(task, *args)
-    with _application().app_context():
+    """Entry point of every rq job: a fresh app context each (the worker's process runs job after
+    job, and one job's `g` must not be the next one's), in the app the worker already has."""
+    app = current_app._get_current_object() if has_app_context() else _application()
+    with app.app_context():
         return execute(task, *args)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
 import unicodedata
 from datetime import UTC, date, datetime
 
+import PIL.Image
 import pypdf
 import pytest
+import qrcode
 from weasyprint.urls import FatalURLFetchingError
 
 from app.pdf import (
@@ -16,7 +19,7 @@ from app.pdf import (
     FetchRefused,
     LocalOnlyFetcher,
     html_to_pdf,
-    qr_svg,
+    qr_png,
     render_html,
     render_pdf,
 )
@@ -102,8 +105,6 @@ def test_the_same_licence_renders_the_same(licence_pdf):
 def test_one_warm_font_configuration_per_thread_renders_the_same_bytes(licence_pdf):
     """Documents share their thread's font configuration (built once); another thread has its
     own; the bytes do not depend on which rendered them."""
-    import threading
-
     from app.pdf import font_configuration
 
     assert font_configuration() is font_configuration()
@@ -168,19 +169,54 @@ def test_a_bare_page_renders():
     assert page_text(html_to_pdf("<p>Receipt</p>")).strip() == "Receipt"
 
 
-def test_qr_svg_is_an_svg_document():
-    svg = qr_svg("https://baladiya.om/verify/NBG-LIC-2026-000123")
+def qr_modules(url: str) -> list[list[bool]]:
+    """The modules of the QR code of `url`, as the qrcode library draws it (EC level M, 4-module
+    quiet zone): the answer key for the image in a PDF."""
+    code = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(url)
+    code.make(fit=True)
+    return code.get_matrix()
 
-    assert svg.startswith(("<svg", "<?xml"))
-    assert svg.rstrip().endswith("</svg>")
-    assert 'xmlns="http://www.w3.org/2000/svg"' in svg
-    assert "<path" in svg
-    assert qr_svg("https://baladiya.om/verify/NBG-LIC-2026-000123") == svg
+
+def image_modules(image) -> list[list[bool]]:
+    """A QR bitmap read back pixel by pixel (one pixel a module): True where dark."""
+    grey = image.convert("L")
+    return [[grey.getpixel((x, y)) < 128 for x in range(grey.width)] for y in range(grey.height)]
 
 
-def test_the_licence_embeds_the_qr_code_of_its_verify_url():
+def pdf_qr_modules(pdf: bytes) -> list[list[bool]]:
+    (image,) = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].images
+    return image_modules(image.image)
+
+
+def test_qr_png_is_the_qr_code_of_the_url_one_pixel_a_module():
+    url = "https://baladiya.om/verify/NBG-LIC-2026-000123"
+    png = qr_png(url)
+
+    image = PIL.Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.mode == "L"
+    assert image_modules(image) == qr_modules(url)
+    assert image_modules(image) != qr_modules(url + "0")
+    assert qr_png(url) == png  # the same bytes for the same address
+
+
+def test_the_licence_draws_the_qr_code_of_its_verify_url_sharp(licence_pdf):
     context = licence_context()
     html = render_html("licence.html.j2", context)
 
-    svg = base64.b64encode(qr_svg(context["verify_url"]).encode()).decode()
-    assert f'<img src="data:image/svg+xml;base64,{svg}"' in html
+    png = base64.b64encode(qr_png(context["verify_url"])).decode()
+    assert f'<img src="data:image/png;base64,{png}"' in html
+    assert pdf_qr_modules(licence_pdf) == qr_modules(context["verify_url"])
+    (image,) = pypdf.PdfReader(io.BytesIO(licence_pdf)).pages[0].images
+    assert image.indirect_reference.get_object()["/Interpolate"].value is False  # no smoothing
+
+
+def test_stylesheets_are_parsed_once_per_thread():
+    from app.pdf import stylesheet
+
+    assert stylesheet("_base.css.j2") is stylesheet("_base.css.j2")
+    seen = {}
+    thread = threading.Thread(target=lambda: seen.setdefault("sheet", stylesheet("_base.css.j2")))
+    thread.start()
+    thread.join()
+    assert seen["sheet"] is not stylesheet("_base.css.j2")

@@ -11,8 +11,9 @@ import pypdf
 import pytest
 
 from app.money_words import amount_in_words_ar, amount_in_words_en
-from app.pdf import qr_svg, render_html, render_pdf
+from app.pdf import qr_png, render_html, render_pdf
 from tests.samples import SERVICE_AR, SERVICE_EN, receipt_context
+from tests.test_pdf import pdf_qr_modules, qr_modules
 
 # Rendering must never reach the network (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("no_network")
@@ -149,5 +150,12 @@ def test_the_receipt_embeds_the_qr_code_of_its_verify_url():
     context = receipt_context()
     html = render_html("receipt.html.j2", context)
 
-    svg = base64.b64encode(qr_svg(context["verify_url"]).encode()).decode()
-    assert f'<img src="data:image/svg+xml;base64,{svg}"' in html
+    png = base64.b64encode(qr_png(context["verify_url"])).decode()
+    assert f'<img src="data:image/png;base64,{png}"' in html
+
+
+def test_the_receipt_and_credit_note_pdfs_draw_the_qr_code_of_their_verify_url(
+    receipt_pdf, credit_note_pdf
+):
+    assert pdf_qr_modules(receipt_pdf) == qr_modules(receipt_context()["verify_url"])
+    assert pdf_qr_modules(credit_note_pdf) == qr_modules(credit_note_context()["verify_url"])
