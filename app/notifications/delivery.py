@@ -231,7 +231,8 @@ def relay_notifications() -> int:
     for a retry, or abandoned by a sender that died (its claim older than the lease). A row
     waiting in the queue for the job its transaction sent is left to it. The queued rows handed
     out are stamped (`next_attempt_at` now, `claimed_at` empty), so the next relays leave them
-    to this job for `QUEUED_GRACE` too. Returns how many rows."""
+    to this job for `QUEUED_GRACE` too; a row whose sender died keeps its claim (the lease is the
+    claim's age) and is handed out again at each relay until a job takes it. Returns how many rows."""
     now = utcnow()
     with uow.transaction():
         ids = list(
@@ -245,7 +246,7 @@ def relay_notifications() -> int:
         if ids:
             db.session.execute(
                 sa.update(Notification)
-                .where(Notification.id.in_(ids), Notification.state == DeliveryState.QUEUED)
+                .where(Notification.id.in_(ids), _job_lost(now))  # still queued and lost
                 .values(next_attempt_at=now, claimed_at=None)
                 .execution_options(synchronize_session=False)
             )
