@@ -31,10 +31,25 @@ class TransactionOpen(RuntimeError):
     """An outside call was about to be made inside a database transaction."""
 
 
-def commit() -> None:
-    """Commit the current unit of work: only the owners above call it (and `transaction()`)."""
-    db.session.info.pop(KEEP, None)
-    db.session.commit()
+def commit(*, last: bool = False) -> None:
+    """Commit the current unit of work: only the owners above call it (and `transaction()`).
+
+    `last`: the request's own last commit. Its answer is built by then and its session is
+    discarded when the request ends, so the session's objects are kept as they are instead of
+    expired: expired, each would be read again by whoever touches it next (the request log reads
+    the caller) for no purpose. Jobs, commands and `transaction()` expire as usual: what they
+    read after a commit comes from the database."""
+    session = db.session()
+    session.info.pop(KEEP, None)
+    if not last:
+        session.commit()
+        return
+    expiring = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
 
 
 def rollback() -> None:
@@ -76,9 +91,9 @@ def release() -> None:
     session.rollback()
 
 
-def _end_refused() -> None:
+def _end_refused(*, last: bool = False) -> None:
     if db.session.info.get(KEEP):
-        commit()
+        commit(last=last)
     else:
         rollback()
 
@@ -91,13 +106,13 @@ def in_unit_of_work(view: Callable) -> Callable:
         try:
             answer = view(*args, **kwargs)
         except BaseException:
-            _end_refused()
+            _end_refused(last=True)
             raise
         response = current_app.make_response(answer)
         if response.status_code < 400:
-            commit()
+            commit(last=True)
         else:
-            _end_refused()
+            _end_refused(last=True)
         return response
 
     wrapped.__wrapped_by_unit_of_work__ = True

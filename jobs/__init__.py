@@ -1,9 +1,11 @@
 """Background jobs: rq when `REDIS_URL` is set, a thread in this process when it is not.
 
 Jobs are named by the dotted path of a function that takes ids, never objects. `enqueue()` holds
-a job until the database transaction that asked for it commits; a rollback drops it. Each queue
-has a retry policy with exponential back-off; after the last retry the job is failed and logged
-(rq keeps it in its failed registry).
+a job until the database transaction that asked for it commits; a rollback drops it.
+`enqueue_batched()` adds an id to the one job of its task that the transaction sends (a
+transaction's notices are one delivery job, not one each: every job costs a worker a fork).
+Each queue has a retry policy with exponential back-off; after the last retry the job is failed
+and logged (rq keeps it in its failed registry).
 """
 
 from __future__ import annotations
@@ -54,6 +56,47 @@ def enqueue(
     return job
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """The one job of `task` a transaction sends: `task(items)` with every item added to it."""
+
+    task: str
+    queue: str
+    retry_intervals: tuple[int, ...]
+    items: list = field(default_factory=list)
+
+    def job(self) -> Job:
+        return Job(self.task, (list(self.items),), self.queue, None, self.retry_intervals)
+
+
+def enqueue_batched(
+    task: str,
+    item,
+    *,
+    queue: str = "default",
+    retry_intervals: tuple[int, ...] = BACKOFF,
+    session: Session | None = None,
+) -> None:
+    """Add `item` to the one job of `task` (on `queue`) that the current transaction sends once it
+    commits: `task([item, ...])`, the items in the order they were added; nothing if it rolls
+    back. The job is sent where the first item asked for it, among the transaction's jobs."""
+    from app.extensions import db
+
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+    session = session or db.session()
+    if not session.in_transaction():
+        session.begin()
+    batches = session.info.setdefault("pending_batches", {})
+    batch = batches.get((task, queue))
+    if batch is None:
+        batch = batches[task, queue] = _Batch(task, queue, tuple(retry_intervals))
+        session.info.setdefault("pending_jobs", []).append(
+            (current_app._get_current_object(), batch)
+        )
+    batch.items.append(item)
+
+
 def dispatch(job: Job) -> None:
     """Hand a job to the backend now, outside any transaction (cron, relays, tests)."""
     backend().submit(job)
@@ -68,7 +111,9 @@ def redis_connection() -> Redis:
 
 
 def _after_commit(session: Session) -> None:
-    for app, job in session.info.pop("pending_jobs", []):
+    session.info.pop("pending_batches", None)
+    for app, pending in session.info.pop("pending_jobs", []):
+        job = pending.job() if isinstance(pending, _Batch) else pending
         with app.app_context():
             try:
                 app.extensions["jobs"].submit(job)
@@ -82,6 +127,7 @@ def _after_rollback(session: Session, previous_transaction) -> None:
     # A rollback of the session's transaction (not of a savepoint) drops its jobs.
     if not previous_transaction.nested:
         session.info.pop("pending_jobs", None)
+        session.info.pop("pending_batches", None)
 
 
 def init_jobs(app) -> None:

@@ -193,8 +193,22 @@ def get_application(actor: User, application_id: int) -> Application:
 
 
 def act(actor: User, application_id: int, action: str, data: dict[str, Any]) -> Application:
-    application = db.session.scalar(
-        sa.select(Application).where(Application.id == application_id).with_for_update()
+    """Take `action` on the application as `actor` (see `transition`). The row is locked for
+    the step; its service, authority and timeline, which the notice and the answer show, come
+    in the same statement (only the application's row is locked)."""
+    application = (
+        db.session.execute(
+            sa.select(Application)
+            .where(Application.id == application_id)
+            .options(
+                joinedload(Application.service),
+                joinedload(Application.authority),
+                joinedload(Application.events),
+            )
+            .with_for_update(of=Application)
+        )
+        .unique()
+        .scalar_one_or_none()
     )
     if application is None:
         raise NotFound()

@@ -98,7 +98,10 @@ def record_fields(step: Step) -> None:
 def move_sla_clock(step: Step) -> None:
     """The table's SLA effect (none while a fee is due: the clock starts when it is paid), and
     the last action's time (what escalation measures idleness from)."""
-    step.record.move_clock(None if fee_due(step) else step.transition.sla, step.now)
+    # The calendar may be read from the database: not a reason to flush what `record_fields`
+    # wrote, which would make two UPDATEs of the row where the step's flush makes one.
+    with db.session.no_autoflush:
+        step.record.move_clock(None if fee_due(step) else step.transition.sla, step.now)
     step.record.last_action_at = step.now
 
 
@@ -107,8 +110,9 @@ def move_sla_clock(step: Step) -> None:
 
 def write_timeline(step: Step) -> None:
     note = step.fields.get("note") or step.fields.get("reason_en")
+    # Through the relationship: a timeline already loaded (`services.act`) shows the step too.
     ApplicationEvent.add(
-        step.actor, step.action, step.source, step.target, note, application_id=step.record.id
+        step.actor, step.action, step.source, step.target, note, application=step.record
     )
 
 

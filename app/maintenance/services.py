@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from flask_babel import lazy_gettext
 
 from app.accounts.models import User
@@ -82,21 +83,44 @@ def announced_windows(authority_code: str | None = None) -> sa.Select:
 
 def active_window(authority_id: int | None, at: datetime | None = None) -> MaintenanceWindow | None:
     """The window in force now for `authority_id` (windows for all authorities count too)."""
-    at = at or utcnow()
-    scope = MaintenanceWindow.authority_id.is_(None)
-    if authority_id is not None:
-        scope = sa.or_(scope, MaintenanceWindow.authority_id == authority_id)
-    return db.session.scalar(
-        sa.select(MaintenanceWindow)
-        .where(
-            scope,
-            MaintenanceWindow.starts_at <= at,
-            MaintenanceWindow.ends_at > at,
-            MaintenanceWindow.cancelled_at.is_(None),
+    return _for_authority(windows_in_force(at or utcnow()), authority_id)
+
+
+def _for_authority(
+    windows: list[MaintenanceWindow], authority_id: int | None
+) -> MaintenanceWindow | None:
+    return next((w for w in windows if w.authority_id in (None, authority_id)), None)
+
+
+def windows_in_force(at: datetime) -> list[MaintenanceWindow]:
+    """Every window in force at `at`, for any authority, the one ending last first."""
+    return list(
+        db.session.scalars(
+            sa.select(MaintenanceWindow)
+            .where(
+                MaintenanceWindow.starts_at <= at,
+                MaintenanceWindow.ends_at > at,
+                MaintenanceWindow.cancelled_at.is_(None),
+            )
+            .order_by(MaintenanceWindow.ends_at.desc(), MaintenanceWindow.id)
         )
-        .order_by(MaintenanceWindow.ends_at.desc())
-        .limit(1)
     )
+
+
+_IN_FORCE = "maintenance_windows_in_force"
+
+
+def _window_for_this_request(authority_id: int | None) -> MaintenanceWindow | None:
+    """`active_window(authority_id)`, from the windows in force read once per request: the
+    request hook (the caller's authority) and the tenancy rule (the record's) both ask, and a
+    write is one read of the windows, not one per question."""
+    if not has_request_context():
+        return active_window(authority_id)
+    windows = g.get(_IN_FORCE)
+    if windows is None:
+        windows = windows_in_force(utcnow())
+        setattr(g, _IN_FORCE, windows)
+    return _for_authority(windows, authority_id)
 
 
 SUSPENDED_TITLE = lazy_gettext("Under maintenance")
@@ -108,9 +132,9 @@ def refuse_writes_during_maintenance(authority_id: int | None) -> None:
     Called for every write by the request hook with the caller's authority (staff), by the
     tenancy rule `app.access.role_on_record` for an applicant's write on an authority's record,
     and where a write creates an authority's record (an application, a refund). The system's own
-    steps (jobs) are not writes of a request and go on.
+    steps (jobs) are not writes of a request and go on. The windows are read once per request.
     """
-    window = active_window(authority_id)
+    window = _window_for_this_request(authority_id)
     if window is None:
         return
     retry_after = max(int((window.ends_at - utcnow()).total_seconds()) + 1, 1)

@@ -6,6 +6,11 @@ the lease, i.e. that sender died). Only the claimant sends. Once the provider ha
 message, the sender records `sent`, and if the database is unreachable just then it keeps trying
 for `RECORD_SENT_FOR` (well inside the lease), so a database restart does not make it send again.
 
+Jobs: the transaction that writes rows sends one job for all of them (`deliver_notifications`),
+which delivers each as `deliver_notification` does: its own claim, send and record, so one row's
+failure is that row's retry and never another's. The relay hands a job only to rows whose job is
+lost or who have none (see `relay_notifications`), not to rows merely waiting in a long queue.
+
 What is left, deliberately: a sender that dies (killed, its machine lost) between the provider's
 acceptance and that record, or a database down for longer than `RECORD_SENT_FOR` just then.
 Its claim expires after the lease and the relay sends the row again: a notice is sent twice
@@ -28,7 +33,7 @@ from app import uow
 from app.extensions import db
 from app.notifications.channels import Email, mailer, sms_gateway
 from app.notifications.models import Channel, DeliveryState, Notification
-from app.notifications.services import DELIVER, load_attachment
+from app.notifications.services import DELIVER_ALL, load_attachment
 from app.timeutil import utcnow
 from jobs import Job, dispatch
 
@@ -38,6 +43,11 @@ BACKOFF = (30, 120, 600, 1800, 7200)  # seconds before retries 1..5
 MAX_ATTEMPTS = len(BACKOFF) + 1
 LEASE = timedelta(minutes=5)  # a claim older than this belongs to a sender that died
 RELAY_BATCH = 500
+RELAY_JOB_ROWS = 10  # rows per job the relay hands out: one fork for ten, inside its time limit
+# A queued row whose job has not claimed it this long after it was handed out (at commit, or by
+# the relay) lost it: Redis lost it, or it was never enqueued. Until then it is waiting in the
+# queue, and another job for it would only cost a worker a fork to find nothing to do.
+QUEUED_GRACE = LEASE
 # How long a sender keeps trying to record `sent` while the database is unreachable, and the
 # pauses between tries; the whole stays well inside the lease and the job's time limit.
 RECORD_SENT_FOR = 120.0
@@ -118,6 +128,22 @@ def deliver_notification(notification_id: int) -> None:
     log.info("notification sent", extra=claimed)
 
 
+def deliver_notifications(notification_ids: list[int]) -> None:
+    """Job: deliver each row as `deliver_notification` does, in order. A row whose delivery broke
+    (the database away, say) does not stop the others; the job then raises at the end, and its
+    retry finds the rows already sent no longer claimable."""
+    broken: Exception | None = None
+    for notification_id in notification_ids:
+        try:
+            deliver_notification(notification_id)
+        except Exception as error:  # noqa: BLE001 - the other rows still go; raised below
+            log.warning("notification delivery broke", extra={"notification_id": notification_id})
+            uow.rollback()
+            broken = broken or error
+    if broken is not None:
+        raise broken
+
+
 def _record_sent(notification_id: int, attempts: int, reference: str | None) -> None:
     """Record that the provider accepted the row, retrying while the database is unreachable
     (up to `RECORD_SENT_FOR`; then raise, and the lease decides). Only this sender's claim
@@ -177,20 +203,57 @@ def _record_failure(claimed: dict[str, int], error: Exception) -> None:
         )
 
 
-def relay_notifications() -> int:
-    """Periodic: hand every row that is due (queued and its retry time come, or abandoned by a
-    sender that died) to a delivery job. Returns how many."""
-    ids = list(
-        db.session.scalars(
-            sa.select(Notification.id)
-            .where(_claimable(utcnow()))
-            .order_by(Notification.id)
-            .limit(RELAY_BATCH)
-        )
+def _job_lost(now):
+    """Queued rows due to be sent that no job is on its way to: handed out (at commit, or by the
+    relay, which leaves `claimed_at` empty and stamps `next_attempt_at`) longer than
+    `QUEUED_GRACE` ago, or due for a retry after a failed attempt (no job is ever handed out
+    for those until the relay does: their `claimed_at` is the failed attempt's)."""
+    waited_since = sa.case(
+        (Notification.next_attempt_at.is_(None), Notification.created_at),
+        (Notification.claimed_at.is_(None), Notification.next_attempt_at),
+        else_=None,
     )
-    uow.release()  # it read only: the jobs are handed out with no transaction open
-    for notification_id in ids:
-        dispatch(Job(DELIVER, (notification_id,), queue="high", retry_intervals=()))
+    return sa.and_(
+        Notification.state == DeliveryState.QUEUED,
+        sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+        sa.or_(waited_since.is_(None), waited_since < now - QUEUED_GRACE),
+    )
+
+
+def _lease_expired(now):
+    return sa.and_(
+        Notification.state == DeliveryState.SENDING, Notification.claimed_at < now - LEASE
+    )
+
+
+def relay_notifications() -> int:
+    """Periodic: hand a delivery job to every row that needs one: queued and its job lost, due
+    for a retry, or abandoned by a sender that died (its claim older than the lease). A row
+    waiting in the queue for the job its transaction sent is left to it. The queued rows handed
+    out are stamped (`next_attempt_at` now, `claimed_at` empty), so the next relays leave them
+    to this job for `QUEUED_GRACE` too; a row whose sender died keeps its claim (the lease is the
+    claim's age) and is handed out again at each relay until a job takes it. Returns how many rows."""
+    now = utcnow()
+    with uow.transaction():
+        ids = list(
+            db.session.scalars(
+                sa.select(Notification.id)
+                .where(sa.or_(_job_lost(now), _lease_expired(now)))
+                .order_by(Notification.id)
+                .limit(RELAY_BATCH)
+            )
+        )
+        if ids:
+            db.session.execute(
+                sa.update(Notification)
+                .where(Notification.id.in_(ids), _job_lost(now))  # still queued and lost
+                .values(next_attempt_at=now, claimed_at=None)
+                .execution_options(synchronize_session=False)
+            )
+    # committed: the jobs are handed out with no transaction open
+    for first in range(0, len(ids), RELAY_JOB_ROWS):
+        chunk = ids[first : first + RELAY_JOB_ROWS]
+        dispatch(Job(DELIVER_ALL, (chunk,), queue="high", retry_intervals=()))
     if ids:
         log.info("notifications relayed", extra={"count": len(ids)})
     return len(ids)

@@ -17,10 +17,11 @@ from app.notifications.sms_text import sms_parts
 from app.notifications.templates import render
 from app.subjects import subject_ids
 from app.timeutil import utcnow
-from jobs import enqueue
+from jobs import enqueue_batched
 
 ALL_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.IN_APP)
-DELIVER = "app.notifications.delivery.deliver_notification"
+DELIVER = "app.notifications.delivery.deliver_notification"  # one row (jobs queued before)
+DELIVER_ALL = "app.notifications.delivery.deliver_notifications"  # a transaction's rows
 
 # Attachments are kept as references ({"kind": ..., ...}) and loaded when the e-mail is sent.
 # "inline" carries small content itself; later features register kinds of their own (receipts).
@@ -67,8 +68,8 @@ def notify(
     attachments: Iterable[dict[str, Any]] = (),
 ) -> list[Notification]:
     """Write the notices of `event` for `user` into the current transaction, in the user's
-    language; each e-mail and SMS is delivered by a job after the transaction commits.
-    The caller commits (or rolls back, and nothing is sent)."""
+    language; after the transaction commits one job delivers its e-mails and SMS, every notice
+    the transaction wrote. The caller commits (or rolls back, and nothing is sent)."""
     rendered = render(event, user.preferred_language, context)
     subject_type, subject_id = (subject[0], str(subject[1])) if subject else (None, None)
     rows = []
@@ -101,7 +102,7 @@ def notify(
     db.session.flush()
     for row in rows:
         if row.state == DeliveryState.QUEUED:
-            enqueue(DELIVER, row.id, queue="high")
+            enqueue_batched(DELIVER_ALL, row.id, queue="high")
     return rows
 
 
