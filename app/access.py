@@ -73,7 +73,7 @@ def require_user() -> User:
 
 
 def _authenticate() -> None:
-    g.user = None
+    g.user = g.user_id = None
     g.session_id = None
     header = request.headers.get("Authorization", "")
     if not header:
@@ -92,7 +92,7 @@ def _authenticate() -> None:
         raise Unauthorized(code="invalid_token", detail=INVALID_TOKEN)
     if row.AuthSession.expires_at <= real_utcnow():
         raise Unauthorized(code="invalid_token", detail=INVALID_TOKEN)
-    g.user, g.session_id = row.User, session_id
+    g.user, g.user_id, g.session_id = row.User, user_id, session_id
 
 
 def _enforce() -> None:
