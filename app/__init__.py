@@ -63,11 +63,13 @@ def _normalise_url(url: str) -> str:
 def _init_extensions(app: Flask) -> None:
     from app.extensions import api, babel, db, migrate
     from app.i18n import select_locale
+    from app.pool import ping_idle_connections
     from app.sqlite import enable_sqlite_foreign_keys
 
     db.init_app(app)
     with app.app_context():
         enable_sqlite_foreign_keys(db.engine)
+        ping_idle_connections(db.engine)
     migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"))
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories="translations"
