@@ -4,7 +4,7 @@ documents; and the licence register."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import request
+from flask import jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -71,7 +71,8 @@ class ApplicationItem(MethodView):
     @blp.response(200, ApplicationDetailSchema)
     def get(self, application_id):
         """One application with its SLA and timeline (its applicant, or staff of its authority)"""
-        return services.get_application(require_user(), application_id)
+        # Already as the schema shows it (licensing.detail): a Response is not dumped again.
+        return jsonify(services.read_application(require_user(), application_id))
 
 
 @blp.route("/applications/<int:application_id>/actions/<string:action>")
