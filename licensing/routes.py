@@ -20,6 +20,7 @@ from app.input import accepts_files, client_filename
 from app.limits import rate_limited
 from app.openapi import file_response, problems
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
+from app.reads import reads_only
 from licensing import documents, reports, services
 from licensing.licence_lifecycle import LicenceState
 from licensing.models import Licence
@@ -68,6 +69,7 @@ class Applications(MethodView):
 @blp.route("/applications/<int:application_id>")
 class ApplicationItem(MethodView):
     @allow(AUTHENTICATED)
+    @reads_only  # its answer is one statement (licensing.detail), after the session's look-up
     @blp.response(200, ApplicationDetailSchema)
     def get(self, application_id):
         """One application with its SLA and timeline (its applicant, or staff of its authority)"""
