@@ -13,12 +13,13 @@ from flask import jsonify
 from app.accounts.models import User
 from app.catalogue.models import Service
 from app.extensions import db
-from licensing.models import Application, ApplicationEvent, Licence
+from licensing.models import Application, ApplicationEvent
 from licensing.schemas import ApplicationDetailSchema
 from licensing.services import create_application, create_generic_application
 from tests.clock import Clock
 from tests.factories import applicant_headers, staff_headers
 from tests.licensing.helpers import put_in_state
+from tests.licensing.test_workflows import _a_licence  # a licence row, no workflow
 from tests.statements import statements
 
 UTC = dt.UTC
@@ -78,28 +79,16 @@ def _event(application, action, source, target, note=None, role="inspector", at=
     )
 
 
-def _licence(application: Application) -> Licence:
-    licence = Licence(
-        number=f"NBG-L-2026-{application.id:06d}",
-        authority_id=application.authority_id,
-        family=application.family,
-        service_id=application.service_id,
-        holder_id=application.applicant_id,
-        application_id=application.id,
-        details={},
-        valid_from=dt.date(2026, 12, 17),
-        valid_until=dt.date(2027, 12, 16),
-        verification_code="code",
-        reminders_sent=[],
-    )
-    db.session.add(licence)
-    db.session.flush()
-    return licence
+def _lease(owner: User, state: str, **columns) -> Application:
+    """A lease application put straight into `state`, with `columns` written as they are."""
+    application = create_application(owner, _service("NBG-LEASE-REGISTER"), dict(LEASE_DETAILS))
+    put_in_state(application.id, state)
+    _set(application, **columns)
+    return application
 
 
 def _records(owner: User, inspector_id: int) -> dict[str, int]:
     """Applications of every shape the answer has, by name: their ids."""
-    lease = _service("NBG-LEASE-REGISTER")
     made = {}
 
     draft = create_generic_application(
@@ -107,10 +96,9 @@ def _records(owner: User, inspector_id: int) -> dict[str, int]:
     )
     made["draft, free-form details, no fee"] = draft
 
-    review = create_application(owner, lease, dict(LEASE_DETAILS))
-    put_in_state(review.id, "in_review")
-    _set(
-        review,
+    review = _lease(
+        owner,
+        "in_review",
         assignee_id=inspector_id,
         submitted_at=NOW - dt.timedelta(days=2),
         sla_started_at=NOW - dt.timedelta(days=2, hours=3),
@@ -120,10 +108,9 @@ def _records(owner: User, inspector_id: int) -> dict[str, int]:
     _event(review, "start_review", "submitted", "in_review", note="Looking at it: سنراجع")
     made["in review, assigned, timeline with notes"] = review
 
-    paused = create_application(owner, lease, dict(LEASE_DETAILS))
-    put_in_state(paused.id, "info_requested")
-    _set(
-        paused,
+    paused = _lease(
+        owner,
+        "info_requested",
         sla_started_at=NOW - dt.timedelta(days=9),
         sla_paused_at=NOW - dt.timedelta(days=3),
         sla_paused_days=2,
@@ -131,19 +118,17 @@ def _records(owner: User, inspector_id: int) -> dict[str, int]:
     _event(paused, "request_info", "in_review", "info_requested", note="Send the deed")
     made["paused for information"] = paused
 
-    breached = create_application(owner, lease, dict(LEASE_DETAILS))
-    put_in_state(breached.id, "inspection_scheduled")
-    _set(
-        breached,
+    breached = _lease(
+        owner,
+        "inspection_scheduled",
         sla_started_at=NOW - dt.timedelta(days=40),
         inspection_date=dt.date(2026, 12, 20),
     )
     made["breached, inspection scheduled"] = breached
 
-    rejected = create_application(owner, lease, dict(LEASE_DETAILS))
-    put_in_state(rejected.id, "rejected")
-    _set(
-        rejected,
+    rejected = _lease(
+        owner,
+        "rejected",
         rejection_reason_ar="المستندات غير مكتملة",
         rejection_reason_en="The documents are incomplete.",
         sla_started_at=NOW - dt.timedelta(days=6),
@@ -153,19 +138,18 @@ def _records(owner: User, inspector_id: int) -> dict[str, int]:
     _event(rejected, "reject", "in_review", "rejected", note="Incomplete")
     made["rejected, clock stopped"] = rejected
 
-    issued = create_application(owner, lease, dict(LEASE_DETAILS))
-    put_in_state(issued.id, "issued")
-    _set(
-        issued,
-        licence_id=_licence(issued).id,
+    issued = _lease(
+        owner,
+        "issued",
         assignee_id=inspector_id,
         sla_started_at=NOW - dt.timedelta(days=5),
         sla_stopped_at=NOW,
     )
+    _set(issued, licence_id=_a_licence(issued, "active").id)
     _event(issued, "issue", "approved", "issued", role="department_head")
     made["issued, with its licence"] = issued
 
-    bare = create_application(owner, lease, {})
+    bare = create_application(owner, _service("NBG-LEASE-REGISTER"), {})
     db.session.execute(
         sa.delete(ApplicationEvent).where(ApplicationEvent.application_id == bare.id)
     )
