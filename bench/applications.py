@@ -4,8 +4,12 @@ same gunicorn set-up in the same run.
 
 Usage: .venv/bin/python bench/applications.py [--requests 2000] [--clients 8] [--workers 4]
                                               [--only read|submit]
-Quick try (under 2 minutes): --requests 300 --only read. The load average is printed before and
+Quick try: --requests 300 --only read (the set-up makes its applications one by one through the
+services: a couple of minutes on a quiet machine). The load average is printed before and
 after: on a busy machine the figures are indicative only.
+Both servers are started by the same command (gunicorn's sync workers, the project's
+gunicorn.conf.py, which gunicorn reads from the folder it starts in): each request opens a
+connection of its own to either, so the baseline pays for what the app pays for but the app.
 Starts its own PostgreSQL and Redis (as the tests do) and two gunicorn servers on free loopback
 ports. Jobs are enqueued to Redis as in production; no worker runs them during the measurement.
 """
