@@ -63,11 +63,13 @@ def _normalise_url(url: str) -> str:
 def _init_extensions(app: Flask) -> None:
     from app.extensions import api, babel, db, migrate
     from app.i18n import select_locale
+    from app.pool import ping_idle_connections
     from app.sqlite import enable_sqlite_foreign_keys
 
     db.init_app(app)
     with app.app_context():
         enable_sqlite_foreign_keys(db.engine)
+        ping_idle_connections(db.engine)
     migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"))
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories="translations"
@@ -137,14 +139,17 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _install_hooks(app: Flask) -> None:
-    """Request hooks, in the order they run: input checked at the edge, access, maintenance."""
+    """Request hooks, in the order they run: input checked at the edge, reads in autocommit,
+    access, maintenance."""
     from app.access import init_access
     from app.calendar.services import init_calendar
     from app.errors import register_error_handlers
     from app.maintenance.hooks import init_maintenance
+    from app.reads import init_reads
     from app.security import init_security
 
     app.before_request(check_request)
+    init_reads(app)  # before the access hook: its look-up is the request's first statement
     init_access(
         app, public_endpoints={"api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static"}
     )

@@ -72,8 +72,16 @@ def require_user() -> User:
     return user
 
 
+# Built once, not per request: every authenticated request sends it.
+_SESSION_WITH_USER = (
+    sa.select(User, AuthSession)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(User.id == sa.bindparam("user_id"), AuthSession.id == sa.bindparam("session_id"))
+)
+
+
 def _authenticate() -> None:
-    g.user = None
+    g.user = g.user_id = None
     g.session_id = None
     header = request.headers.get("Authorization", "")
     if not header:
@@ -84,15 +92,13 @@ def _authenticate() -> None:
         raise Unauthorized(code="invalid_token", detail=INVALID_TOKEN)
     user_id, session_id = found
     row = db.session.execute(
-        sa.select(User, AuthSession)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(User.id == user_id, AuthSession.id == session_id)
+        _SESSION_WITH_USER, {"user_id": user_id, "session_id": session_id}
     ).first()
     if row is None or not row.User.is_active or row.AuthSession.revoked_at is not None:
         raise Unauthorized(code="invalid_token", detail=INVALID_TOKEN)
     if row.AuthSession.expires_at <= real_utcnow():
         raise Unauthorized(code="invalid_token", detail=INVALID_TOKEN)
-    g.user, g.session_id = row.User, session_id
+    g.user, g.user_id, g.session_id = row.User, user_id, session_id
 
 
 def _enforce() -> None:

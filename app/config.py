@@ -224,5 +224,6 @@ STATIC = {
     "JSON_SORT_KEYS": False,
     # hide_parameters: a database error's text never quotes the row's values (civil IDs,
     # e-mail addresses, hashes), so neither a log line nor a traceback can leak them.
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+    # No pool_pre_ping: a connection is pinged only after an idle spell (app/pool.py).
+    "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
 }

@@ -154,7 +154,7 @@ class ServiceUnavailable(Problem):
 
 
 # Seconds a client is asked to wait when the database cannot be reached: a restart or a
-# fail-over of PostgreSQL takes seconds, and the pool reconnects by itself (pre-ping).
+# fail-over of PostgreSQL takes seconds, and the pool reconnects by itself (app/pool.py).
 DATABASE_RETRY_AFTER = 5
 
 

@@ -3,6 +3,13 @@ with its SLA, under gunicorn with PostgreSQL, each beside a bare Flask JSON endp
 same gunicorn set-up in the same run.
 
 Usage: .venv/bin/python bench/applications.py [--requests 2000] [--clients 8] [--workers 4]
+                                              [--only read|submit]
+Quick try: --requests 300 --only read (the set-up makes its applications one by one through the
+services: a couple of minutes on a quiet machine). The load average is printed before and
+after: on a busy machine the figures are indicative only.
+Both servers are started by the same command (gunicorn's sync workers, the project's
+gunicorn.conf.py, which gunicorn reads from the folder it starts in): each request opens a
+connection of its own to either, so the baseline pays for what the app pays for but the app.
 Starts its own PostgreSQL and Redis (as the tests do) and two gunicorn servers on free loopback
 ports. Jobs are enqueued to Redis as in production; no worker runs them during the measurement.
 """
@@ -32,9 +39,9 @@ from tests.servers import free_port, start_postgres, start_redis  # noqa: E402
 PASSWORD = "bench password 1"
 
 
-def prepare(url: str, count: int) -> tuple[list[int], list[int]]:
-    """Migrate, seed, and make 2 × `count` lease applications whose documents are all there: `count`
-    drafts to submit, and `count` submitted and paid, whose SLA clock runs (what a read measures)."""
+def prepare(url: str, redis_url: str, drafts: int, running: int) -> tuple[list[int], list[int]]:
+    """Migrate, seed, and make lease applications whose documents are all there: `drafts` to
+    submit, and `running` submitted and paid, whose SLA clock runs (what a read measures)."""
     import flask_migrate
     import sqlalchemy as sa
 
@@ -46,7 +53,9 @@ def prepare(url: str, count: int) -> tuple[list[int], list[int]]:
     from licensing.models import Document
     from licensing.services import confirm_payment, create_application, transition
 
-    app = create_app({"DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
+    # The notices of the set-up go to Redis too, where no worker takes them: an in-process job
+    # thread would still be sending them while the figures are taken.
+    app = create_app({"DATABASE_URL": url, "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING"})
     with app.app_context():
         flask_migrate.upgrade(directory=str(ROOT / "migrations"))
         seed_reference_data()
@@ -63,7 +72,7 @@ def prepare(url: str, count: int) -> tuple[list[int], list[int]]:
         )
         service = db.session.scalar(sa.select(Service).where(Service.code == "NBG-LEASE-REGISTER"))
         ids = []
-        for i in range(2 * count):
+        for i in range(drafts + running):
             application = create_application(user, service, {"property_reference": f"P-{i}"})
             for n, document in enumerate(service.required_documents):
                 db.session.add(
@@ -80,12 +89,12 @@ def prepare(url: str, count: int) -> tuple[list[int], list[int]]:
                     )
                 )
             db.session.commit()
-            if i >= count:  # submitted, fee paid: the SLA clock started at payment
+            if i >= drafts:  # submitted, fee paid: the SLA clock started at payment
                 with uow.transaction():  # the services leave the commit to their caller
                     transition(application, "submit", user)
                     confirm_payment(application.id)
             ids.append(application.id)
-        return ids[:count], ids[count:]
+        return ids[:drafts], ids[drafts:]
 
 
 def gunicorn(target: str, port: int, workers: int, env: dict) -> subprocess.Popen:
@@ -105,7 +114,7 @@ def gunicorn(target: str, port: int, workers: int, env: dict) -> subprocess.Pope
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # each worker imports the app: slow on a loaded machine
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -150,7 +159,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--only", choices=("read", "submit"), help="measure one figure only")
     args = parser.parse_args()
+    reads = args.only in (None, "read")
+    submits = args.only in (None, "submit")
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
     server = start_postgres()
     # Jobs go to Redis, as in production (no worker runs them here): the figures are the web
@@ -159,7 +172,9 @@ def main() -> None:
     processes = []
     try:
         url = server.create_database("baladiya_bench_apps")
-        drafts, running = prepare(url, args.requests)
+        drafts, running = prepare(
+            url, redis.url, args.requests if submits else 0, args.requests if reads else 0
+        )
         env = {
             **os.environ,
             "DATABASE_URL": url,
@@ -182,28 +197,30 @@ def main() -> None:
         auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
         bare = load(bare_port, [("GET", "/ping", None)] * args.requests, {}, args.clients)
-        read = load(
-            app_port,
-            [("GET", f"/api/v1/applications/{i}", None) for i in running],
-            auth,
-            args.clients,
-        )
+        figures = {}
+        if reads:
+            figures["read application with SLA"] = load(
+                app_port,
+                [("GET", f"/api/v1/applications/{i}", None) for i in running],
+                auth,
+                args.clients,
+            )
         bare_again = load(bare_port, [("GET", "/ping", None)] * args.requests, {}, args.clients)
-        submit = load(
-            app_port,
-            [("POST", f"/api/v1/applications/{i}/actions/submit", b"{}") for i in drafts],
-            auth,
-            args.clients,
-        )
+        if submits:
+            figures["submit application"] = load(
+                app_port,
+                [("POST", f"/api/v1/applications/{i}/actions/submit", b"{}") for i in drafts],
+                auth,
+                args.clients,
+            )
         baseline = (bare + bare_again) / 2
         print(
             f"gunicorn {args.workers} workers, {args.clients} clients, {args.requests} requests each, PostgreSQL"
         )
-        print(f"bare Flask JSON endpoint: {baseline:,.0f} req/s")
-        print(f"read application with SLA: {read:,.0f} req/s   ratio to bare {read / baseline:.2f}")
-        print(
-            f"submit application:        {submit:,.0f} req/s   ratio to bare {submit / baseline:.2f}"
-        )
+        print(f"bare Flask JSON endpoint:  {baseline:,.0f} req/s")
+        for name, rate in figures.items():
+            print(f"{name + ':':26} {rate:,.0f} req/s   ratio to bare {rate / baseline:.2f}")
+        print("load average after:  {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     finally:
         for process in processes:
             process.terminate()

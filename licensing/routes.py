@@ -4,7 +4,7 @@ documents; and the licence register."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import request
+from flask import jsonify, request
 from flask.views import MethodView
 
 from app.access import ACTORS, AUTHENTICATED, PUBLIC, allow, require_user
@@ -27,6 +27,7 @@ from app.pagination import (
     KeysetPage,
     SQLPage,
 )
+from app.reads import reads_only
 from licensing import documents, reports, services
 from licensing.licence_lifecycle import LicenceState
 from licensing.models import Licence
@@ -81,10 +82,12 @@ class Applications(MethodView):
 @blp.route("/applications/<int:application_id>")
 class ApplicationItem(MethodView):
     @allow(AUTHENTICATED)
+    @reads_only  # its answer is one statement (licensing.detail), after the session's look-up
     @blp.response(200, ApplicationDetailSchema)
     def get(self, application_id):
         """One application with its SLA and timeline (its applicant, or staff of its authority)"""
-        return services.get_application(require_user(), application_id)
+        # Already as the schema shows it (licensing.detail): a Response is not dumped again.
+        return jsonify(services.read_application(require_user(), application_id))
 
 
 @blp.route("/applications/<int:application_id>/actions/<string:action>")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
-from app.money import Money
+from app.money import Money, format_baisa
 from app.schemas import (
     AuthorityRefSchema,
     Id,
@@ -14,6 +17,8 @@ from app.schemas import (
     TimelineEventSchema,
     id_text_in_range,
 )
+from app.sla import SlaStatus
+from app.timeutil import to_muscat
 from licensing.families.schemas import shown_details
 from licensing.lifecycle import TRANSITIONS, State
 from licensing.register import keeps_register, verification_url
@@ -78,6 +83,80 @@ class ApplicationSchema(Schema):
 
 class ApplicationDetailSchema(ApplicationSchema):
     timeline = fields.List(fields.Nested(TimelineEventSchema), attribute="events")
+
+
+def _muscat(moment) -> str | None:
+    return None if moment is None else to_muscat(moment).isoformat()
+
+
+def _iso_date(day) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def application_detail(
+    row: Mapping[str, Any], sla: SlaStatus, events: list[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """What `ApplicationDetailSchema` dumps, written out for the hot read (`licensing.detail`):
+    `row` holds the application's columns and its references' (`authority_code`,
+    `service_name_en`, `applicant_name`, `assignee_name`, `licence_number`, ...), `events` the
+    timeline in order. Keep the two in step: tests/licensing/test_application_read.py compares
+    their JSON for varied records, and fails on any field one has and the other has not."""
+    assignee_id = row["assignee_id"]
+    documents = row["required_documents"]
+    return {
+        "id": row["id"],
+        "reference": row["reference"],
+        "authority": {
+            "code": row["authority_code"],
+            "name_ar": row["authority_name_ar"],
+            "name_en": row["authority_name_en"],
+        },
+        "service": {
+            "code": row["service_code"],
+            "name_ar": row["service_name_ar"],
+            "name_en": row["service_name_en"],
+        },
+        "family": row["family"],
+        "action": row["action"],
+        "state": row["state"],
+        "details": shown_details(
+            row["family"], row["details"], keeps_register(row["family"], row["action"])
+        ),
+        "fee": None if row["fee_baisa"] is None else format_baisa(row["fee_baisa"]),
+        "required_documents": None
+        if documents is None
+        else [None if d is None else dict(d) for d in documents],
+        "licence_number": row["licence_number"],
+        "inspection_date": _iso_date(row["inspection_date"]),
+        "rejection_reason_ar": row["rejection_reason_ar"],
+        "rejection_reason_en": row["rejection_reason_en"],
+        "applicant": {"id": row["applicant_id"], "name": row["applicant_name"]},
+        "assignee": None
+        if assignee_id is None
+        else {"id": assignee_id, "name": row["assignee_name"]},
+        "submitted_at": _muscat(row["submitted_at"]),
+        "created_at": _muscat(row["created_at"]),
+        "sla": {
+            "target_days": sla.target_days,
+            "started_at": _muscat(sla.started_at),
+            "due_date": _iso_date(sla.due_date),
+            "working_days_used": sla.working_days_used,
+            "working_days_left": sla.working_days_left,
+            "paused": sla.paused,
+            "state": str(sla.state),
+        },
+        "timeline": [
+            {
+                "at": _muscat(event["at"]),
+                "action": event["action"],
+                "actor_role": event["actor_role"],
+                "from_state": event["from_state"],
+                "to_state": event["to_state"],
+                "note": event["note"],
+            }
+            for event in events
+        ],
+    }
 
 
 class QueueQuery(Schema):

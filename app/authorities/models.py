@@ -16,6 +16,9 @@ class Authority(Timestamped, db.Model):
     code: Mapped[str] = mapped_column(sa.String(10), unique=True)
     name_ar: Mapped[str] = mapped_column(sa.String(200))
     name_en: Mapped[str] = mapped_column(sa.String(200))
+    # A new random number whenever the holidays that count here change (app.calendar.services):
+    # the key under which each process keeps the authority's calendar in memory.
+    calendar_version: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
 
     departments: Mapped[list[Department]] = relationship(
         back_populates="authority", order_by="Department.code"

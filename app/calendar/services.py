@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -28,7 +29,8 @@ LAST_DAY = date(2040, 12, 31)
 OUTSIDE_CALENDAR = N_("Must fall between {first} and {last}, the span of the calendar.")
 PAST_THE_CALENDAR = N_("The due date would fall after {last}, the end of the calendar.")
 
-_cache: dict[tuple[int, tuple], WorkingCalendar] = {}
+# The calendars built in this process: {authority id: (its calendar version, the calendar)}.
+_cache: dict[int, tuple[int, WorkingCalendar]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -56,12 +58,10 @@ def _overrides(authority_id: int) -> list[HolidayOverride]:
     )
 
 
-def holidays_of(
-    authority_id: int, overrides: list[HolidayOverride] | None = None
-) -> dict[date, tuple[str, str]]:
+def holidays_of(authority_id: int) -> dict[date, tuple[str, str]]:
     """The package's holidays with the overrides applied, in the order they were made."""
     found = dict(_package_span())
-    for override in overrides if overrides is not None else _overrides(authority_id):
+    for override in _overrides(authority_id):
         if override.kind == "declared":
             found[override.day] = (override.name_en, override.name_ar)
         else:
@@ -79,12 +79,24 @@ def _package_span() -> dict[date, tuple[str, str]]:
     return _package_cache
 
 
-def calendar_for(authority_id: int) -> WorkingCalendar:
-    """The authority's working calendar: built once per process until its overrides change, and
-    looked up once per request or job (a list of a hundred applications asks the database once)."""
+def calendar_for(authority_id: int, version: int | None = None) -> WorkingCalendar:
+    """The authority's working calendar, as its holidays stand in this transaction.
+
+    Each process builds it once per version of the authority's holidays
+    (`Authority.calendar_version`, a new random number at each change, in the changing
+    transaction) and keeps it; a request or job looks it up once. The version is read from the
+    database on that first look-up (one small SELECT, or none when the caller read the column
+    with a query of its own and passes it as `version`), so a holiday that any process has
+    committed is seen by the next request of every process: the memory never lags the
+    database. The number is random rather than counted up so that a change rolled back leaves
+    no calendar kept under a number that a later change could take again."""
     known = g.setdefault("_calendars", {})
     if authority_id not in known:
-        known[authority_id] = _calendar_from_cache(authority_id)
+        if version is None:
+            version = db.session.scalar(
+                sa.select(Authority.calendar_version).where(Authority.id == authority_id)
+            )
+        known[authority_id] = _calendar_from_cache(authority_id, version)
     return known[authority_id]
 
 
@@ -93,18 +105,17 @@ def init_calendar(app: Flask) -> None:
     app.extensions["calendar_for"] = calendar_for
 
 
-def _calendar_from_cache(authority_id: int) -> WorkingCalendar:
-    overrides = _overrides(authority_id)
-    key = (authority_id, tuple((o.id, o.kind, o.day) for o in overrides))
+def _calendar_from_cache(authority_id: int, version: int) -> WorkingCalendar:
     with _cache_lock:
-        found = _cache.get(key)
-    if found is None:
-        found = WorkingCalendar(FIRST_DAY, LAST_DAY, holidays_of(authority_id, overrides))
-        with _cache_lock:
-            for stale in [k for k in _cache if k[0] == authority_id]:
-                del _cache[stale]
-            _cache[key] = found
-    return found
+        found = _cache.get(authority_id)
+    if found is not None and found[0] == version:
+        return found[1]
+    # A change committed between the version's read and the overrides' read makes a calendar
+    # newer than its key: only requests that read the old version before that commit get it.
+    calendar = WorkingCalendar(FIRST_DAY, LAST_DAY, holidays_of(authority_id))
+    with _cache_lock:
+        _cache[authority_id] = (version, calendar)
+    return calendar
 
 
 def default_authority_id() -> int:
@@ -123,7 +134,8 @@ def authority_id_for(code: str | None) -> int:
 
 
 def rebuild_calendar_table(authority_id: int) -> int:
-    """Write the authority's `calendar_days` rows anew (the caller commits); returns the count."""
+    """Write the authority's `calendar_days` rows anew, and give its calendar a new version (the
+    processes build theirs again); the caller commits. Returns the count of rows."""
     calendar = WorkingCalendar(FIRST_DAY, LAST_DAY, holidays_of(authority_id))
     rows = []
     day = FIRST_DAY
@@ -144,6 +156,11 @@ def rebuild_calendar_table(authority_id: int) -> int:
         day += timedelta(days=1)
     db.session.execute(sa.delete(CalendarDay).where(CalendarDay.authority_id == authority_id))
     db.session.execute(sa.insert(CalendarDay), rows)
+    db.session.execute(
+        sa.update(Authority)
+        .where(Authority.id == authority_id)
+        .values(calendar_version=secrets.randbits(62))
+    )
     return len(rows)
 
 
