@@ -232,7 +232,8 @@ def relay_notifications() -> int:
     waiting in the queue for the job its transaction sent is left to it. The queued rows handed
     out are stamped (`next_attempt_at` now, `claimed_at` empty), so the next relays leave them
     to this job for `QUEUED_GRACE` too; a row whose sender died keeps its claim (the lease is the
-    claim's age) and is handed out again at each relay until a job takes it. Returns how many rows."""
+    claim's age) and is handed out again at each relay until a job takes it. Returns how many
+    rows."""
     now = utcnow()
     with uow.transaction():
         ids = list(
