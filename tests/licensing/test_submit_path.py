@@ -18,7 +18,7 @@ SUBMIT_STATEMENTS = [
     "SELECT maintenance_windows",  # once: the request hook and the tenancy rule both ask
     "SELECT applications",  # locked, with its service, authority and timeline joined
     "SELECT documents",  # the mandatory documents are there
-    "SELECT holiday_overrides",  # the authority's calendar, for the due date
+    "SELECT authorities",  # the calendar's version (the calendar is kept per process)
     "INSERT notifications",  # the payment request's three notices, in one statement
     "UPDATE applications",  # once: state, submission time, clock, last action
     "INSERT application_events",  # submit and request_payment, in one statement
