@@ -171,6 +171,10 @@ def run_worker(connection: Redis, queues: list[str], burst: bool = False) -> Non
             crashed = False
         except RedisError:  # raised by rq's start-up or teardown, outside its own loop
             crashed = True
+        except StopRequested:
+            # SIGTERM/SIGINT during rq's teardown (a worker past its limit stopping its
+            # scheduler before the fresh process): rq raises it outside its loop; it is a stop.
+            return
         if worker is not None and worker._shutdown_requested_date is not None:  # SIGTERM/SIGINT
             return
         if worker is not None and worker.recycle_reason and not crashed:
