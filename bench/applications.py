@@ -50,8 +50,8 @@ def prepare(url: str, redis_url: str, drafts: int, running: int) -> tuple[list[i
     from app.catalogue.models import Service
     from app.extensions import db
     from app.seed import seed_reference_data
-    from licensing.models import Document
     from licensing.services import confirm_payment, create_application, transition
+    from tests.factories import add_placeholder_documents
 
     # The notices of the set-up go to Redis too, where no worker takes them: an in-process job
     # thread would still be sending them while the figures are taken.
@@ -74,20 +74,7 @@ def prepare(url: str, redis_url: str, drafts: int, running: int) -> tuple[list[i
         ids = []
         for i in range(drafts + running):
             application = create_application(user, service, {"property_reference": f"P-{i}"})
-            for n, document in enumerate(service.required_documents):
-                db.session.add(
-                    Document(
-                        application_id=application.id,
-                        owner_id=user.id,
-                        authority_id=application.authority_id,
-                        document_code=document.code,
-                        filename="x.pdf",
-                        content_type="application/pdf",
-                        size=1,
-                        sha256="0" * 64,
-                        storage_key=f"bench-{application.id}-{n}.pdf",
-                    )
-                )
+            add_placeholder_documents(application)
             db.session.commit()
             if i >= drafts:  # submitted, fee paid: the SLA clock started at payment
                 with uow.transaction():  # the services leave the commit to their caller

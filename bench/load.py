@@ -136,11 +136,11 @@ def add_to_pools(state: dict, pools: Pools, reads: int, drafts: int, payments: i
     from app.accounts.models import User
     from app.catalogue.models import Service
     from app.extensions import db
-    from licensing.models import Document
     from licensing.services import confirm_payment, create_application, transition
     from payments import lifecycle
     from payments.models import Payment
     from payments.services import payment_reference
+    from tests.factories import add_placeholder_documents
 
     with state["app"].app_context():
         user = db.session.scalar(sa.select(User).filter_by(email="bench@example.om"))
@@ -149,20 +149,7 @@ def add_to_pools(state: dict, pools: Pools, reads: int, drafts: int, payments: i
         for done, purpose in enumerate(plan, 1):
             n = state["next"] = state["next"] + 1
             application = create_application(user, service, {"property_reference": f"P-{n}"})
-            for position, document in enumerate(service.required_documents):
-                db.session.add(
-                    Document(
-                        application_id=application.id,
-                        owner_id=user.id,
-                        authority_id=application.authority_id,
-                        document_code=document.code,
-                        filename="x.pdf",
-                        content_type="application/pdf",
-                        size=1,
-                        sha256="0" * 64,
-                        storage_key=f"bench-{application.id}-{position}.pdf",
-                    )
-                )
+            add_placeholder_documents(application)
             state["fee_baisa"] = application.fee_baisa
             if purpose == "draft":
                 pools.drafts.append(application.id)

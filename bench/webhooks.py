@@ -203,9 +203,9 @@ def prepare_payments(url: str, config: dict, count: int, localstripe) -> list[De
     from app.accounts.services import register_applicant
     from app.catalogue.models import Service
     from app.extensions import db
-    from licensing.models import Document
     from licensing.services import create_application, transition
     from payments.services import start_payment
+    from tests.factories import add_placeholder_documents
 
     app = create_app({**config, "DATABASE_URL": url})
     deliveries = []
@@ -225,20 +225,7 @@ def prepare_payments(url: str, config: dict, count: int, localstripe) -> list[De
         for i in range(count):
             with uow.transaction():
                 application = create_application(user, service, {"property_reference": f"P-{i}"})
-                for n, document in enumerate(service.required_documents):
-                    db.session.add(
-                        Document(
-                            application_id=application.id,
-                            owner_id=user.id,
-                            authority_id=application.authority_id,
-                            document_code=document.code,
-                            filename="x.pdf",
-                            content_type="application/pdf",
-                            size=1,
-                            sha256="0" * 64,
-                            storage_key=f"bench-{application.id}-{n}.pdf",
-                        )
-                    )
+                add_placeholder_documents(application)
                 db.session.flush()
                 transition(application, "submit", user)
             payment, _ = start_payment(user, application.id, "stripe")
