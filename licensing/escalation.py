@@ -36,9 +36,8 @@ from app.audit import record_change
 from app.calendar.sql import DAYS, muscat_day
 from app.catalogue.models import Service
 from app.extensions import db
-from app.notifications.delivery import deliver_notification
 from app.notifications.models import Channel, DeliveryState, Notification
-from app.notifications.services import ALL_CHANNELS
+from app.notifications.services import ALL_CHANNELS, DELIVER_ALL
 from app.notifications.sms_text import sms_parts
 from app.notifications.templates import Rendered, render
 from app.timeutil import MUSCAT, UTCDateTime, utcnow
@@ -61,7 +60,6 @@ EVENT = "escalation"
 # E-mails and SMS delivered per job: one job per notice would cost a job hand-off each (about
 # 10 ms to Redis), and a sweep may write tens of thousands.
 DELIVERY_BATCH = 50
-DELIVER_BATCH = "licensing.escalation.deliver_notices"
 NOBODY_ASSIGNED = "—"
 
 
@@ -294,7 +292,7 @@ def write_notices(
     db.session.execute(sa.insert(Notification).execution_options(render_nulls=True), rows)
     deliveries = [row["id"] for row in rows if row["channel"] != Channel.IN_APP]
     for first in range(0, len(deliveries), DELIVERY_BATCH):
-        enqueue(DELIVER_BATCH, deliveries[first : first + DELIVERY_BATCH], queue="high")
+        enqueue(DELIVER_ALL, deliveries[first : first + DELIVERY_BATCH], queue="high")
     return told
 
 
@@ -308,15 +306,6 @@ def _new_notification_ids(count: int) -> list[int]:
     # already writes (it marked the applications), so no other takes these ids meanwhile.
     largest = db.session.scalar(sa.select(sa.func.max(Notification.id))) or 0
     return list(range(largest + 1, largest + 1 + count))
-
-
-def deliver_notices(notification_ids: list[int]) -> None:
-    """Job: deliver these outbox rows one after the other, each by the outbox's own rules
-    (`deliver_notification`: claimed, sent with no transaction open, the outcome recorded, a
-    failure retried; a row already sent or being sent is left alone, so running the job again
-    sends nothing twice)."""
-    for notification_id in notification_ids:
-        deliver_notification(notification_id)
 
 
 def _context(application: IdleApplication) -> dict[str, Any]:

@@ -275,7 +275,7 @@ def test_the_statements_do_not_grow_with_the_idle_applications(
     assert len([sql for sql in sent if sql.startswith("INSERT INTO notifications")]) == 1
     # e-mail and SMS to two heads, in one delivery job
     assert [(job.task, len(job.args[0])) for job in recorded.jobs] == [
-        ("licensing.escalation.deliver_notices", idle * 2 * 2)
+        ("app.notifications.delivery.deliver_notifications", idle * 2 * 2)
     ]
 
 
