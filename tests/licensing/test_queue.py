@@ -324,12 +324,16 @@ def _page_query(app):
 
 def _plan(app, statement, parameters) -> str:
     """The database's plan of the statement, on PostgreSQL with a table scan and a sort priced
-    out of reach (a handful of rows would be read whole and sorted, whatever the indexes)."""
+    out of reach (a handful of rows would be read whole and sorted, whatever the indexes), and
+    with the table's statistics taken now: without them the planner's choice between two
+    indexes that both serve the order depends on whether autovacuum has analysed the table yet,
+    which it does under load only."""
     with app.app_context():
         connection = db.session.connection()
         if connection.dialect.name == "sqlite":
             rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
             return "\n".join(row[-1] for row in rows)
+        connection.exec_driver_sql("ANALYZE applications")
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
         connection.exec_driver_sql("SET LOCAL enable_sort = off")
         rows = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
