@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from redis import Redis
-from rq.scheduler import RQScheduler
+from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 
 from app.extensions import db
 from jobs import enqueue
@@ -26,6 +26,11 @@ def _tries(path: Path) -> int:
     return int(path.read_text()) if path.exists() else 0
 
 
+def _scheduler_running(connection: Redis, lock: str) -> bool:
+    holder = connection.get(lock)
+    return bool(holder) and bool(connection.exists(SCHEDULER_KEY_TEMPLATE % holder.decode()))
+
+
 def test_after_a_worker_is_killed_the_next_takes_the_scheduler_and_retries_run(
     fault_redis, tmp_path
 ):
@@ -34,7 +39,10 @@ def test_after_a_worker_is_killed_the_next_takes_the_scheduler_and_retries_run(
     lock = RQScheduler.get_locking_key("default")
     first = start_worker(app, fault_redis.url)
     try:
-        wait_for(lambda: connection.get(lock), timeout=30)
+        # The worker takes the lock before it forks its scheduler process: wait for the process
+        # itself (it registers under its name), or it may be forked after the kill below and
+        # live on as an orphan that keeps the old lock.
+        wait_for(lambda: _scheduler_running(connection, lock), timeout=30)
     finally:
         for pid in (*children(first.pid), first.pid):  # the worker and its scheduler process
             os.kill(pid, signal.SIGKILL)
