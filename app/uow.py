@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from flask import Flask, current_app
 
 from app.extensions import db
+from app.reads import READS_ONLY
 
 KEEP = "uow_keep_on_refusal"
 
@@ -39,17 +40,36 @@ def commit(*, last: bool = False) -> None:
     expired: expired, each would be read again by whoever touches it next (the request log reads
     the caller) for no purpose. Jobs, commands and `transaction()` expire as usual: what they
     read after a commit comes from the database."""
+    if last and not db.session.registry.has():
+        return  # the request never opened a session (a 304 from a cache, a health check)
     session = db.session()
     session.info.pop(KEEP, None)
     if not last:
         session.commit()
         return
+    if _nothing_to_commit(session):
+        return  # the session's end closes it: no COMMIT round trip, no ORM commit machinery
     expiring = session.expire_on_commit
     session.expire_on_commit = False
     try:
         session.commit()
     finally:
         session.expire_on_commit = expiring
+
+
+# What the session carries to do after a commit (jobs, a job batch): such a session commits.
+_AFTER_COMMIT = ("pending_jobs", "pending_batches")
+
+
+def _nothing_to_commit(session) -> bool:
+    """A request's session with nothing a commit would keep: nothing new, changed or deleted,
+    nothing queued for after the commit, and either no transaction begun or a request in
+    autocommit (`@reads_only`, where writes are refused)."""
+    if session.new or session.dirty or session.deleted:
+        return False
+    if any(key in session.info for key in _AFTER_COMMIT):
+        return False
+    return bool(session.info.get(READS_ONLY)) or not session.in_transaction()
 
 
 def rollback() -> None:
