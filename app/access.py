@@ -73,10 +73,17 @@ def require_user() -> User:
 
 
 # Built once, not per request: every authenticated request sends it.
+# The user of a live session only: the session's own columns stay in the database.
 _SESSION_WITH_USER = (
-    sa.select(User, AuthSession)
+    sa.select(User)
     .join(AuthSession, AuthSession.user_id == User.id)
-    .where(User.id == sa.bindparam("user_id"), AuthSession.id == sa.bindparam("session_id"))
+    .where(
+        User.id == sa.bindparam("user_id"),
+        AuthSession.id == sa.bindparam("session_id"),
+        User.is_active.is_(True),
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > sa.bindparam("now", type_=AuthSession.expires_at.type),
+    )
 )
 
 
@@ -91,14 +98,13 @@ def _authenticate() -> None:
     if found is None:
         raise Unauthorized(code="invalid_token", detail=INVALID_TOKEN)
     user_id, session_id = found
-    row = db.session.execute(
-        _SESSION_WITH_USER, {"user_id": user_id, "session_id": session_id}
-    ).first()
-    if row is None or not row.User.is_active or row.AuthSession.revoked_at is not None:
+    user = db.session.scalar(
+        _SESSION_WITH_USER,
+        {"user_id": user_id, "session_id": session_id, "now": real_utcnow()},
+    )
+    if user is None:  # no such session, revoked, expired, or its user deactivated
         raise Unauthorized(code="invalid_token", detail=INVALID_TOKEN)
-    if row.AuthSession.expires_at <= real_utcnow():
-        raise Unauthorized(code="invalid_token", detail=INVALID_TOKEN)
-    g.user, g.user_id, g.session_id = row.User, user_id, session_id
+    g.user, g.user_id, g.session_id = user, user_id, session_id
 
 
 def _enforce() -> None:
