@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_cors import CORS
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -13,7 +14,20 @@ DOCS_CSP = (
 )
 
 
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, which builds its signing serializer (an HMAC key
+    derivation) for every request: a request without the cookie (every API call, which
+    authenticates by bearer token) gets an empty session without one. An empty, unmodified
+    session is not saved, so it never needs the serializer either."""
+
+    def open_session(self, app, request):
+        if not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_security(app: Flask) -> None:
+    app.session_interface = CookieSessionInterface()
     origins = [o.strip() for o in app.config["CORS_ORIGINS"].split(",") if o.strip()]
     if origins:
         CORS(
