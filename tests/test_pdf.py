@@ -171,8 +171,10 @@ def test_a_bare_page_renders():
 
 def qr_modules(url: str) -> list[list[bool]]:
     """The modules of the QR code of `url`, as the qrcode library draws it (EC level M, 4-module
-    quiet zone): the answer key for the image in a PDF."""
-    code = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    quiet zone, mask pattern 2): the answer key for the image in a PDF."""
+    code = qrcode.QRCode(
+        border=4, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=2
+    )
     code.add_data(url)
     code.make(fit=True)
     return code.get_matrix()
