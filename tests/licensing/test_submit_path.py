@@ -16,9 +16,8 @@ from tests.statements import statements
 SUBMIT_STATEMENTS = [
     "SELECT users",  # the caller and their session
     "SELECT maintenance_windows",  # once: the request hook and the tenancy rule both ask
-    "SELECT applications",  # locked, with its service, authority and timeline joined
+    "SELECT applications",  # locked, with its service, authority (calendar version), timeline
     "SELECT documents",  # the mandatory documents are there
-    "SELECT authorities",  # the calendar's version (the calendar is kept per process)
     "INSERT notifications",  # the payment request's three notices, in one statement
     "UPDATE applications",  # once: state, submission time, clock, last action
     "INSERT application_events",  # submit and request_payment, in one statement
@@ -28,7 +27,7 @@ SUBMIT_STATEMENTS = [
 ]
 # SQLite inserts row by row, and takes its write lock with an UPDATE of the head first.
 SUBMIT_STATEMENTS_SQLITE = [
-    *SUBMIT_STATEMENTS[:5],
+    *SUBMIT_STATEMENTS[:4],
     *["INSERT notifications"] * 3,
     "UPDATE applications",
     *["INSERT application_events"] * 2,
@@ -61,7 +60,7 @@ def _jobs_held(app, monkeypatch) -> list:
     return held
 
 
-def test_a_submission_sends_eleven_statements_and_nothing_after_its_commit(
+def test_a_submission_sends_ten_statements_and_nothing_after_its_commit(
     app, client, monkeypatch, backend_name
 ):
     _, headers, created = _draft(app, client)
@@ -70,12 +69,12 @@ def test_a_submission_sends_eleven_statements_and_nothing_after_its_commit(
         response = act(client, headers, created["id"], "submit")
     assert response.status_code == 200, response.get_json()
     if backend_name == "postgresql":
-        assert len(sent) == 11, sent.text()
+        assert len(sent) == 10, sent.text()
         assert [_kind(sql) for sql in sent] == SUBMIT_STATEMENTS, sent.text()
         # the application's row only is locked, not its service's or authority's
         assert sent[2].endswith("FOR UPDATE OF applications"), sent[2]
     else:
-        assert len(sent) == 16, sent.text()
+        assert len(sent) == 15, sent.text()
         assert [_kind(sql) for sql in sent] == SUBMIT_STATEMENTS_SQLITE, sent.text()
 
 
