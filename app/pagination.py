@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 import flask_smorest
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import current_app, jsonify, request
 from flask_smorest import Page
 from flask_smorest import pagination as smorest_pagination
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -123,13 +123,21 @@ class Keyset:
     `key` ends with a unique column, so it orders every row. A column of it may be NULL only in
     the last group of the order, with every earlier column of the key then the same (e.g.
     `due IS NULL, due, id`: NULL due dates come last); a cursor stopped there continues with
-    `id` alone. `name` keeps one list's cursors out of another's."""
+    `id` alone. `name` keeps one list's cursors out of another's.
+
+    `query` selects the entity, or (with `shown` and `answer`) the rows of a table: it is what
+    the count counts. `shown` makes the page's statement from it (the columns and joins of what
+    the answer shows), `answer` the page's JSON from its rows (a plain-dict serialiser instead of
+    the route's schema: the page is then a JSON `Response`, which flask-smorest does not dump
+    again)."""
 
     query: sa.Select
     key: Sequence[sa.ColumnElement]
     name: str
     descending: bool = False
     cursor: str | None = None
+    shown: Callable[[sa.Select], sa.Select] | None = None
+    answer: Callable[[Sequence[sa.Row]], list[Any]] | None = None
 
     def after(self, cursor: str | None) -> Keyset:
         return replace(self, cursor=cursor)
@@ -193,7 +201,10 @@ class KeysetPage(Page):
     @property
     def items(self):
         keyset, params = self.collection, self.page_params
-        query = keyset.ordered().add_columns(*keyset.key)
+        query = keyset.ordered()
+        if keyset.shown is not None:
+            query = keyset.shown(query)
+        query = query.add_columns(*keyset.key)
         if keyset.cursor is not None:
             values = keyset.decode(keyset.cursor)
             if "page" in request.args:
@@ -205,8 +216,10 @@ class KeysetPage(Page):
         page, more = rows[: params.page_size], len(rows) > params.page_size
         metadata = {} if keyset.cursor is not None else self._totals(more)
         if more:
-            metadata["next_cursor"] = keyset.encode(tuple(page[-1])[1:])
+            metadata["next_cursor"] = keyset.encode(tuple(page[-1])[-len(keyset.key) :])
         params.item_count, params.metadata = len(page), metadata
+        if keyset.answer is not None:
+            return jsonify(keyset.answer(page))
         return [row[0] for row in page]
 
     def _totals(self, more: bool) -> dict[str, Any]:
