@@ -26,6 +26,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 import argparse
 import os
+import re
 import statistics
 import time
 
@@ -284,7 +285,7 @@ def measure(world: dict, dsn: str, size: int, requests: int) -> None:
             app_times = timings(get(url), requests)
             sent = recorder.during(get(url))
             statement, parameters = next(
-                (s, p) for s, p in sent if s.startswith("SELECT applications.id")
+                (s, p) for s, p in sent if re.search(r"\bFROM applications\b.*ORDER BY ", s, re.S)
             )
             sql_times = timings(
                 lambda s=statement, p=parameters: raw.execute(s, p).fetchall(), requests

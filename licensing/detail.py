@@ -81,13 +81,19 @@ REFERENCE_COLUMNS = (
     _assignee.c.name.label("assignee_name"),
     _licences.c.number.label("licence_number"),
 )
-WITH_REFERENCES = (
-    _applications.join(_authorities, _authorities.c.id == _applications.c.authority_id)
-    .join(_services, _services.c.id == _applications.c.service_id)
-    .join(_applicant, _applicant.c.id == _applications.c.applicant_id)
-    .outerjoin(_assignee, _assignee.c.id == _applications.c.assignee_id)
-    .outerjoin(_licences, _licences.c.id == _applications.c.licence_id)
-)
+
+
+def with_references(applications: sa.FromClause) -> sa.Join:
+    """`applications` (the table, or a subquery of its rows with its column names) joined to the
+    references of `REFERENCE_COLUMNS`."""
+    return (
+        applications.join(_authorities, _authorities.c.id == applications.c.authority_id)
+        .join(_services, _services.c.id == applications.c.service_id)
+        .join(_applicant, _applicant.c.id == applications.c.applicant_id)
+        .outerjoin(_assignee, _assignee.c.id == applications.c.assignee_id)
+        .outerjoin(_licences, _licences.c.id == applications.c.licence_id)
+    )
+
 
 # Built once: SQLAlchemy then finds the compiled form in its cache by the statement's identity.
 _DETAIL = (
@@ -97,7 +103,11 @@ _DETAIL = (
         _events.c.id.label("event_id"),
         *(_events.c[name].label(f"event_{name}") for name in EVENT_COLUMNS),
     )
-    .select_from(WITH_REFERENCES.outerjoin(_events, _events.c.application_id == _applications.c.id))
+    .select_from(
+        with_references(_applications).outerjoin(
+            _events, _events.c.application_id == _applications.c.id
+        )
+    )
     .where(_applications.c.id == sa.bindparam("application_id"))
     .order_by(_events.c.id)
 )

@@ -3,13 +3,13 @@ with one Core statement, and its answer written as plain dicts.
 
 The ORM way built an `Application` with its five relations per row and marshmallow walked them:
 a `SlaSchema` built per item, every field through its `Field` object; together about half of a
-page's time in the process. Here the page's statement (`app.pagination.Keyset`) selects the
+page's time in the process. Here the page's statement (`app.pagination.KeysetPage`) selects the
 application's columns that the answer shows, joined to its references (`licensing.detail`: the
 same columns and joins as the hot read, with the authority's calendar version, so the SLA costs
-no statement of its own), and `licensing.schemas.application_item` writes what
-`ApplicationSchema(many=True)` would: the same JSON, byte for byte
-(tests/licensing/test_list_items.py compares the two on records of every shape). The schema stays
-the OpenAPI description of the answer.
+no statement of its own; on PostgreSQL joined to the page's rows read first in a subquery), and
+`licensing.schemas.application_item` writes what `ApplicationSchema(many=True)` would: the same
+JSON, byte for byte (tests/licensing/test_list_items.py compares the two on records of every
+shape). The schema stays the OpenAPI description of the answer.
 """
 
 from __future__ import annotations
@@ -23,25 +23,28 @@ from app.timeutil import utcnow
 from licensing.detail import (
     APPLICATION_COLUMNS,
     REFERENCE_COLUMNS,
-    WITH_REFERENCES,
     sla_status_of,
+    with_references,
 )
 from licensing.models import Application
 from licensing.schemas import application_item
 
 _applications = Application.__table__
+# The columns a page reads of the applications table: what the answer shows, and the keys of
+# the references it joins.
+_COLUMNS = (*APPLICATION_COLUMNS, "service_id", "licence_id")
 
 
 def rows_of_applications() -> sa.Select:
-    """The applications as a list counts and filters them: the table alone, no joins."""
-    return sa.select(_applications.c.id).select_from(_applications)
+    """The applications as a list filters, orders and counts them: the table alone, no joins."""
+    return sa.select(*(_applications.c[name] for name in _COLUMNS))
 
 
-def with_what_is_shown(query: sa.Select) -> sa.Select:
-    """The page's statement: `query`'s rows with the columns of what their answer shows."""
-    return query.with_only_columns(
-        *(_applications.c[name] for name in APPLICATION_COLUMNS), *REFERENCE_COLUMNS
-    ).select_from(WITH_REFERENCES)
+def with_what_is_shown(rows: sa.FromClause) -> sa.Select:
+    """`rows` (the applications table, or a subquery of a page of its rows with `_COLUMNS`)
+    with what their answer shows of their references."""
+    shown = (*(rows.c[name] for name in APPLICATION_COLUMNS), *REFERENCE_COLUMNS)
+    return sa.select(*shown).select_from(with_references(rows))
 
 
 def answer_of(rows: Sequence[sa.Row]) -> list[dict[str, Any]]:

@@ -309,13 +309,14 @@ def test_a_page_is_read_from_an_index_in_the_queues_order(app, client, queue, fi
 
 @contextmanager
 def _page_query(app):
-    """The page's statements as sent, with their parameters."""
+    """The page's statements as sent, with their parameters (the page is read from the
+    applications table in a subquery, its references joined to it)."""
     sent = []
     with app.app_context():
         engine = db.engine
 
     def record(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("SELECT applications.id") and " ORDER BY " in statement:
+        if re.search(r"\bFROM applications\b", statement) and "ORDER BY " in statement:
             sent.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", record)
