@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 import flask_smorest
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import current_app, jsonify, request
 from flask_smorest import Page
 from flask_smorest import pagination as smorest_pagination
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -123,19 +123,25 @@ class Keyset:
     `key` ends with a unique column, so it orders every row. A column of it may be NULL only in
     the last group of the order, with every earlier column of the key then the same (e.g.
     `due IS NULL, due, id`: NULL due dates come last); a cursor stopped there continues with
-    `id` alone. `name` keeps one list's cursors out of another's."""
+    `id` alone. `name` keeps one list's cursors out of another's.
+
+    `query` selects the entity, or (with `shown` and `answer`) columns of one table: it is what
+    the count counts. `shown` reads rows of that table with what their answer shows (their
+    references' joins and columns), given the table itself or a subquery of the page's rows
+    with the table's column names (on PostgreSQL: `KeysetPage._fenced_page`). `answer` writes
+    the page's JSON from those rows (a plain-dict serialiser instead of the route's schema: the
+    page is then a JSON `Response`, which flask-smorest does not dump again)."""
 
     query: sa.Select
     key: Sequence[sa.ColumnElement]
     name: str
     descending: bool = False
     cursor: str | None = None
+    shown: Callable[[sa.FromClause], sa.Select] | None = None
+    answer: Callable[[Sequence[sa.Row]], list[Any]] | None = None
 
     def after(self, cursor: str | None) -> Keyset:
         return replace(self, cursor=cursor)
-
-    def ordered(self) -> sa.Select:
-        return self.query.order_by(*(k.desc() if self.descending else k for k in self.key))
 
     def beyond(self, values: Sequence[Any]) -> sa.ColumnElement[bool]:
         """The rows after the one whose key is `values`, as one row comparison (an index range)."""
@@ -193,21 +199,50 @@ class KeysetPage(Page):
     @property
     def items(self):
         keyset, params = self.collection, self.page_params
-        query = keyset.ordered().add_columns(*keyset.key)
-        if keyset.cursor is not None:
-            values = keyset.decode(keyset.cursor)
-            if "page" in request.args:
-                raise ValidationFailed({"page": [CURSOR_AND_PAGE]})
-            query = query.where(keyset.beyond(values))
-        else:
-            query = query.offset(params.first_item)
-        rows = db.session.execute(query.limit(params.page_size + 1)).all()
+        if keyset.cursor is not None and "page" in request.args:
+            keyset.decode(keyset.cursor)  # a bad cursor is refused first
+            raise ValidationFailed({"page": [CURSOR_AND_PAGE]})
+        if keyset.shown is None:
+            query = self._page(keyset.query)
+        elif db.session.get_bind().dialect.name == "postgresql":
+            query = self._fenced_page()
+        else:  # SQLite's nested loops read the page in the index's order, joins or not
+            table = keyset.query.get_final_froms()[0]
+            query = self._page(keyset.shown(table).where(keyset.query.whereclause))
+        rows = db.session.execute(query).all()
         page, more = rows[: params.page_size], len(rows) > params.page_size
         metadata = {} if keyset.cursor is not None else self._totals(more)
         if more:
-            metadata["next_cursor"] = keyset.encode(tuple(page[-1])[1:])
+            metadata["next_cursor"] = keyset.encode(tuple(page[-1])[-len(keyset.key) :])
         params.item_count, params.metadata = len(page), metadata
+        if keyset.answer is not None:
+            return jsonify(keyset.answer(page))
         return [row[0] for row in page]
+
+    def _page(self, query: sa.Select) -> sa.Select:
+        """`query` in the key's order, the key's values as its last columns, from the cursor on
+        or from the page's offset, one row more than the page (whether there is a next one)."""
+        keyset, params = self.collection, self.page_params
+        query = query.order_by(*(k.desc() if keyset.descending else k for k in keyset.key))
+        query = query.add_columns(*keyset.key)
+        if keyset.cursor is not None:
+            query = query.where(keyset.beyond(keyset.decode(keyset.cursor)))
+        else:
+            query = query.offset(params.first_item)
+        return query.limit(params.page_size + 1)
+
+    def _fenced_page(self) -> sa.Select:
+        """The page read alone from the table, in a subquery, and what the answer shows joined
+        to its rows. PostgreSQL misjudges some filters (`sla_state=breached` at 1,000,000
+        applications: it guesses one row for a bound of the key whose first column is `false`,
+        and 60,000 match); with the joins in the same statement it then joined and sorted every
+        matching row before keeping the page's (0.7 s), where the subquery stops after the page,
+        read in the index's order (0.1 ms)."""
+        keyset = self.collection
+        rows = self._page(keyset.query).subquery("page")
+        key = list(rows.c)[-len(keyset.key) :]
+        query = keyset.shown(rows).add_columns(*key)
+        return query.order_by(*(k.desc() if keyset.descending else k for k in key))
 
     def _totals(self, more: bool) -> dict[str, Any]:
         """flask-smorest's totals, or `total_at_least` beyond the cap."""

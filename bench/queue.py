@@ -25,7 +25,9 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 import argparse
+import functools
 import os
+import re
 import statistics
 import time
 
@@ -222,7 +224,47 @@ class Recorder:
         return self.sent
 
 
-def measure(world: dict, dsn: str, size: int, requests: int) -> None:
+class ViewTimer:
+    """The time spent inside one endpoint's view function (its arguments, the page, the answer),
+    without what every request pays around it (authentication, hooks, the limiter)."""
+
+    def __init__(self, app, endpoint: str) -> None:
+        self.times: list[float] = []
+        view = app.view_functions[endpoint]
+
+        @functools.wraps(view)  # keeps view_class, which the access check reads
+        def timed(*args, **kwargs):
+            began = time.perf_counter()
+            try:
+                return view(*args, **kwargs)
+            finally:
+                self.times.append((time.perf_counter() - began) * 1000)
+
+        app.view_functions[endpoint] = timed
+
+
+def compare(results: dict) -> None:
+    """p50 / p99 of each page at every size, side by side."""
+    sizes = sorted(results)
+    print(f"\n== p50 / p99 in ms by size: {', '.join(f'{n:,}' for n in sizes)}")
+    for name in ("/ping", "/me"):
+        cells = "   ".join(_cut(results[n][name]) for n in sizes)
+        print(f"  {'baseline ' + name:34s} {cells}")
+    for label in [k for k in results[sizes[0]] if k not in ("/ping", "/me")]:
+        for part in ("page", "view", "sql"):
+            title = {"page": label, "view": "  inside the view", "sql": "  its page SQL alone"}[
+                part
+            ]
+            cells = "   ".join(_cut(results[n][label][part]) for n in sizes)
+            print(f"  {title:34s} {cells}")
+
+
+def _cut(values: list[float]) -> str:
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return f"{cuts[49]:7.2f} / {cuts[98]:7.2f}"
+
+
+def measure(world: dict, dsn: str, size: int, requests: int, results: dict) -> None:
     import psycopg
     import sqlalchemy as sa
 
@@ -265,6 +307,7 @@ def measure(world: dict, dsn: str, size: int, requests: int) -> None:
     bare = bare_app.test_client()
     with app.app_context():
         recorder = Recorder(db.engine)
+    in_view = ViewTimer(app, "applications.Applications")
 
     shown: list[int] = []
 
@@ -279,25 +322,42 @@ def measure(world: dict, dsn: str, size: int, requests: int) -> None:
     print(f"\n== {size:,} applications in the authority ({requests} requests a figure)")
     ping = timings(lambda: bare.get("/ping"), requests)
     print(f"  {'baseline: bare Flask /ping, test client':44s} {summary(ping)}")
+    me = timings(lambda: client.get("/api/v1/me", headers=headers), requests)
+    print(f"  {'baseline: GET /api/v1/me (signed in)':44s} {summary(me)}")
+    results[size] = {"/ping": ping, "/me": me}
     with psycopg.connect(dsn, autocommit=True) as raw:
         for label, url in pages.items():
+            in_view.times = []
             app_times = timings(get(url), requests)
+            view_times = in_view.times[1:]  # the warm-up left out, as in app_times
             sent = recorder.during(get(url))
             statement, parameters = next(
-                (s, p) for s, p in sent if s.startswith("SELECT applications.id")
+                (s, p) for s, p in sent if re.search(r"\bFROM applications\b.*ORDER BY ", s, re.S)
             )
             sql_times = timings(
                 lambda s=statement, p=parameters: raw.execute(s, p).fetchall(), requests
+            )
+            all_times = timings(
+                lambda sent=sent: [raw.execute(s, p).fetchall() for s, p in sent], requests
             )
             plan = [
                 r[0] for r in raw.execute("EXPLAIN (ANALYZE, COSTS OFF) " + statement, parameters)
             ]
             scans = [line.strip() for line in plan if "Scan" in line and "applications" in line]
             print(f"  {label:44s} {summary(app_times)}   {len(sent)} statements, {shown[-1]} items")
+            print(f"  {'  inside the view (no auth, hooks, limiter)':44s} {summary(view_times)}")
             print(f"  {'  its page SQL alone (baseline)':44s} {summary(sql_times)}")
+            print(f"  {f'  its {len(sent)} statements alone':44s} {summary(all_times)}")
             print(f"  {'  plan':44s} {'; '.join(scans)}")
-            if any("Seq Scan" in s for s in scans) or any("Sort" in line for line in plan):
-                print("    !! a sequential scan or a sort:\n      " + "\n      ".join(plan))
+            sorted_rows = [
+                int(m) for m in re.findall(r"Sort \(actual.*? rows=(\d+)", "\n".join(plan))
+            ]
+            if any("Seq Scan" in s for s in scans) or any(n > 21 for n in sorted_rows):
+                print(
+                    "    !! a sequential scan or a sort of more than the page:\n      "
+                    + "\n      ".join(plan)
+                )
+            results[size][label] = {"page": app_times, "view": view_times, "sql": sql_times}
         offset_page = max(1, size // 2 // 20)
         deep = timings(get(f"/api/v1/applications?page={offset_page}"), min(requests, 10))
         print(f"  {f'reference: page={offset_page} by OFFSET':44s} {summary(deep)}")
@@ -324,12 +384,13 @@ def main() -> None:
         url = server.create_database("baladiya_bench_queue")
         dsn = url.replace("+psycopg", "")
         world = prepare(url)
-        done = 0
+        done, results = 0, {}
         for size in sizes:
             seconds = fill(dsn, world, done + 1, size)
             print(f"\nloaded {size - done:,} applications in {seconds:.1f} s (with VACUUM ANALYZE)")
             done = size
-            measure(world, dsn, size, args.requests)
+            measure(world, dsn, size, args.requests, results)
+        compare(results)
     finally:
         server.stop()
     print(f"\nload average after: {os.getloadavg()}")

@@ -14,6 +14,8 @@ other route that shows an application.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +27,7 @@ from app.calendar.services import calendar_for
 from app.catalogue.models import Service
 from app.errors import NotFound
 from app.extensions import db
-from app.sla import SlaClock
+from app.sla import SlaClock, SlaStatus
 from app.timeutil import utcnow
 from licensing.models import Application, ApplicationEvent, Licence
 from licensing.schemas import application_detail
@@ -63,30 +65,48 @@ APPLICATION_COLUMNS = (
 )
 EVENT_COLUMNS = ("at", "action", "actor_role", "from_state", "to_state", "note")
 
+# What an application's answer shows of its references (the authority with its calendar version,
+# so the calendar kept in memory is checked without a statement of its own; service, applicant,
+# assignee, licence), and the joins that read them. The lists' pages read the same
+# (licensing.listing).
+REFERENCE_COLUMNS = (
+    _authorities.c.code.label("authority_code"),
+    _authorities.c.name_ar.label("authority_name_ar"),
+    _authorities.c.name_en.label("authority_name_en"),
+    _authorities.c.calendar_version,
+    _services.c.code.label("service_code"),
+    _services.c.name_ar.label("service_name_ar"),
+    _services.c.name_en.label("service_name_en"),
+    _applicant.c.name.label("applicant_name"),
+    _assignee.c.name.label("assignee_name"),
+    _licences.c.number.label("licence_number"),
+)
+
+
+def with_references(applications: sa.FromClause) -> sa.Join:
+    """`applications` (the table, or a subquery of its rows with its column names) joined to the
+    references of `REFERENCE_COLUMNS`."""
+    return (
+        applications.join(_authorities, _authorities.c.id == applications.c.authority_id)
+        .join(_services, _services.c.id == applications.c.service_id)
+        .join(_applicant, _applicant.c.id == applications.c.applicant_id)
+        .outerjoin(_assignee, _assignee.c.id == applications.c.assignee_id)
+        .outerjoin(_licences, _licences.c.id == applications.c.licence_id)
+    )
+
+
 # Built once: SQLAlchemy then finds the compiled form in its cache by the statement's identity.
 _DETAIL = (
     sa.select(
         *(_applications.c[name] for name in APPLICATION_COLUMNS),
-        _authorities.c.code.label("authority_code"),
-        _authorities.c.name_ar.label("authority_name_ar"),
-        _authorities.c.name_en.label("authority_name_en"),
-        _authorities.c.calendar_version,
-        _services.c.code.label("service_code"),
-        _services.c.name_ar.label("service_name_ar"),
-        _services.c.name_en.label("service_name_en"),
-        _applicant.c.name.label("applicant_name"),
-        _assignee.c.name.label("assignee_name"),
-        _licences.c.number.label("licence_number"),
+        *REFERENCE_COLUMNS,
         _events.c.id.label("event_id"),
         *(_events.c[name].label(f"event_{name}") for name in EVENT_COLUMNS),
     )
     .select_from(
-        _applications.join(_authorities, _authorities.c.id == _applications.c.authority_id)
-        .join(_services, _services.c.id == _applications.c.service_id)
-        .join(_applicant, _applicant.c.id == _applications.c.applicant_id)
-        .outerjoin(_assignee, _assignee.c.id == _applications.c.assignee_id)
-        .outerjoin(_licences, _licences.c.id == _applications.c.licence_id)
-        .outerjoin(_events, _events.c.application_id == _applications.c.id)
+        with_references(_applications).outerjoin(
+            _events, _events.c.application_id == _applications.c.id
+        )
     )
     .where(_applications.c.id == sa.bindparam("application_id"))
     .order_by(_events.c.id)
@@ -106,17 +126,22 @@ def application_detail_of(actor: User, application_id: int) -> dict[str, Any]:
         raise NotFound()
     first = rows[0]
     role_on_record(actor, first["applicant_id"], first["authority_id"])
-    clock = SlaClock(
-        first["sla_target_days"],
-        first["sla_started_at"],
-        first["sla_paused_at"],
-        first["sla_paused_days"] or 0,
-        first["sla_stopped_at"],
-    )
-    calendar = calendar_for(first["authority_id"], first["calendar_version"])
     events = [
         {name: row[f"event_{name}"] for name in EVENT_COLUMNS}
         for row in rows
         if row["event_id"] is not None
     ]
-    return application_detail(first, clock.status(calendar, utcnow()), events)
+    return application_detail(first, sla_status_of(first, utcnow()), events)
+
+
+def sla_status_of(row: Mapping[str, Any], now: dt.datetime) -> SlaStatus:
+    """Where the clock of an application read with `APPLICATION_COLUMNS` and `REFERENCE_COLUMNS`
+    stands at `now`, on its authority's calendar (kept in memory under the row's version)."""
+    clock = SlaClock(
+        row["sla_target_days"],
+        row["sla_started_at"],
+        row["sla_paused_at"],
+        row["sla_paused_days"] or 0,
+        row["sla_stopped_at"],
+    )
+    return clock.status(calendar_for(row["authority_id"], row["calendar_version"]), now)

@@ -93,14 +93,12 @@ def _iso_date(day) -> str | None:
     return None if day is None else day.isoformat()
 
 
-def application_detail(
-    row: Mapping[str, Any], sla: SlaStatus, events: list[Mapping[str, Any]]
-) -> dict[str, Any]:
-    """What `ApplicationDetailSchema` dumps, written out for the hot read (`licensing.detail`):
-    `row` holds the application's columns and its references' (`authority_code`,
-    `service_name_en`, `applicant_name`, `assignee_name`, `licence_number`, ...), `events` the
-    timeline in order. Keep the two in step: tests/licensing/test_application_read.py compares
-    their JSON for varied records, and fails on any field one has and the other has not."""
+def application_item(row: Mapping[str, Any], sla: SlaStatus) -> dict[str, Any]:
+    """What `ApplicationSchema` dumps, written out for the lists and the hot read: `row` holds
+    the application's columns and its references' (`authority_code`, `service_name_en`,
+    `applicant_name`, `assignee_name`, `licence_number`, ...), `sla` its clock's status. Keep the
+    two in step: tests/licensing/test_list_items.py compares their JSON for records of every
+    shape, and fails on any field one has and the other has not."""
     assignee_id = row["assignee_id"]
     documents = row["required_documents"]
     return {
@@ -145,6 +143,18 @@ def application_detail(
             "paused": sla.paused,
             "state": str(sla.state),
         },
+    }
+
+
+def application_detail(
+    row: Mapping[str, Any], sla: SlaStatus, events: list[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """What `ApplicationDetailSchema` dumps, written out for the hot read (`licensing.detail`):
+    `application_item`'s answer and the timeline, `events` in order. Keep the two in step:
+    tests/licensing/test_application_read.py compares their JSON for varied records, and fails
+    on any field one has and the other has not."""
+    return {
+        **application_item(row, sla),
         "timeline": [
             {
                 "at": _muscat(event["at"]),

@@ -29,6 +29,7 @@ from app.pagination import Keyset
 from app.subjects import register_subject_name
 from app.timeutil import MUSCAT, utcnow
 from app.workflow import SYSTEM, fire
+from licensing import listing
 from licensing.detail import application_detail_of
 from licensing.licence_lifecycle import LicenceState
 from licensing.lifecycle import FINAL, State
@@ -369,17 +370,6 @@ def find_licence(actor: User, number: str, family: str | None = None) -> Licence
     return licence
 
 
-# What ApplicationSchema shows of an application's relations: the columns it reads of each (a
-# service's descriptions and search texts, a user's hash and contacts stay in the database).
-_SHOWN = (
-    joinedload(Application.authority).load_only(
-        Authority.code, Authority.name_ar, Authority.name_en
-    ),
-    joinedload(Application.service).load_only(Service.code, Service.name_ar, Service.name_en),
-    joinedload(Application.applicant).load_only(User.name),
-    joinedload(Application.assignee).load_only(User.name),
-    joinedload(Application.licence).load_only(Licence.number),
-)
 # The queue's order, which `ix_applications_queue` and its siblings keep.
 QUEUE_ORDER = (Application.sla_due_date.is_(None), Application.sla_due_date, Application.id)
 
@@ -387,15 +377,17 @@ QUEUE_ORDER = (Application.sla_due_date.is_(None), Application.sla_due_date, App
 def applications_query(actor: User, filters: dict[str, Any]) -> Keyset:
     """The applicant's own applications (newest first), or staff's work queue of their authority
     sorted by SLA due date (soonest first, none last, then oldest first), with the filters of the
-    queue; each with what its answer shows loaded in the same query.
+    queue; each page read with what its answer shows in the same statement, and written as
+    `ApplicationSchema(many=True)` would (`licensing.listing`).
 
     The orders are those of the indexes `ix_applications_applicant` and `ix_applications_queue`
     (and its siblings by state, service, assignee and running clock), so a page is an index range
     whatever the number of applications."""
-    query = sa.select(Application).options(*_SHOWN)
+    query = listing.rows_of_applications()
+    shown = {"shown": listing.with_what_is_shown, "answer": listing.answer_of}
     if actor.role == Role.APPLICANT:
         mine = query.where(Application.applicant_id == actor.id)
-        return Keyset(mine, (Application.id,), "applications.mine", descending=True)
+        return Keyset(mine, (Application.id,), "applications.mine", descending=True, **shown)
     query = query.where(Application.authority_id == actor.authority_id)
     if filters.get("state"):
         query = query.where(Application.state == filters["state"])
@@ -413,7 +405,7 @@ def applications_query(actor: User, filters: dict[str, Any]) -> Keyset:
         query = query.where(Application.assignee_id == int(assignee))
     if filters.get("sla_state"):
         query = query.where(*_sla_state_filter(actor.authority_id, filters["sla_state"]))
-    return Keyset(query, QUEUE_ORDER, "applications.queue")
+    return Keyset(query, QUEUE_ORDER, "applications.queue", **shown)
 
 
 def _sla_state_filter(authority_id: int, state: str) -> list:
