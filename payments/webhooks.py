@@ -3,6 +3,7 @@ parsed them; applied by a job. A refund's event is published for refunds to act 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import asdict
@@ -62,22 +63,54 @@ def receive_webhook(gateway: str, body: bytes, headers: Mapping[str, str]) -> in
 
 
 def _record_once(gateway: str, event: GatewayEvent) -> int | None:
-    """One statement: the row inserted unless (gateway, event id) is recorded already (a
-    duplicate delivery), its id returned. The unique key decides between racing deliveries,
-    with no savepoint to open and release around a refused insert."""
-    dialect = db.session.get_bind().dialect.name
+    """One statement, in autocommit: the row inserted unless (gateway, event id) is recorded
+    already (a duplicate delivery), its id returned. The unique key decides between racing
+    deliveries, with no savepoint to open and release around a refused insert; a statement on
+    its own is atomic, so no BEGIN and COMMIT are sent around it (two round trips of three).
+    The job is still sent by the session's commit: if the request fails after the insert, the
+    job is dropped and the relay (`relay_gateway_events`) hands the unprocessed row to one."""
+    connection = _autocommit_connection()
+    return connection.execute(
+        _insert(connection.dialect.name),
+        {
+            "gateway": gateway,
+            "gateway_event_id": event.event_id,
+            "type": (event.type or event.kind)[:60],
+            "gateway_intent_id": event.gateway_ref,
+            "payload": stored(event),
+            "received_at": utcnow(),
+        },
+    ).scalar()
+
+
+def _autocommit_connection() -> sa.Connection:
+    """The session's connection, in autocommit when the insert is the request's first
+    statement (it is: the webhook is public and reads nothing before). A session already in a
+    transaction (the tests' rolled-back one, or a caller that read first) keeps it."""
+    session = db.session()
+    if session.in_transaction() or isinstance(session.get_bind(), sa.Connection):
+        return session.connection()
+    return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+@functools.cache
+def _insert(dialect: str) -> sa.Insert:
+    """The recording statement, built once per dialect: built per delivery through the ORM it
+    cost more Python than the rest of the view."""
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    return db.session.scalar(
-        insert(PaymentEvent)
+    table = PaymentEvent.__table__
+    return (
+        insert(table)
         .values(
-            gateway=gateway,
-            gateway_event_id=event.event_id,
-            type=(event.type or event.kind)[:60],
-            gateway_intent_id=event.gateway_ref,
-            payload=stored(event),
+            relay_attempts=0,
+            **{
+                name: sa.bindparam(name, type_=table.c[name].type)
+                for name in ("gateway", "gateway_event_id", "type", "gateway_intent_id")
+                + ("payload", "received_at")
+            },
         )
         .on_conflict_do_nothing(index_elements=["gateway", "gateway_event_id"])
-        .returning(PaymentEvent.id)
+        .returning(table.c.id)
     )
 
 

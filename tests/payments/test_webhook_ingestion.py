@@ -190,3 +190,35 @@ def test_applying_a_success_is_one_look_up_then_the_locked_row_and_its_writes(
     assert len(sent) == {"postgresql": 8, "sqlite": 9}[backend_name], sent.text()
     if backend_name == "postgresql":
         assert sent.touching("payments")[0].endswith("FOR UPDATE"), sent.text()
+
+
+def _in_autocommit(dbapi_connection) -> bool:
+    if hasattr(dbapi_connection, "autocommit"):  # psycopg
+        return dbapi_connection.autocommit
+    return dbapi_connection.isolation_level is None  # sqlite3 (Python 3.11)
+
+
+@pytest.mark.committed
+def test_the_delivery_is_recorded_in_autocommit_and_its_job_sent_once(stripe_app, client, enqueued):
+    """No BEGIN or COMMIT around the one INSERT (two round trips of three); the row is there
+    for another connection once answered, the job sent once, and a duplicate sends none."""
+    with stripe_app.app_context():
+        engine = db.engine
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement.split()[0], _in_autocommit(conn.connection.dbapi_connection)))
+
+    payload = event("payment_intent.succeeded", "pi_autocommit", 3000)
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert post_event(client, payload).status_code == 200
+        assert post_event(client, payload).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert seen == [("INSERT", True), ("INSERT", True)], seen
+    with engine.connect() as other:
+        (row_id,) = other.execute(
+            sa.select(PaymentEvent.id).where(PaymentEvent.gateway_event_id == payload["id"])
+        ).scalars()
+    assert [(j.task, j.args) for j in enqueued] == [(PROCESS_EVENT, (row_id,))]
