@@ -121,20 +121,36 @@ def deliver_event(event_id: int) -> str:
     """Job: run every handler of one event not yet delivered, each in its own unit of work (as
     `deliver` does: its work and its delivery row committed together). A failing handler's work
     is rolled back and the others still run; then `HandlersFailed` is raised so that the job is
-    tried again, when the delivered ones are skipped."""
+    tried again, when the delivered ones are skipped. The event and its deliveries are read once,
+    and the jobs the handlers' commits send are handed out together after the last one
+    (`jobs.gathered`): their notices are one delivery job, not one per handler."""
     from app import uow
+    from jobs import gathered
 
-    event = db.session.get(DomainEvent, event_id)
-    if event is None:
+    found = db.session.execute(
+        sa.select(DomainEvent.name, DomainEvent.payload).where(DomainEvent.id == event_id)
+    ).first()
+    if found is None:
         return "unknown event"
+    name, payload = found
+    delivered = set(
+        db.session.scalars(
+            sa.select(EventDelivery.handler).where(EventDelivery.event_id == event_id)
+        )
+    )
+    uow.release()  # read only so far
     outcomes, failed = [], []
-    for path in subscribers(event.name):
-        try:
-            with uow.transaction():
-                outcomes.append(f"{path}: {deliver(event_id, path)}")
-        except Exception:  # noqa: BLE001 - the other handlers still run; the job fails after
-            log.exception("event handler failed", extra={"event_id": event_id, "handler": path})
-            failed.append(path)
+    with gathered():
+        for path, function in subscribers(name).items():
+            if path in delivered:
+                outcomes.append(f"{path}: already delivered")
+                continue
+            try:
+                with uow.transaction():
+                    outcomes.append(f"{path}: {_run(event_id, path, function, payload)}")
+            except Exception:  # noqa: BLE001 - the other handlers still run; the job fails after
+                log.exception("event handler failed", extra={"event_id": event_id, "handler": path})
+                failed.append(path)
     if failed:
         raise HandlersFailed(f"event {event_id}: {', '.join(failed)} failed")
     return "; ".join(outcomes) or "no handlers"
@@ -153,7 +169,13 @@ def deliver(event_id: int, handler: str) -> str:
     if function is None:
         log.warning("event for a handler no longer subscribed", extra={"handler": handler})
         return "no such handler"
-    outcome = function(**event.payload)
+    return _run(event_id, handler, function, event.payload)
+
+
+def _run(event_id: int, handler: str, function: Handler, payload: dict[str, Any]) -> str:
+    """The handler's work and its delivery row, in the caller's unit of work (the unique row
+    refuses a second delivery that raced this one)."""
+    outcome = function(**payload)
     db.session.add(EventDelivery(event_id=event_id, handler=handler))
     db.session.flush()
     return str(outcome) if outcome is not None else "delivered"

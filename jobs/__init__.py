@@ -11,6 +11,9 @@ and logged (rq keeps it in its failed registry).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -23,6 +26,8 @@ log = logging.getLogger("jobs")
 QUEUES = ("high", "default", "low")
 # Seconds before each retry: 10 s, 40 s, 2 min 40 s, ~11 min, ~43 min.
 BACKOFF = (10, 40, 160, 640, 2560)
+# Inside `gathered()`: the jobs of the transactions committed so far, not yet handed out.
+_gathering: ContextVar[list | None] = ContextVar("jobs_gathering", default=None)
 
 
 @dataclass(frozen=True)
@@ -110,10 +115,51 @@ def redis_connection() -> Redis:
     return Redis.from_url(current_app.config["REDIS_URL"])
 
 
+@contextmanager
+def gathered() -> Iterator[None]:
+    """For a block of several transactions (one job's units of work): the jobs each commit sends
+    are handed out together at the end of the block, in order, with the batches of one task and
+    queue made one (`enqueue_batched` across the transactions); what a rollback dropped stays
+    dropped. A process that dies inside the block loses the committed work's jobs: only work
+    that a relay finds again (the outbox's rows, events) may be gathered."""
+    if _gathering.get() is not None:
+        yield  # an outer block hands them out
+        return
+    token = _gathering.set([])
+    try:
+        yield
+    finally:
+        pending = _gathering.get()
+        _gathering.reset(token)
+        _submit(_merged(pending))
+
+
+def _merged(pending: list) -> list:
+    merged, batches = [], {}
+    for app, job in pending:
+        if isinstance(job, _Batch):
+            key = (app, job.task, job.queue)
+            if key in batches:
+                batches[key].items.extend(job.items)
+                continue
+            job = batches[key] = _Batch(job.task, job.queue, job.retry_intervals, list(job.items))
+        merged.append((app, job))
+    return merged
+
+
 def _after_commit(session: Session) -> None:
     session.info.pop("pending_batches", None)
-    for app, pending in session.info.pop("pending_jobs", []):
-        job = pending.job() if isinstance(pending, _Batch) else pending
+    pending = session.info.pop("pending_jobs", [])
+    gathering = _gathering.get()
+    if gathering is not None:
+        gathering.extend(pending)
+    else:
+        _submit(pending)
+
+
+def _submit(pending: list) -> None:
+    for app, pending_job in pending:
+        job = pending_job.job() if isinstance(pending_job, _Batch) else pending_job
         with app.app_context():
             try:
                 app.extensions["jobs"].submit(job)

@@ -196,3 +196,28 @@ def test_the_payload_is_json_and_comes_back_the_same(handlers):
         with pytest.raises(TypeError):
             publish(FACT, **not_plain)
     uow.rollback()
+
+
+def test_an_event_delivery_reads_the_event_once_and_each_handler_writes_its_row(
+    handlers, monkeypatch
+):
+    """The statements of one event's delivery job: the event and its deliveries read once, then
+    per handler its own work and its delivery row; a second run only reads."""
+    from tests.statements import statements
+
+    backend = handlers.extensions["jobs"]
+    monkeypatch.setattr(backend, "submit", lambda job, *a: None)  # the job waits for the test
+    with uow.transaction():
+        event_id = publish(FACT, payment_id=7).id
+    db.session.remove()
+    with statements(handlers) as sent:
+        assert execute(DELIVER_EVENT, event_id) == f"{A}: delivered; {B}: delivered"
+    assert len(sent) == 6, sent.text()
+    assert [sql.split()[0] for sql in sent] == ["SELECT", "SELECT"] + ["INSERT", "INSERT"] * 2
+    assert len(sent.touching("domain_event_deliveries")) == 3, sent.text()
+    with statements(handlers) as sent:
+        assert execute(DELIVER_EVENT, event_id) == (
+            f"{A}: already delivered; {B}: already delivered"
+        )
+    assert len(sent) == 2, sent.text()
+    assert _deliveries() == {(event_id, A), (event_id, B)}

@@ -10,7 +10,11 @@ import base64
 import json
 import smtplib
 import sys
+import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -67,6 +71,36 @@ def build_message(email: Email, sender: str) -> EmailMessage:
     return message
 
 
+# Inside `connections_kept()`: the open SMTP connections, by server, with when each was last used.
+_kept: ContextVar[dict | None] = ContextVar("smtp_kept", default=None)
+IDLE_CHECK = 5.0  # seconds: a kept connection idle longer is asked (NOOP) before it is used
+
+
+@contextmanager
+def connections_kept() -> Iterator[None]:
+    """For a block that sends several e-mails (a delivery job's rows): one SMTP connection to a
+    server for all of them (connect, STARTTLS, login once), closed at the end of the block. A
+    conversation that broke is closed and not used again; the next e-mail connects afresh."""
+    if _kept.get() is not None:
+        yield
+        return
+    token = _kept.set({})
+    try:
+        yield
+    finally:
+        kept = _kept.get()
+        _kept.reset(token)
+        for smtp, _ in kept.values():
+            _close(smtp)
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
 class SmtpMailer:
     def __init__(self, config) -> None:
         self.host, self.port = config["SMTP_HOST"], config["SMTP_PORT"]
@@ -75,13 +109,50 @@ class SmtpMailer:
 
     def send(self, email: Email) -> str:
         message = build_message(email, self.sender)
-        with smtplib.SMTP(self.host, self.port, timeout=15) as smtp:
+        kept = _kept.get()
+        if kept is None:
+            smtp = self._connect()
+            try:
+                smtp.send_message(message)
+            finally:
+                _close(smtp)
+            return message["Message-ID"]
+        key = (self.host, self.port, self.username)
+        smtp = self._kept_connection(kept.pop(key, None))
+        try:
+            smtp.send_message(message)
+        except BaseException:
+            smtp.close()  # not used again: where the conversation broke is unknown
+            raise
+        kept[key] = (smtp, time.monotonic())
+        return message["Message-ID"]
+
+    def _kept_connection(self, kept: tuple[smtplib.SMTP, float] | None) -> smtplib.SMTP:
+        """The kept connection if it still answers (asked when it was idle a while; nothing has
+        been sent on it for this e-mail yet), else a new one."""
+        if kept is not None:
+            smtp, last_used = kept
+            if time.monotonic() - last_used < IDLE_CHECK:
+                return smtp
+            try:
+                if smtp.noop()[0] == 250:
+                    return smtp
+            except (smtplib.SMTPException, OSError):
+                pass
+            smtp.close()
+        return self._connect()
+
+    def _connect(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP(self.host, self.port, timeout=15)
+        try:
             if self.starttls:
                 smtp.starttls()
             if self.username:
                 smtp.login(self.username, self.password)
-            smtp.send_message(message)
-        return message["Message-ID"]
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
 
 
 class ConsoleMailer:

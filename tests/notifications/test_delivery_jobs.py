@@ -167,3 +167,37 @@ def test_a_row_due_for_a_retry_is_relayed_when_due_then_left_to_its_job(
         execute(handed[0].task, *handed[0].args)
     assert [m["To"] for m in smtp.messages] == [person["email"]]
     assert _states(outbox_app)[row_id] == (DeliveryState.SENT, 2)
+
+
+def test_a_delivery_job_sends_three_statements_a_row_and_one_smtp_connection(
+    outbox_app, client, monkeypatch, smtp, sms
+):
+    """Each row: its claim, the row read with its account, its `sent` mark; the job's e-mails
+    go over one SMTP connection."""
+    import smtplib
+
+    from tests.statements import statements
+
+    people = [register(client) for _ in range(2)]
+    handed = _watch_jobs(outbox_app, monkeypatch, run=False)
+    with outbox_app.app_context():
+        for person in people:
+            notify(_account(person["email"]), "rejected", REJECTED, authority_id=1)
+        db.session.commit()
+    [job] = handed
+    assert len(job.args[0]) == 4  # two e-mails, two SMS
+    connections = []
+    connect = smtplib.SMTP.connect
+    monkeypatch.setattr(
+        smtplib.SMTP,
+        "connect",
+        lambda self, *a, **k: (connections.append(a), connect(self, *a, **k))[1],
+    )
+    with outbox_app.app_context(), statements(outbox_app) as sent:
+        execute(job.task, *job.args)
+    assert len(sent) == 12, sent.text()
+    assert len(sent.touching("users")) == 4, sent.text()  # joined into the row's read
+    assert len(connections) == 1
+    assert sorted(m["To"] for m in smtp.messages) == sorted(p["email"] for p in people)
+    assert sorted(s["to"] for s in sms.received) == sorted(p["phone"] for p in people)
+    assert set(_states(outbox_app).values()) == {(DeliveryState.SENT, 0), (DeliveryState.SENT, 1)}
