@@ -66,8 +66,14 @@ class SlaTracked:
         return self.clock.status(self.working_calendar(), now or utcnow())
 
     def working_calendar(self) -> WorkingCalendar:
-        """The working calendar of the record's authority."""
-        return current_app.extensions["calendar_for"](self.authority_id)
+        """The working calendar of the record's authority, under the authority's calendar version
+        when the record came with its authority loaded (no statement to read the version; never
+        a load of the authority to find it)."""
+        authority = sa.inspect(self).dict.get("authority")
+        version = None
+        if authority is not None:
+            version = sa.inspect(authority).dict.get("calendar_version")
+        return current_app.extensions["calendar_for"](self.authority_id, version)
 
 
 class TimelineEntry:

@@ -220,9 +220,6 @@ def act(actor: User, application_id: int, action: str, data: dict[str, Any]) -> 
     )
     if application is None:
         raise NotFound()
-    # The authority came with the row, its calendar's version too: the calendar is looked up
-    # under it, not read again (one SELECT of authorities less).
-    calendar_for(application.authority_id, application.authority.calendar_version)
     return transition(application, action, actor, {**data, "actor": actor})
 
 
