@@ -33,17 +33,25 @@ def reads_only(view: Callable) -> Callable:
     return view
 
 
+def autocommit_connection() -> sa.Connection:
+    """The session's connection, in autocommit when nothing has begun a transaction on it yet:
+    each statement then commits on its own, with no BEGIN and COMMIT around it. A session
+    already in a transaction, or joining one of its caller's (the tests'), keeps it."""
+    session = db.session()
+    if session.in_transaction() or isinstance(session.get_bind(), sa.Connection):
+        return session.connection()
+    return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def _begin_reading() -> None:
     if request.endpoint is None or request.method not in ("GET", "HEAD"):
         return
     handler = view_handler(current_app.view_functions[request.endpoint], request.method)
     if not getattr(handler, "_reads_only", False):
         return
-    session = db.session()
-    if isinstance(session.get_bind(), sa.Connection):
-        return  # the session joins a transaction of its caller's (the tests'): it reads in it
-    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    session.info[READS_ONLY] = True
+    options = autocommit_connection().get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        db.session.info[READS_ONLY] = True
 
 
 def _refuse_writes(session, *args) -> None:

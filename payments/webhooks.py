@@ -17,6 +17,7 @@ from app.errors import BadRequest, NotFound
 from app.events import publish
 from app.extensions import db
 from app.i18n import N_
+from app.reads import autocommit_connection
 from app.timeutil import utcnow
 from jobs import enqueue
 from payments import gateways, lifecycle
@@ -69,7 +70,7 @@ def _record_once(gateway: str, event: GatewayEvent) -> int | None:
     its own is atomic, so no BEGIN and COMMIT are sent around it (two round trips of three).
     The job is still sent by the session's commit: if the request fails after the insert, the
     job is dropped and the relay (`relay_gateway_events`) hands the unprocessed row to one."""
-    connection = _autocommit_connection()
+    connection = autocommit_connection()  # the webhook is public: the request's first statement
     return connection.execute(
         _insert(connection.dialect.name),
         {
@@ -81,16 +82,6 @@ def _record_once(gateway: str, event: GatewayEvent) -> int | None:
             "received_at": utcnow(),
         },
     ).scalar()
-
-
-def _autocommit_connection() -> sa.Connection:
-    """The session's connection, in autocommit when the insert is the request's first
-    statement (it is: the webhook is public and reads nothing before). A session already in a
-    transaction (the tests' rolled-back one, or a caller that read first) keeps it."""
-    session = db.session()
-    if session.in_transaction() or isinstance(session.get_bind(), sa.Connection):
-        return session.connection()
-    return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 @functools.cache
