@@ -26,6 +26,9 @@ from app.extensions import db
 from app.reads import READS_ONLY
 
 KEEP = "uow_keep_on_refusal"
+# Where a session holds the jobs to send after its commit (`jobs.enqueue` puts them there): a
+# session with any must commit, whatever else it holds.
+PENDING_JOBS = "pending_jobs"
 
 
 class TransactionOpen(RuntimeError):
@@ -57,17 +60,13 @@ def commit(*, last: bool = False) -> None:
         session.expire_on_commit = expiring
 
 
-# What the session carries to do after a commit (jobs, a job batch): such a session commits.
-_AFTER_COMMIT = ("pending_jobs", "pending_batches")
-
-
 def _nothing_to_commit(session) -> bool:
     """A request's session with nothing a commit would keep: nothing new, changed or deleted,
     nothing queued for after the commit, and either no transaction begun or a request in
     autocommit (`@reads_only`, where writes are refused)."""
     if session.new or session.dirty or session.deleted:
         return False
-    if any(key in session.info for key in _AFTER_COMMIT):
+    if session.info.get(PENDING_JOBS):
         return False
     return bool(session.info.get(READS_ONLY)) or not session.in_transaction()
 

@@ -21,6 +21,8 @@ from redis import Redis
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.uow import PENDING_JOBS
+
 log = logging.getLogger("jobs")
 
 QUEUES = ("high", "default", "low")
@@ -57,7 +59,7 @@ def enqueue(
     session = session or db.session()
     if not session.in_transaction():
         session.begin()  # so that a rollback before the next commit drops the job
-    session.info.setdefault("pending_jobs", []).append((current_app._get_current_object(), job))
+    session.info.setdefault(PENDING_JOBS, []).append((current_app._get_current_object(), job))
     return job
 
 
@@ -96,9 +98,7 @@ def enqueue_batched(
     batch = batches.get((task, queue))
     if batch is None:
         batch = batches[task, queue] = _Batch(task, queue, tuple(retry_intervals))
-        session.info.setdefault("pending_jobs", []).append(
-            (current_app._get_current_object(), batch)
-        )
+        session.info.setdefault(PENDING_JOBS, []).append((current_app._get_current_object(), batch))
     batch.items.append(item)
 
 
@@ -149,7 +149,7 @@ def _merged(pending: list) -> list:
 
 def _after_commit(session: Session) -> None:
     session.info.pop("pending_batches", None)
-    pending = session.info.pop("pending_jobs", [])
+    pending = session.info.pop(PENDING_JOBS, [])
     gathering = _gathering.get()
     if gathering is not None:
         gathering.extend(pending)
@@ -172,7 +172,7 @@ def _submit(pending: list) -> None:
 def _after_rollback(session: Session, previous_transaction) -> None:
     # A rollback of the session's transaction (not of a savepoint) drops its jobs.
     if not previous_transaction.nested:
-        session.info.pop("pending_jobs", None)
+        session.info.pop(PENDING_JOBS, None)
         session.info.pop("pending_batches", None)
 
 
