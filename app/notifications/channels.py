@@ -108,15 +108,11 @@ class SmtpMailer:
         self.starttls, self.sender = config["SMTP_STARTTLS"], config["MAIL_FROM"]
 
     def send(self, email: Email) -> str:
-        message = build_message(email, self.sender)
         kept = _kept.get()
-        if kept is None:
-            smtp = self._connect()
-            try:
-                smtp.send_message(message)
-            finally:
-                _close(smtp)
-            return message["Message-ID"]
+        if kept is None:  # one e-mail alone: its own connection, closed after it
+            with connections_kept():
+                return self.send(email)
+        message = build_message(email, self.sender)
         key = (self.host, self.port, self.username)
         smtp = self._kept_connection(kept.pop(key, None))
         try:
