@@ -143,6 +143,10 @@ class Keyset:
     def after(self, cursor: str | None) -> Keyset:
         return replace(self, cursor=cursor)
 
+    def order(self, columns: Sequence[sa.ColumnElement]) -> list[sa.ColumnElement]:
+        """`columns` (the key, or the same columns of a subquery) in the list's direction."""
+        return [c.desc() if self.descending else c for c in columns]
+
     def beyond(self, values: Sequence[Any]) -> sa.ColumnElement[bool]:
         """The rows after the one whose key is `values`, as one row comparison (an index range)."""
         equal, rest, rest_values = [], list(self.key), list(values)
@@ -223,8 +227,7 @@ class KeysetPage(Page):
         """`query` in the key's order, the key's values as its last columns, from the cursor on
         or from the page's offset, one row more than the page (whether there is a next one)."""
         keyset, params = self.collection, self.page_params
-        query = query.order_by(*(k.desc() if keyset.descending else k for k in keyset.key))
-        query = query.add_columns(*keyset.key)
+        query = query.order_by(*keyset.order(keyset.key)).add_columns(*keyset.key)
         if keyset.cursor is not None:
             query = query.where(keyset.beyond(keyset.decode(keyset.cursor)))
         else:
@@ -242,7 +245,7 @@ class KeysetPage(Page):
         rows = self._page(keyset.query).subquery("page")
         key = list(rows.c)[-len(keyset.key) :]
         query = keyset.shown(rows).add_columns(*key)
-        return query.order_by(*(k.desc() if keyset.descending else k for k in key))
+        return query.order_by(*keyset.order(key))
 
     def _totals(self, more: bool) -> dict[str, Any]:
         """flask-smorest's totals, or `total_at_least` beyond the cap."""
