@@ -84,7 +84,7 @@ def _init_extensions(app: Flask) -> None:
 
     register_converters(app, api)
 
-    from app import events  # noqa: F401 - its tables belong to the metadata
+    from app import events, satisfaction  # noqa: F401 - their tables belong to the metadata
     from jobs import init_jobs
 
     init_jobs(app)
