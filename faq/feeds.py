@@ -125,6 +125,7 @@ def atom(
     feed.id(f"{TAG}feeds/{name}{scope}")
     feed.title(in_language(language, title))
     feed.language(language)
+    feed.generator("Baladiya")
     feed.author(name=in_language(language, PORTAL))
     feed.link(href=request.url, rel="self", type="application/atom+xml")
     feed.updated(to_muscat(max((e.updated for e in entries), default=EMPTY_FEED_UPDATED)))
