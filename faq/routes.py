@@ -11,7 +11,6 @@ from app.catalogue.caching import (
     CACHE_HEADERS,
     NOT_MODIFIED,
     RevalidationSchema,
-    catalogue_version,
     revalidated_by,
 )
 from app.moderation import MODERATORS
@@ -30,15 +29,10 @@ from faq.schemas import (
 blp = Blueprint("faq", __name__, url_prefix="/api/v1/faq", description="Frequently asked questions")
 
 
-def _public_version() -> str:
-    # The answer shows entries and the names of their authorities and services.
-    return services.faq_version() + catalogue_version()
-
-
 @blp.route("")
 class FaqList(MethodView):
     @allow(PUBLIC)
-    @revalidated_by(_public_version)
+    @revalidated_by(services.public_version)
     @blp.alt_response(304, description=NOT_MODIFIED, headers=CACHE_HEADERS)
     @blp.arguments(RevalidationSchema, location="headers", as_kwargs=True)
     @blp.arguments(FaqQuerySchema, location="query")

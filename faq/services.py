@@ -11,9 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import STAFF_ROLES, Role, User
+from app.accounts.models import Role, User
 from app.audit import record_change
 from app.authorities.models import Authority
+from app.catalogue.caching import catalogue_version
 from app.catalogue.models import Service
 from app.catalogue.search import normalise_arabic
 from app.errors import Forbidden, NotFound, ValidationFailed
@@ -156,12 +157,13 @@ def staff_entries(user: User, filters: dict[str, Any]) -> sa.Select:
 
 
 def find_entry(user: User | None, entry_id: int) -> FaqEntry:
-    """A published entry for anyone; staff of its authority see it in any state; 404 otherwise."""
+    """A published entry for anyone; its authority's `READERS` see it in any state; 404 for
+    anyone else."""
     entry = db.session.scalar(_with_details(sa.select(FaqEntry).where(FaqEntry.id == entry_id)))
     if entry is None:
         raise NotFound()
     if entry.publicly_visible or (
-        user is not None and user.role in STAFF_ROLES and user.authority_id == entry.authority_id
+        user is not None and user.role in READERS and user.authority_id == entry.authority_id
     ):
         return entry
     raise NotFound()
@@ -174,6 +176,12 @@ def newest_published(authority_code: str | None, limit: int) -> list[FaqEntry]:
         query = query.where(FaqEntry.authority.has(Authority.code == authority_code.upper()))
     query = query.order_by(FaqEntry.updated_at.desc(), FaqEntry.id.desc()).limit(limit)
     return list(db.session.scalars(_with_details(query)))
+
+
+def public_version() -> str:
+    """The version of the public FAQ answers (list and feed), for their ETag: the entries, and
+    the catalogue's version for the names of their authorities and services."""
+    return faq_version() + catalogue_version()
 
 
 def faq_version() -> str:

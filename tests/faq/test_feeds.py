@@ -158,3 +158,14 @@ def test_an_empty_feed_is_still_a_valid_feed(client):
     assert entries(root) == []
     assert text(root, "updated") == "2026-01-01T04:00:00+04:00"
     assert client.get(FEED, query_string={"lang": "fr"}).status_code == 422
+
+
+def test_a_reader_polling_the_feed_gets_304_until_an_entry_is_hidden(app, client, staff):
+    entry = published(client, *staff)
+    first = client.get(FEED, query_string={"lang": "en"})
+    tag = first.headers["ETag"]
+    again = client.get(FEED, query_string={"lang": "en"}, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.data == b""
+    client.post(f"{FAQ}/{entry['id']}/hide", json={"reason": "Wrong fee"}, headers=staff[1])
+    changed = client.get(FEED, query_string={"lang": "en"}, headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and entries(parse(changed)) == []
