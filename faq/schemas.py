@@ -105,13 +105,15 @@ class FaqEntrySchema(Schema):
     answer_ar = fields.String()
     answer_en = fields.String()
     position = fields.Integer()
-    source = fields.String(allow_none=True)
     state = fields.String(attribute="moderation_state", metadata={"enum": STATES})
     updated_at = MuscatDateTime()
 
 
 class FaqStaffEntrySchema(FaqEntrySchema):
-    """An entry as its authority's staff see it: with the last moderation decision."""
+    """An entry as its authority's staff see it: with what it was proposed from (an inquiry's
+    reference is no one else's business) and the last moderation decision."""
+
+    source = fields.String(allow_none=True)
 
     moderated_at = MuscatDateTime(allow_none=True)
     moderated_by_id = fields.Integer(allow_none=True)

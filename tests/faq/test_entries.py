@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import staff_headers
+from tests.factories import applicant_headers, staff_headers
 from tests.faq.helpers import EN, FAQ, audit_rows, entry_data, propose, published
 
 
@@ -156,3 +156,21 @@ def test_the_public_list_follows_the_position(app, client, nbg):
     page = client.get(FAQ, query_string={"page_size": 2, "page": 2})
     assert [e["id"] for e in page.get_json()] == [third["id"]]
     assert '"total": 3' in page.headers["X-Pagination"]
+
+
+def test_a_draft_is_seen_by_its_authoritys_authors_and_auditors_only(app, client, nbg):
+    entry = propose(client, nbg["inspector"], source="INQ-2026-000007")
+    path = f"{FAQ}/{entry['id']}"
+    _, auditor = staff_headers(app, client, "auditor", "NBG")
+    _, finance = staff_headers(app, client, "finance", "NBG")
+    _, applicant = applicant_headers(client)
+    assert client.get(path, headers=auditor).status_code == 200
+    assert client.get(path, headers=finance).status_code == 404
+    assert client.get(path, headers=applicant).status_code == 404
+    listed = client.get(f"{FAQ}/moderation?state=pending", headers=auditor).get_json()
+    assert [(e["id"], e["source"]) for e in listed] == [(entry["id"], "INQ-2026-000007")]
+
+    client.post(f"{path}/publish", headers=nbg["admin"])
+    public = client.get(path).get_json()
+    assert "source" not in public  # the inquiry it came from is no one else's business
+    assert "source" not in client.get(FAQ).get_json()[0]
