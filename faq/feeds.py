@@ -127,7 +127,9 @@ def atom(
     feed.language(language)
     feed.generator("Baladiya")
     feed.author(name=in_language(language, PORTAL))
-    feed.link(href=request.url, rel="self", type="application/atom+xml")
+    asked = request.query_string.decode()
+    self_link = api_url(request.path + (f"?{asked}" if asked else ""))
+    feed.link(href=self_link, rel="self", type="application/atom+xml")
     feed.updated(to_muscat(max((e.updated for e in entries), default=EMPTY_FEED_UPDATED)))
     for shown in entries[:MAX_ENTRIES]:
         entry = feed.add_entry(order="append")
