@@ -101,6 +101,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.health import bp as ops
     from app.maintenance.routes import blp as announcements
     from app.notifications.routes import blp as notifications
+    from faq.announcement_routes import blp as news
+    from faq.feed_routes import blp as feeds
+    from faq.routes import blp as faq
     from licensing.families.routes import BLUEPRINTS as families
     from licensing.routes import blp as applications
     from payments.routes import blp as payments
@@ -120,6 +123,9 @@ def _register_blueprints(app: Flask) -> None:
         refunds,
         audit,
         *families,
+        faq,
+        news,
+        feeds,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)

@@ -104,6 +104,19 @@ EXPECTED = {
     ("PATCH", "/api/v1/services/<string:code>"): {"admin"},
     ("GET", "/api/v1/audit"): {"admin", "auditor"},
     ("GET", "/api/v1/audit/export.csv"): {"admin", "auditor"},
+    ("GET", "/api/v1/faq"): ANYONE,
+    ("POST", "/api/v1/faq"): {"inspector", "department_head", "admin"},
+    ("GET", "/api/v1/faq/moderation"): {"inspector", "department_head", "admin", "auditor"},
+    ("GET", "/api/v1/faq/<int:entry_id>"): ANYONE,
+    ("PATCH", "/api/v1/faq/<int:entry_id>"): {"inspector", "department_head", "admin"},
+    ("POST", "/api/v1/faq/<int:entry_id>/publish"): {"department_head", "admin"},
+    ("POST", "/api/v1/faq/<int:entry_id>/hide"): {"department_head", "admin"},
+    ("GET", "/api/v1/announcements/news"): ANYONE,
+    ("POST", "/api/v1/announcements/news"): {"department_head", "admin"},
+    ("GET", "/api/v1/announcements/news/<int:announcement_id>"): ANYONE,
+    ("DELETE", "/api/v1/announcements/news/<int:announcement_id>"): {"department_head", "admin"},
+    ("GET", "/api/v1/feeds/faq.atom"): ANYONE,
+    ("GET", "/api/v1/feeds/announcements.atom"): ANYONE,
 }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE_PACKAGES = ("app", "licensing", "payments", "refunds", "receipts", "jobs")
+SOURCE_PACKAGES = ("app", "licensing", "payments", "refunds", "receipts", "jobs", "faq")
 # The factory (`app/__init__.py`) is the composition root: it imports every blueprint by design,
 # and the job runner builds the app through it. It is no seam, so it is no node of the graph.
 COMPOSITION_ROOT = "app"
