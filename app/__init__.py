@@ -106,6 +106,8 @@ def _register_blueprints(app: Flask) -> None:
     from payments.routes import blp as payments
     from receipts.routes import blp as receipts
     from refunds.routes import blp as refunds
+    from surveys.routes import blp as surveys
+    from surveys.satisfaction_routes import blp as satisfaction
 
     for blueprint in (
         accounts,
@@ -120,6 +122,8 @@ def _register_blueprints(app: Flask) -> None:
         refunds,
         audit,
         *families,
+        surveys,
+        satisfaction,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)
