@@ -60,7 +60,9 @@ TRANSITIONS = {
             guards=(has_questions,),
             note="answers are taken between opens_at and closes_at",
         ),
-        transition("close", {State.OPEN}, State.CLOSED, EDITORS | {SYSTEM}),
+        # No sweep closes a survey at its close time: past it, answers are refused and the
+        # survey counts as ended (surveys.queries.has_ended) whether or not it was closed.
+        transition("close", {State.OPEN}, State.CLOSED, EDITORS),
     )
 }
 
