@@ -3,6 +3,10 @@ only while the survey takes answers; one response per account even when the chec
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -138,3 +142,36 @@ def test_a_second_answer_that_passed_the_check_is_still_refused_by_the_constrain
     assert _responses(app, survey["id"]) == 1
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyAnswer)) == 3
+
+
+@pytest.mark.postgres_only  # SQLite has one writer at a time
+@pytest.mark.committed  # a race: each request its own connection and transaction
+def test_answers_sent_at_once_by_one_account_keep_one_response(app, client, monkeypatch):
+    """Six copies of one account's answer at the same moment, every one past the look-up (as
+    when they all read before any committed): one is kept, the others are 409."""
+    _, head = staff_headers(app, client, "department_head", "NBG")
+    _, applicant = applicant_headers(client)
+    survey = published(client, head)
+    (single, multiple, scale, _), (s_opts, m_opts, _, _) = ids(survey)
+    given = {
+        str(single): {"option_ids": [s_opts[1]]},
+        str(multiple): {"option_ids": [m_opts[0]]},
+        str(scale): {"scale": 2},
+    }
+    monkeypatch.setattr(answering, "_answered", lambda survey_id, person_id: False)
+    copies = 6
+    start = threading.Barrier(copies)
+
+    def send(_):
+        own = app.test_client()
+        start.wait()
+        return answer(own, applicant, survey["id"], given)
+
+    with ThreadPoolExecutor(copies) as pool:
+        answers = list(pool.map(send, range(copies)))
+    assert sorted(r.status_code for r in answers) == [201] + [409] * (copies - 1)
+    assert {r.get_json()["code"] for r in answers if r.status_code == 409} == {"already_answered"}
+    assert _responses(app, survey["id"]) == 1
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyAnswer)) == 3
+        db.session.remove()
