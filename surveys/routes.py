@@ -14,16 +14,16 @@ from surveys import answering, drafting, export, results, text_moderation
 from surveys.queries import survey_for, surveys_query
 from surveys.schemas import (
     SURVEY_FIELDS,
-    ModerationInput,
-    ResponseInput,
-    ResponseSchema,
-    ResultsSchema,
     SurveyInput,
     SurveyListQuery,
+    SurveyModerationInput,
+    SurveyResponseInput,
+    SurveyResponseSchema,
+    SurveyResultsSchema,
     SurveySchema,
+    SurveyTextAnswerQuery,
+    SurveyTextAnswerSchema,
     SurveyUpdate,
-    TextAnswerQuery,
-    TextAnswerSchema,
 )
 
 blp = Blueprint("surveys", __name__, url_prefix="/api/v1", description="Surveys and polls")
@@ -96,8 +96,8 @@ class SurveyResponses(MethodView):
             )
         }
     )
-    @blp.arguments(ResponseInput)
-    @blp.response(201, ResponseSchema)
+    @blp.arguments(SurveyResponseInput)
+    @blp.response(201, SurveyResponseSchema)
     def post(self, data, survey_id):
         """Answer the survey, once per account: by question id, `option_ids`, `scale` or
         `text` as the question's kind asks (422 names `answers.<question id>`)"""
@@ -108,7 +108,7 @@ class SurveyResponses(MethodView):
 class SurveyResults(MethodView):
     @allow(PUBLIC)
     @problems({403: (("results_not_public", "the results are not public (yet)"),)})
-    @blp.response(200, ResultsSchema)
+    @blp.response(200, SurveyResultsSchema)
     def get(self, survey_id):
         """Results per question: counts per option, the scale's distribution and mean,
         respondents, published free-text answers
@@ -135,8 +135,8 @@ class SurveyResultsCsv(MethodView):
 @blp.route("/surveys/<int:survey_id>/text-answers")
 class TextAnswers(MethodView):
     @allow(*EDITORS)
-    @blp.arguments(TextAnswerQuery, location="query")
-    @blp.response(200, TextAnswerSchema(many=True))
+    @blp.arguments(SurveyTextAnswerQuery, location="query")
+    @blp.response(200, SurveyTextAnswerSchema(many=True))
     @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, filters, survey_id):
         """The survey's free-text answers to moderate, oldest first (`state`: pending,
@@ -148,8 +148,8 @@ class TextAnswers(MethodView):
 class TextAnswerModeration(MethodView):
     @allow(*EDITORS)
     @problems({409: (("moderation_unchanged", "the answer is already in that state"),)})
-    @blp.arguments(ModerationInput)
-    @blp.response(200, TextAnswerSchema)
+    @blp.arguments(SurveyModerationInput)
+    @blp.response(200, SurveyTextAnswerSchema)
     def post(self, data, survey_id, answer_id):
         """Publish a free-text answer, or hide it with a `reason` (kept, with its audit rows)"""
         return text_moderation.moderate_text_answer(

@@ -10,7 +10,12 @@ from app.files import attachment
 from app.openapi import problems
 from app.pagination import Blueprint
 from surveys import ratings, report
-from surveys.satisfaction_schemas import RatingInput, RatingSchema, ReportQuery, ReportSchema
+from surveys.satisfaction_schemas import (
+    SatisfactionRatingInput,
+    SatisfactionRatingSchema,
+    SatisfactionReportQuery,
+    SatisfactionReportSchema,
+)
 
 blp = Blueprint(
     "satisfaction", __name__, url_prefix="/api/v1", description="Satisfaction ratings and report"
@@ -26,15 +31,15 @@ RATING_PROBLEMS = {
 @blp.route("/applications/<int:application_id>/rating")
 class ApplicationRating(MethodView):
     @allow(AUTHENTICATED)
-    @blp.response(200, RatingSchema)
+    @blp.response(200, SatisfactionRatingSchema)
     def get(self, application_id):
         """The application's satisfaction rating (its applicant, or staff of its authority)"""
         return ratings.application_rating(require_user(), application_id)
 
     @allow(Role.APPLICANT)
     @problems(RATING_PROBLEMS)
-    @blp.arguments(RatingInput)
-    @blp.response(201, RatingSchema)
+    @blp.arguments(SatisfactionRatingInput)
+    @blp.response(201, SatisfactionRatingSchema)
     def post(self, data, application_id):
         """Rate your application, 1 to 5 with a comment, once it is issued, rejected, withdrawn
         or cancelled"""
@@ -46,15 +51,15 @@ class ApplicationRating(MethodView):
 @blp.route("/refunds/<int:refund_id>/rating")
 class RefundRating(MethodView):
     @allow(AUTHENTICATED)
-    @blp.response(200, RatingSchema)
+    @blp.response(200, SatisfactionRatingSchema)
     def get(self, refund_id):
         """The refund's satisfaction rating (its payer, or staff of its authority)"""
         return ratings.refund_rating(require_user(), refund_id)
 
     @allow(Role.APPLICANT)
     @problems(RATING_PROBLEMS)
-    @blp.arguments(RatingInput)
-    @blp.response(201, RatingSchema)
+    @blp.arguments(SatisfactionRatingInput)
+    @blp.response(201, SatisfactionRatingSchema)
     def post(self, data, refund_id):
         """Rate your refund, 1 to 5 with a comment, once it is refunded, rejected or withdrawn"""
         return ratings.rate_refund(require_user(), refund_id, data["score"], data.get("comment"))
@@ -63,14 +68,14 @@ class RefundRating(MethodView):
 @blp.route("/reports/satisfaction")
 class SatisfactionReport(MethodView):
     @allow(Role.DEPARTMENT_HEAD, Role.ADMIN, Role.AUDITOR)
-    @blp.arguments(ReportQuery, location="query")
-    @blp.response(200, ReportSchema)
+    @blp.arguments(SatisfactionReportQuery, location="query")
+    @blp.response(200, SatisfactionReportSchema)
     @blp.doc(
         responses={
             "200": {
                 "description": "The report as JSON, or with `format=csv` as a CSV file",
                 "content": {
-                    "application/json": {"schema": ReportSchema},
+                    "application/json": {"schema": SatisfactionReportSchema},
                     "text/csv": {"schema": {"type": "string"}},
                 },
             }

@@ -8,12 +8,12 @@ from app.schemas import MuscatDateTime
 from surveys.report import GROUPS
 
 
-class RatingInput(Schema):
+class SatisfactionRatingInput(Schema):
     score = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=5))
     comment = fields.String(validate=validate.Length(max=2000), allow_none=True)
 
 
-class RatingSchema(Schema):
+class SatisfactionRatingSchema(Schema):
     subject_type = fields.String()
     reference = fields.String()
     score = fields.Integer()
@@ -21,7 +21,7 @@ class RatingSchema(Schema):
     rated_at = MuscatDateTime()
 
 
-class ReportQuery(Schema):
+class SatisfactionReportQuery(Schema):
     first = fields.Date(
         data_key="from", metadata={"description": "First Muscat date of a rating (inclusive)"}
     )
@@ -36,7 +36,7 @@ class ReportQuery(Schema):
     )
 
 
-class ReportRowSchema(Schema):
+class SatisfactionReportRowSchema(Schema):
     key = fields.String(
         allow_none=True,
         metadata={
@@ -53,9 +53,9 @@ class ReportRowSchema(Schema):
     )
 
 
-class ReportSchema(Schema):
+class SatisfactionReportSchema(Schema):
     first = fields.Date(data_key="from", allow_none=True)
     last = fields.Date(data_key="to", allow_none=True)
     group = fields.String()
-    groups = fields.List(fields.Nested(ReportRowSchema))
-    total = fields.Nested(ReportRowSchema)
+    groups = fields.List(fields.Nested(SatisfactionReportRowSchema))
+    total = fields.Nested(SatisfactionReportRowSchema)

@@ -20,18 +20,20 @@ def _text(size: int, **kwargs) -> fields.String:
     return fields.String(validate=validate.Length(min=1, max=size), **kwargs)
 
 
-class OptionInput(Schema):
+class SurveyOptionInput(Schema):
     text_ar = _text(300, required=True)
     text_en = _text(300, required=True)
 
 
-class QuestionInput(Schema):
+class SurveyQuestionInput(Schema):
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in QuestionKind]))
     text_ar = _text(500, required=True)
     text_en = _text(500, required=True)
     required = fields.Boolean(load_default=True)
     options = fields.List(
-        fields.Nested(OptionInput), validate=validate.Length(max=MAX_OPTIONS), load_default=list
+        fields.Nested(SurveyOptionInput),
+        validate=validate.Length(max=MAX_OPTIONS),
+        load_default=list,
     )
 
     @validates_schema
@@ -63,7 +65,9 @@ class SurveyInput(Schema):
         metadata={"description": "Results public while open too (else once a public one ends)"},
     )
     questions = fields.List(
-        fields.Nested(QuestionInput), validate=validate.Length(max=MAX_QUESTIONS), load_default=list
+        fields.Nested(SurveyQuestionInput),
+        validate=validate.Length(max=MAX_QUESTIONS),
+        load_default=list,
     )
 
 
@@ -75,20 +79,20 @@ class SurveyUpdate(SurveyInput):
 SURVEY_FIELDS = tuple(SurveyInput._declared_fields)
 
 
-class OptionSchema(Schema):
+class SurveyOptionSchema(Schema):
     id = fields.Integer()
     text_ar = fields.String()
     text_en = fields.String()
 
 
-class QuestionSchema(Schema):
+class SurveyQuestionSchema(Schema):
     id = fields.Integer()
     position = fields.Integer()
     kind = fields.String()
     text_ar = fields.String()
     text_en = fields.String()
     required = fields.Boolean()
-    options = fields.List(fields.Nested(OptionSchema))
+    options = fields.List(fields.Nested(SurveyOptionSchema))
 
 
 class SurveySchema(Schema):
@@ -110,7 +114,7 @@ class SurveySchema(Schema):
         "_accepting_answers",
         metadata={"type": "boolean", "description": "Open, and now between opens_at and closes_at"},
     )
-    questions = fields.List(fields.Nested(QuestionSchema))
+    questions = fields.List(fields.Nested(SurveyQuestionSchema))
 
     def _accepting_answers(self, survey) -> bool:
         return accepting_answers(survey, utcnow())
@@ -122,16 +126,16 @@ class SurveyListQuery(Schema):
     state = fields.String(validate=validate.OneOf(["draft", "open", "closed"]))
 
 
-class AnswerInput(Schema):
+class SurveyAnswerInput(Schema):
     option_ids = fields.List(Id(), validate=validate.Length(min=1, max=MAX_OPTIONS))
     scale = fields.Integer(strict=True)
     text = fields.String(validate=validate.Length(max=MAX_TEXT))
 
 
-class ResponseInput(Schema):
+class SurveyResponseInput(Schema):
     answers = fields.Dict(
         keys=fields.String(validate=validate.Regexp(r"^[1-9][0-9]{0,9}$")),
-        values=fields.Nested(AnswerInput),
+        values=fields.Nested(SurveyAnswerInput),
         required=True,
         validate=validate.Length(max=MAX_QUESTIONS),
         metadata={
@@ -141,17 +145,17 @@ class ResponseInput(Schema):
     )
 
 
-class ResponseSchema(Schema):
+class SurveyResponseSchema(Schema):
     id = fields.Integer()
     survey_id = fields.Integer()
     answered_at = MuscatDateTime()
 
 
-class OptionCountSchema(OptionSchema):
+class SurveyOptionCountSchema(SurveyOptionSchema):
     count = fields.Integer()
 
 
-class TextAnswerSchema(Schema):
+class SurveyTextAnswerSchema(Schema):
     id = fields.Integer()
     question_id = fields.Integer()
     text = fields.String()
@@ -160,35 +164,35 @@ class TextAnswerSchema(Schema):
     moderation_reason = fields.String(allow_none=True)
 
 
-class QuestionResultSchema(Schema):
+class SurveyQuestionResultSchema(Schema):
     id = fields.Integer()
     position = fields.Integer()
     kind = fields.String()
     text_ar = fields.String()
     text_en = fields.String()
     answered = fields.Integer(metadata={"description": "Respondents who answered it"})
-    options = fields.List(fields.Nested(OptionCountSchema))
+    options = fields.List(fields.Nested(SurveyOptionCountSchema))
     distribution = fields.Dict(
         keys=fields.String(), values=fields.Integer(), metadata={"description": "Scale: 1 to 5"}
     )
     mean = fields.Float(allow_none=True, metadata={"description": "Scale: two decimals"})
     text_answers = fields.List(
-        fields.Nested(TextAnswerSchema),
+        fields.Nested(SurveyTextAnswerSchema),
         metadata={"description": "Free text: published ones only, but for the staff"},
     )
 
 
-class ResultsSchema(Schema):
+class SurveyResultsSchema(Schema):
     survey_id = fields.Integer()
     state = fields.String()
     respondents = fields.Integer()
-    questions = fields.List(fields.Nested(QuestionResultSchema))
+    questions = fields.List(fields.Nested(SurveyQuestionResultSchema))
 
 
-class TextAnswerQuery(Schema):
+class SurveyTextAnswerQuery(Schema):
     state = fields.String(validate=validate.OneOf(["pending", "published", "hidden"]))
 
 
-class ModerationInput(Schema):
+class SurveyModerationInput(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(["publish", "hide"]))
     reason = fields.String(validate=validate.Length(max=1000))
