@@ -11,6 +11,7 @@ from app.accounts.models import User
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.i18n import N_
+from app.maintenance.hooks import refuse_writes_on_record
 from app.timeutil import utcnow
 from surveys.models import (
     QuestionKind,
@@ -51,6 +52,9 @@ def answer_survey(
     the account (the unique constraint decides under a race); 422 naming `answers.<question id>`
     for each missing or wrong answer."""
     survey = survey_for(actor, survey_id)
+    # Applicants belong to no authority: the request hook cannot tell whose maintenance stops
+    # their write, the survey's authority does.
+    refuse_writes_on_record(survey.authority_id)
     if not accepting_answers(survey, utcnow()):
         raise Conflict(code="survey_not_open", detail=NOT_OPEN)
     if _answered(survey.id, actor.id):

@@ -40,7 +40,8 @@ CSV_HEADER = (
 
 def satisfaction_report(actor: User, filters: dict[str, Any]) -> dict[str, Any]:
     """The report of the caller's authority; `from` and `to` are Muscat dates (inclusive) on
-    which ratings were given; 422 naming `to` when it is before `from`."""
+    which ratings were given, `kind` one kind of rated record; 422 naming `to` when it is before
+    `from`."""
     first, last, group = filters.get("first"), filters.get("last"), filters["group"]
     if first and last and last < first:
         raise ValidationFailed({"to": [FROM_AFTER_TO]})
@@ -51,6 +52,8 @@ def satisfaction_report(actor: User, filters: dict[str, Any]) -> dict[str, Any]:
         .where(r.authority_id == actor.authority_id)
         .group_by(key[group], r.score)
     )
+    if filters.get("kind"):
+        query = query.where(r.subject_type == filters["kind"])
     if first:
         query = query.where(r.rated_at >= _muscat_midnight(first))
     if last:

@@ -29,6 +29,10 @@ class SatisfactionReportQuery(Schema):
         data_key="to", metadata={"description": "Last Muscat date of a rating (inclusive)"}
     )
     group = fields.String(load_default="service", validate=validate.OneOf(GROUPS))
+    kind = fields.String(
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "One kind of rated record: application, refund, complaint..."},
+    )
     format = fields.String(
         load_default="json",
         validate=validate.OneOf(["json", "csv"]),

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.timeutil import utcnow
 from surveys import answering
 from surveys.models import SurveyAnswer, SurveyResponse
 from tests.factories import applicant_headers, staff_headers
@@ -175,3 +177,21 @@ def test_answers_sent_at_once_by_one_account_keep_one_response(app, client, monk
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyAnswer)) == 3
         db.session.remove()
+
+
+def test_an_authority_in_maintenance_takes_no_answers_to_its_surveys(app, client):
+    _, head = staff_headers(app, client, "department_head", "NBG")
+    _, admin = staff_headers(app, client, "admin", "NBG")
+    _, applicant = applicant_headers(client)
+    survey = published(client, head)
+    start = utcnow() - timedelta(minutes=1)
+    window = {
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=1)).isoformat(),
+        "message_ar": "صيانة",
+        "message_en": "Maintenance",
+    }
+    assert client.post("/api/v1/announcements", json=window, headers=admin).status_code == 201
+    refused = answer(client, applicant, survey["id"], _only_single(survey))
+    assert refused.status_code == 503 and refused.get_json()["code"] == "maintenance"
+    assert _responses(app, survey["id"]) == 0

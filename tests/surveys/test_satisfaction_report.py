@@ -21,7 +21,8 @@ from tests.factories import applicant_headers, staff_headers
 from tests.surveys.helpers import ok
 
 COMPLAINT, CERTIFICATE = "NBG-COMPLAINT", "NBG-CERT-TO-WHOM-IT-MAY-CONCERN"
-# (authority, service, department, score, Muscat wall time of the rating)
+# (authority, service, department, score, Muscat wall time of the rating); the fourth is a
+# refund's rating, the others applications'.
 RATINGS = [
     ("NBG", COMPLAINT, "licensing", 5, (2026, 11, 3, 10, 0)),
     ("NBG", COMPLAINT, "licensing", 4, (2026, 11, 20, 12, 0)),
@@ -57,7 +58,7 @@ def ratings(app, client):
         for n, (code, service, department, score, at) in enumerate(RATINGS, start=1):
             db.session.add(
                 SatisfactionRating(
-                    subject_type="application",
+                    subject_type="refund" if n == 4 else "application",
                     subject_id=900_000 + n,
                     reference=f"R-{n}",
                     authority_id=authority[code],
@@ -153,3 +154,11 @@ def test_the_report_as_csv_and_who_may_read_it(app, client, ratings):
     assert backwards.status_code == 422
     assert [e["field"] for e in backwards.get_json()["errors"]] == ["to"]
     assert client.get("/api/v1/reports/satisfaction?group=year", headers=head).status_code == 422
+
+
+def test_one_kind_of_rated_record(app, client, ratings):
+    _, head = staff_headers(app, client, "department_head", "NBG")
+    refunds = _report(client, head, SPAN + "&kind=refund")
+    assert [(r["key"], r["count"], r["mean"]) for r in refunds["groups"]] == [(CERTIFICATE, 1, 3.0)]
+    applications = _report(client, head, SPAN + "&kind=application")["total"]
+    assert (applications["count"], applications["mean"]) == (6, 3.33)  # (23 - 3) / 6
