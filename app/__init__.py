@@ -109,6 +109,8 @@ def _register_blueprints(app: Flask) -> None:
     from payments.routes import blp as payments
     from receipts.routes import blp as receipts
     from refunds.routes import blp as refunds
+    from surveys.routes import blp as surveys
+    from surveys.satisfaction_routes import blp as satisfaction
 
     for blueprint in (
         accounts,
@@ -126,6 +128,8 @@ def _register_blueprints(app: Flask) -> None:
         faq,
         news,
         feeds,
+        surveys,
+        satisfaction,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)
