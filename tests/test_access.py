@@ -117,6 +117,27 @@ EXPECTED = {
     ("DELETE", "/api/v1/announcements/news/<int:announcement_id>"): {"department_head", "admin"},
     ("GET", "/api/v1/feeds/faq.atom"): ANYONE,
     ("GET", "/api/v1/feeds/announcements.atom"): ANYONE,
+    ("GET", "/api/v1/surveys"): ANYONE,
+    ("POST", "/api/v1/surveys"): {"department_head", "admin"},
+    ("GET", "/api/v1/surveys/<int:survey_id>"): ANYONE,
+    ("PATCH", "/api/v1/surveys/<int:survey_id>"): {"department_head", "admin"},
+    ("POST", "/api/v1/surveys/<int:survey_id>/actions/<string:action>"): {
+        "department_head",
+        "admin",
+    },
+    ("POST", "/api/v1/surveys/<int:survey_id>/responses"): ACTORS,
+    ("GET", "/api/v1/surveys/<int:survey_id>/results"): ANYONE,
+    ("GET", "/api/v1/surveys/<int:survey_id>/results.csv"): set(ROLES) - {"applicant"},
+    ("GET", "/api/v1/surveys/<int:survey_id>/text-answers"): {"department_head", "admin"},
+    ("POST", "/api/v1/surveys/<int:survey_id>/text-answers/<int:answer_id>/moderation"): {
+        "department_head",
+        "admin",
+    },
+    ("GET", "/api/v1/applications/<int:application_id>/rating"): LOGGED_IN,
+    ("POST", "/api/v1/applications/<int:application_id>/rating"): {"applicant"},
+    ("GET", "/api/v1/refunds/<int:refund_id>/rating"): LOGGED_IN,
+    ("POST", "/api/v1/refunds/<int:refund_id>/rating"): {"applicant"},
+    ("GET", "/api/v1/reports/satisfaction"): {"department_head", "admin", "auditor"},
 }
 
 
