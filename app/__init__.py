@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.health import bp as ops
     from app.maintenance.routes import blp as announcements
     from app.notifications.routes import blp as notifications
+    from cases.routes import blp as cases
     from licensing.families.routes import BLUEPRINTS as families
     from licensing.routes import blp as applications
     from payments.routes import blp as payments
@@ -120,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
         refunds,
         audit,
         *families,
+        cases,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)

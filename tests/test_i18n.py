@@ -17,7 +17,7 @@ KEYWORDS = {"N_": None, "lazy_gettext": None, "gettext": None, "_": None}
 
 def _code_messages() -> set[str]:
     found = set()
-    for package in ("app", "licensing", "payments", "refunds", "receipts", "jobs"):
+    for package in ("app", "licensing", "payments", "refunds", "receipts", "jobs", "cases"):
         for _, _, message, _, _ in extract_from_dir(ROOT / package, keywords=KEYWORDS):
             found.add(message if isinstance(message, str) else message[0])
     return found
