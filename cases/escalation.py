@@ -1,7 +1,7 @@
 """Escalation of idle cases, as applications are (`licensing.escalation`): a case waiting on the
 staff with no action for its service's `escalation_days` working days is escalated to the heads
 of the handling department, in-app, by e-mail and by SMS; once per idle spell (any action starts
-a new one). Run by the same daily job as the applications' sweep.
+a new one). Run daily at the time of the applications' sweep (jobs/schedule.py).
 
 Set-based: one statement finds the idle cases with their idle working days (the calendar's
 `calendar_days` table: today's working-day number minus the last action day's), one UPDATE marks

@@ -205,10 +205,6 @@ def escalate_idle_applications(now: datetime | None = None) -> int:
     """Periodic: escalate every application idle past its service's threshold (as of `now`,
     the current time by default), in the job's unit of work. Returns how many."""
     now = now or utcnow()
-    # The public's cases (complaints, tickets...) escalate on the same daily run.
-    from cases.escalation import escalate_idle_cases
-
-    escalate_idle_cases(now)
     today = now.astimezone(MUSCAT).date()
     found = idle_applications(today)
     if not found:
