@@ -101,6 +101,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.health import bp as ops
     from app.maintenance.routes import blp as announcements
     from app.notifications.routes import blp as notifications
+    from cases.open311.routes import blp as open311
+    from cases.open311.routes import keys as open311_keys
     from cases.routes import blp as cases
     from licensing.families.routes import BLUEPRINTS as families
     from licensing.routes import blp as applications
@@ -122,6 +124,8 @@ def _register_blueprints(app: Flask) -> None:
         audit,
         *families,
         cases,
+        open311,
+        open311_keys,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)

@@ -42,6 +42,8 @@ CASE_FIELDS = (
     "party_name",
     "party_cr_number",
     "tajawob_reference",
+    "latitude",
+    "longitude",
 )
 
 

@@ -29,6 +29,7 @@ class Channel(enum.StrEnum):
     COUNTER = "counter"
     EMAIL = "email"
     NATIONAL_PLATFORM = "national_platform"  # Tajawob
+    OPEN311 = "open311"  # a civic app, through the GeoReport v2 API (cases.open311)
 
 
 class Classification(enum.StrEnum):

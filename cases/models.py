@@ -69,6 +69,8 @@ class Case(SlaTracked, Moderated, Timestamped, db.Model):
     classification: Mapped[str] = mapped_column(sa.String(15), default="confidential")
     incident_place: Mapped[str | None] = mapped_column(sa.String(300))
     incident_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    latitude: Mapped[float | None] = mapped_column(sa.Float)  # WGS-84, from Open311 clients
+    longitude: Mapped[float | None] = mapped_column(sa.Float)
     party_kind: Mapped[str | None] = mapped_column(sa.String(10))  # person or company
     party_name: Mapped[str | None] = mapped_column(sa.String(200))
     party_cr_number: Mapped[str | None] = mapped_column(sa.String(20))
@@ -133,3 +135,17 @@ class CaseEvidence(StoredFileColumns, db.Model):
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
     uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     authority_id: Mapped[int] = mapped_column(sa.ForeignKey("authorities.id"))
+
+
+class Open311Key(db.Model):
+    """A civic app's key for filing requests through Open311 (`cases.open311`): only its
+    SHA-256 is kept; shown once when an admin makes it."""
+
+    __tablename__ = "open311_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -42,6 +42,8 @@ def upgrade():
         sa.Column("classification", sa.String(length=15), nullable=False),
         sa.Column("incident_place", sa.String(length=300), nullable=True),
         sa.Column("incident_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("latitude", sa.Float(), nullable=True),
+        sa.Column("longitude", sa.Float(), nullable=True),
         sa.Column("party_kind", sa.String(length=10), nullable=True),
         sa.Column("party_name", sa.String(length=200), nullable=True),
         sa.Column("party_cr_number", sa.String(length=20), nullable=True),
@@ -182,7 +184,24 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_case_messages_case_id"), ["case_id"], unique=False)
 
 
+    op.create_table(
+        "open311_keys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_open311_keys_created_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_open311_keys")),
+        sa.UniqueConstraint("key_hash", name=op.f("uq_open311_keys_key_hash")),
+    )
+
+
 def downgrade():
+    op.drop_table("open311_keys")
     for table in ("case_messages", "case_evidence", "case_events"):
         op.drop_table(table)
     op.drop_index("ix_cases_queue", table_name="cases")
