@@ -16,7 +16,15 @@ from app.input import accepts_files, client_filename
 from app.limits import rate_limited
 from app.moderation import MODERATORS
 from app.openapi import file_response, problems
-from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, Blueprint, SQLPage
+from app.pagination import (
+    LINK_HEADER,
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    Blueprint,
+    CursorQuery,
+    KeysetPage,
+    SQLPage,
+)
 from cases import evidence, services
 from cases.filing import file_case, find_authority
 from cases.kinds import Kind
@@ -139,11 +147,15 @@ class Tickets(MethodView):
 class Cases(MethodView):
     @allow(AUTHENTICATED)
     @blp.arguments(CaseQueueQuery, location="query")
-    @blp.response(200, CaseSchema(many=True))
-    @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
-    def get(self, filters):
-        """Applicants: their cases. Staff: their authority's queue, by due date"""
-        return services.cases_query(require_user(), filters)
+    @blp.arguments(CursorQuery, location="query", as_kwargs=True)
+    @blp.response(200, CaseSchema(many=True), headers={"Link": LINK_HEADER})
+    @blp.paginate(KeysetPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+    def get(self, filters, cursor=None):
+        """Applicants: their cases, newest first. Staff: their authority's queue, by due date
+
+        By `page`, or by `cursor` (the `next_cursor` of the page before, in `X-Pagination` and
+        the `Link` header) for long lists."""
+        return services.cases_query(require_user(), filters).after(cursor)
 
 
 @blp.route("/cases/<int:case_id>")

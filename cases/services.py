@@ -8,6 +8,7 @@ import hmac
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from app import moderation, satisfaction
 from app.accounts.models import Role, User
@@ -15,6 +16,7 @@ from app.audit import record_change
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.i18n import N_
+from app.pagination import Keyset
 from app.subjects import register_subject_name
 from app.workflow import fire
 from cases import kinds, notices
@@ -49,32 +51,37 @@ def act(actor: User, case_id: int, action: str, data: dict[str, Any]) -> Case:
     return case
 
 
-def cases_query(actor: User, filters: dict[str, Any]) -> sa.Select:
+QUEUE_ORDER = (Case.sla_due_date.is_(None), Case.sla_due_date, Case.id)
+
+
+def cases_query(actor: User, filters: dict[str, Any]) -> Keyset:
     """Applicants: their cases, newest first. Staff: their authority's queue by due date (none
-    last), then id; confidential cases only of their department (admins: all)."""
-    query = sa.select(Case)
-    if actor.role == Role.APPLICANT:
-        query = query.where(Case.person_id == actor.id).order_by(Case.id.desc())
-    else:
-        query = query.where(Case.authority_id == actor.authority_id).order_by(
-            Case.sla_due_date.is_(None), Case.sla_due_date, Case.id
-        )
-        if actor.role != Role.ADMIN:
-            query = query.where(
-                sa.or_(
-                    Case.classification != Classification.CONFIDENTIAL.value,
-                    Case.department_id == actor.department_id,
-                    Case.assignee_id == actor.id,
-                )
-            )
-        if filters.get("department"):
-            found = kinds.department(actor.authority_id, filters["department"])
-            query = query.where(Case.department_id == found.id)
+    last), then id; confidential cases only of their department (admins: all). Paged by page
+    or by cursor (`app.pagination.KeysetPage`)."""
+    # What the list shows of each case, in the same statement (no load per row).
+    query = sa.select(Case).options(
+        joinedload(Case.authority), joinedload(Case.service), joinedload(Case.department)
+    )
     if filters.get("kind"):
         query = query.where(Case.kind == filters["kind"])
     if filters.get("state"):
         query = query.where(Case.state == filters["state"])
-    return query
+    if actor.role == Role.APPLICANT:
+        mine = query.where(Case.person_id == actor.id)
+        return Keyset(mine, (Case.id,), "cases.mine", descending=True)
+    query = query.where(Case.authority_id == actor.authority_id)
+    if actor.role != Role.ADMIN:
+        query = query.where(
+            sa.or_(
+                Case.classification != Classification.CONFIDENTIAL.value,
+                Case.department_id == actor.department_id,
+                Case.assignee_id == actor.id,
+            )
+        )
+    if filters.get("department"):
+        found = kinds.department(actor.authority_id, filters["department"])
+        query = query.where(Case.department_id == found.id)
+    return Keyset(query, QUEUE_ORDER, "cases.queue")
 
 
 def messages_query(actor: User, case_id: int) -> sa.Select:
@@ -146,8 +153,10 @@ def moderate(actor: User, case_id: int, decision: str, reason: str | None) -> Ca
 
 def published_query(authority: str | None) -> sa.Select:
     """Suggestions and comments a moderator published, newest answer first."""
-    query = sa.select(Case).where(
-        Case.kind.in_([k.value for k in kinds.PUBLISHABLE]), Case.shown_publicly()
+    query = (
+        sa.select(Case)
+        .options(joinedload(Case.authority))
+        .where(Case.kind.in_([k.value for k in kinds.PUBLISHABLE]), Case.shown_publicly())
     )
     if authority:
         query = query.where(Case.authority.has(code=authority.upper()))

@@ -44,3 +44,19 @@ def test_a_confidential_complaint_stays_out_of_other_departments_queues(app, cli
     ticket = file(client, mine, "tickets", TICKET)["reference"]
     assert references(client, licensing) == [ticket]
     assert complaint
+
+
+def test_the_queue_reads_on_by_cursor(app, client):
+    import json
+
+    _, mine = applicant_headers(client)
+    _, admin = staff_headers(app, client, "admin", "NBG", department="it")
+    filed = [file(client, mine, "tickets", TICKET)["reference"] for _ in range(3)]
+    first = client.get("/api/v1/cases", query_string={"page_size": 2}, headers=admin)
+    cursor = json.loads(first.headers["X-Pagination"])["next_cursor"]
+    rest = client.get(
+        "/api/v1/cases", query_string={"page_size": 2, "cursor": cursor}, headers=admin
+    )
+    assert [c["reference"] for c in first.get_json() + rest.get_json()] == filed
+    other = client.get("/api/v1/cases", query_string={"cursor": cursor}, headers=mine)
+    assert other.status_code == 422  # a queue's cursor is not the applicant's list's
