@@ -64,15 +64,16 @@ def file_case(actor: User | None, kind: Kind, authority: Authority, data: dict[s
 
     The person: the caller when an applicant files; when staff file (staff intake), the account
     `person_id` or the contact given, with the channel and the filer recorded; without an
-    account (inquiries only, checked by the route), the contact given, who gets a token."""
+    account (inquiries only, checked by the route), the contact given. A case without an
+    account gets a token its contact reads the answer with (`GET /inquiries/{reference}`)."""
     refuse_writes_during_maintenance(authority.id)
     if actor is not None and actor.is_staff and actor.authority_id != authority.id:
         raise ValidationFailed({"authority": [OWN_AUTHORITY]})
     person, contact, filed_by = _who(actor, data)
     channel = data.get("channel") or Channel.PORTAL
-    token = None
-    if actor is None:
-        token = secrets.token_urlsafe(24)
+    # Whoever has no account (an anonymous inquirer, a walk-in) reads the answer with a token:
+    # shown once, to them or to the staff who filed for them.
+    token = secrets.token_urlsafe(24) if person is None else None
     case = _open(
         kind,
         authority,

@@ -128,7 +128,8 @@ class InquiryAnswer(MethodView):
     @blp.arguments(InquiryTokenQuery, location="query")
     @blp.response(200, InquiryAnswerSchema)
     def get(self, query, reference):
-        """An anonymous inquiry and its answer, with the token it was filed with (404 without)"""
+        """A case without an account (an anonymous inquiry, a walk-in) and its answer, read with
+        the token it was filed with (404 without it)"""
         return services.read_with_token(reference, query["token"])
 
 

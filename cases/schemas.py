@@ -17,11 +17,13 @@ from app.schemas import (
     StoredFileSchema,
     TimelineEventSchema,
 )
+from app.timeutil import utcnow
 from cases.kinds import Channel, Classification, Decision, Kind
 from cases.lifecycle import State
 
 PARTY_KINDS = ("person", "company")
 CR_ONLY_FOR_COMPANIES = N_("A CR number belongs to a company.")
+INCIDENT_AHEAD = N_("The incident cannot be in the future.")
 # The FAQ is its own package (faq/, `GET /api/v1/faq?q=`): an inquiry only points at its search.
 FAQ_SEARCH = "/api/v1/faq?q="
 
@@ -58,6 +60,11 @@ class ComplaintInput(CaseFilingInput):
     party_cr_number = fields.String(validate=validate.Regexp(r"^\d{1,20}$"))
     classification = fields.String(validate=validate.OneOf([c.value for c in Classification]))
     tajawob_reference = _text(40)
+
+    @validates_schema
+    def _incident_not_ahead(self, data, **kwargs):
+        if data.get("incident_at") and data["incident_at"] > utcnow():
+            raise ValidationError(INCIDENT_AHEAD, "incident_at")
 
     @validates_schema
     def _cr_of_a_company(self, data, **kwargs):
@@ -163,7 +170,10 @@ def _reference_of(case_id: int | None) -> str | None:
 class FiledSchema(CaseDetailSchema):
     token = fields.String(
         allow_none=True,
-        metadata={"description": "anonymous inquiries only, shown once: read the answer with it"},
+        metadata={
+            "description": "a case without an account only, shown once: its contact reads the "
+            "answer with it at GET /inquiries/{reference}?token="
+        },
     )
     faq_search = fields.String(
         allow_none=True, metadata={"description": "inquiries: the FAQ search for the question"}

@@ -20,7 +20,7 @@ COMPLAINT = {
     "description": "A contractor dumps construction waste in the wadi behind the market.",
     "category": "environment",
     "incident_place": "Sohar, Wadi Al Jizi, behind the fish market",
-    "incident_at": "2026-12-05T16:30:00",
+    "incident_at": "2026-11-30T16:30:00",
     "party_kind": "company",
     "party_name": "Al Wadi Contracting LLC",
     "party_cr_number": "1234567",

@@ -44,7 +44,7 @@ def test_a_complaint_walks_from_filing_through_forwarding_and_escalation_to_clos
     assert filed["state"] == "received" and filed["kind"] == "complaint"
     assert filed["classification"] == "confidential"  # by default
     assert filed["incident_place"] == COMPLAINT["incident_place"]
-    assert filed["incident_at"] == "2026-12-05T16:30:00+04:00"
+    assert filed["incident_at"] == "2026-11-30T16:30:00+04:00"
     assert filed["party"] == {
         "kind": "company",
         "name": "Al Wadi Contracting LLC",

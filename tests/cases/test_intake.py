@@ -19,6 +19,10 @@ def test_a_walk_in_complaint_records_its_channel_and_filer(app, client):
     assert filed["filed_by"] == {"id": clerk_user["id"], "name": clerk_user["name"]}
     assert filed["person"] is None and filed["contact"]["name"] == "Hamad Al Shukaili"
     assert read(client, clerk, filed["id"]).status_code == 200
+    # No account: a token, handed to the walk-in, reads the answer; SMS to the phone given.
+    assert filed["token"]
+    shown = client.get(f"/api/v1/inquiries/{filed['reference']}?token={filed['token']}")
+    assert shown.status_code == 200 and shown.get_json()["state"] == "received"
     with app.app_context():
         from app.audit.models import AuditEntry
         from app.extensions import db
@@ -68,3 +72,29 @@ def test_staff_file_for_their_own_authority_and_a_named_person(app, client):
         "/api/v1/complaints", json={**COMPLAINT, "channel": "phone"}, headers=clerk
     )
     assert response.status_code == 422 and error_fields(response) == {"contact"}
+
+
+def test_the_notices_are_in_the_persons_language(app, client):
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.notifications.models import Notification
+
+    person, mine = applicant_headers(client, preferred_language="ar")
+    file(client, mine, "complaints", COMPLAINT)
+    with app.app_context():
+        titles = set(
+            db.session.scalars(
+                sa.select(Notification.title).where(Notification.user_id == person["id"])
+            )
+        )
+    [title] = titles
+    assert title.startswith("تم استلام شكوى رقم NBG-CASE-")
+
+
+def test_an_incident_in_the_future_is_refused(app, client, clock):
+    clock.set(2026, 12, 6, 9)
+    _, mine = applicant_headers(client)
+    ahead = {**COMPLAINT, "incident_at": "2026-12-07T10:00:00"}
+    response = client.post("/api/v1/complaints", json=ahead, headers=mine)
+    assert response.status_code == 422 and error_fields(response) == {"incident_at"}
