@@ -27,11 +27,13 @@ blp = Blueprint(
 )
 keys = Blueprint("open311_keys", __name__, url_prefix="/api/v1", description="Open311 API keys")
 FORMAT = "<any(json, xml):response_format>"
-BOTH = {"application/json": {}, "text/xml": {}}
+LIST = {"type": "array", "items": {"type": "object"}}
+XML = {"type": "string", "description": "the same fields as XML elements"}
 
 
-def _ok(description: str) -> dict:
-    return {"responses": {200: {"description": description, "content": BOTH}}}
+def _ok(description: str, schema: dict | None = None) -> dict:
+    content = {"application/json": {"schema": schema or LIST}, "text/xml": {"schema": XML}}
+    return {"responses": {200: {"description": description, "content": content}}}
 
 
 class JurisdictionQuery(Schema):
@@ -90,7 +92,7 @@ class Services(MethodView):
 class ServiceDefinition(MethodView):
     @allow(PUBLIC)
     @blp.arguments(JurisdictionQuery, location="query")
-    @blp.doc(**_ok("The service definition: service_code and its attributes"))
+    @blp.doc(**_ok("The service definition: service_code and its attributes", {"type": "object"}))
     def get(self, query, service_code, response_format):
         """GeoReport service definition: the attributes a request of the service takes"""
         authority = services.jurisdiction(query["jurisdiction_id"])
