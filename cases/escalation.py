@@ -3,9 +3,13 @@ staff with no action for its service's `escalation_days` working days is escalat
 of the handling department, in-app, by e-mail and by SMS; once per idle spell (any action starts
 a new one). Run daily at the time of the applications' sweep (jobs/schedule.py).
 
-Set-based: one statement finds the idle cases with their idle working days (the calendar's
-`calendar_days` table: today's working-day number minus the last action day's), one UPDATE marks
-them; then the notices (one look-up of heads per department) and an audit row per case.
+A message of the person the staff leave unanswered escalates the same way (its reply target is
+the same threshold, counted from the message), whatever the case's state.
+
+Set-based: two statements find the idle cases with their idle working days (the calendar's
+`calendar_days` table: today's working-day number minus the last action's, or the unanswered
+message's, day's), one UPDATE marks them; then the notices (one look-up of heads per department)
+and an audit row per case.
 """
 
 from __future__ import annotations
@@ -40,12 +44,31 @@ class IdleCase:
 
 
 def idle_cases(today) -> list[IdleCase]:
-    """Every case waiting on the staff, not escalated since its last action, whose idle working
-    days on `today` (a Muscat date) reach its service's threshold, in id order."""
-    on_today, last_day = DAYS.alias("today"), DAYS.alias("last_action_day")
+    """Every case whose staff have not acted for its service's threshold of working days on
+    `today` (a Muscat date), and not escalated since: waiting on them since its last action, or
+    since the person's unanswered message (its reply target). In id order, once each."""
+    waiting = Case.state.in_(sa.bindparam("waiting", WAITING_STATES, literal_execute=True))
+    found: dict[int, IdleCase] = {}
+    for since, clause in (
+        (Case.last_action_at, waiting),
+        (
+            Case.reply_due_since,
+            sa.and_(Case.reply_due_since.is_not(None), Case.state != "forwarded"),
+        ),
+    ):
+        for row in db.session.execute(_finding(since, clause), {"today": today}):
+            idle = IdleCase(*row)
+            if idle.id not in found or found[idle.id].idle_days < idle.idle_days:
+                found[idle.id] = idle
+    return [found[key] for key in sorted(found)]
+
+
+def _finding(since, clause) -> sa.Select:
+    """The cases matching `clause` idle since the moment column `since`, with their idle days."""
+    on_today, last_day = DAYS.alias("today"), DAYS.alias("since_day")
     assignee = aliased(User, name="assignee")
     idle_days = on_today.c.working_day_number - last_day.c.working_day_number
-    query = (
+    return (
         sa.select(Case.id, Case.reference, Case.authority_id, idle_days, assignee.name)
         .join(Service, Service.id == Case.service_id)
         .join(
@@ -59,19 +82,18 @@ def idle_cases(today) -> list[IdleCase]:
             last_day,
             sa.and_(
                 last_day.c.authority_id == Case.authority_id,
-                last_day.c.day == muscat_day(Case.last_action_at),
+                last_day.c.day == muscat_day(since),
             ),
         )
         .outerjoin(assignee, assignee.id == Case.assignee_id)
         .where(
-            Case.state.in_(sa.bindparam("waiting", WAITING_STATES, literal_execute=True)),
+            clause,
             Service.escalation_days.is_not(None),
             idle_days >= Service.escalation_days,
-            sa.or_(Case.escalated_at.is_(None), Case.escalated_at < Case.last_action_at),
+            sa.or_(Case.escalated_at.is_(None), Case.escalated_at < since),
         )
         .order_by(Case.id)
     )
-    return [IdleCase(*row) for row in db.session.execute(query, {"today": today})]
 
 
 def escalate_idle_cases(now: datetime | None = None) -> int:

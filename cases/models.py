@@ -84,6 +84,9 @@ class Case(SlaTracked, Moderated, Timestamped, db.Model):
     forwarded_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"))
     last_action_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The person's first message the staff have not answered yet (in the thread or by a step):
+    # its reply target is the service's escalation threshold (cases.escalation).
+    reply_due_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     authority: Mapped[Authority] = relationship()
     service: Mapped[Service] = relationship()

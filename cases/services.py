@@ -97,6 +97,11 @@ def add_message(actor: User, case_id: int, body: str) -> CaseMessage:
     db.session.add(message)
     db.session.flush()
     extra = {"body": body}
+    # The reply target runs from the person's first unanswered message; staff writing answer it.
+    if role == PERSON:
+        case.reply_due_since = case.reply_due_since or message.created_at
+    else:
+        case.reply_due_since = None
     if role == PERSON:
         if case.assignee is not None:
             notices.tell_staff(case, case.assignee, "case_message", extra)

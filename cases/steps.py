@@ -21,6 +21,8 @@ from cases import kinds, notices
 from cases.kinds import Classification, Decision, Kind
 from cases.models import Case, CaseEvent
 
+PERSON = "applicant"  # role_on_record's name for the record's own person (cases.lifecycle)
+
 SAME_DEPARTMENT = N_("The case is already with this department.")
 SAME_AUTHORITY = N_("Forward the case to another authority.")
 NO_AUTHORITY = N_("There is no authority with this code.")
@@ -158,6 +160,8 @@ def move_sla_clock(step: Step) -> None:
         else:
             case.move_clock(step.transition.sla, step.now)
     case.last_action_at = step.now
+    if step.role not in (PERSON, SYSTEM):
+        case.reply_due_since = None  # a step of the staff answers the person's message
 
 
 # After the state is written -----------------------------------------------------------------

@@ -57,6 +57,7 @@ def upgrade():
         sa.Column("forwarded_to_id", sa.Integer(), nullable=True),
         sa.Column("last_action_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("escalated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reply_due_since", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sla_target_days", sa.Integer(), nullable=False),
         sa.Column("sla_started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sla_paused_at", sa.DateTime(timezone=True), nullable=True),
