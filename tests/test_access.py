@@ -130,6 +130,7 @@ EXPECTED = {
         "admin",
     },
     ("POST", "/api/v1/open311/keys"): {"admin"},
+    ("DELETE", "/api/v1/open311/keys/<int:key_id>"): {"admin"},
 }
 
 

@@ -164,3 +164,12 @@ class Keys(MethodView):
         """Make an Open311 API key for a civic app (shown once)"""
         key, secret = services.make_key(require_user(), data["name"])
         return {"id": key.id, "name": key.name, "api_key": secret}
+
+
+@keys.route("/open311/keys/<int:key_id>")
+class KeyItem(MethodView):
+    @allow(Role.ADMIN)
+    @keys.response(204)
+    def delete(self, key_id):
+        """Revoke an Open311 API key: its app files no more requests"""
+        services.revoke_key(key_id)

@@ -145,6 +145,23 @@ def make_key(admin: User, name: str) -> tuple[Open311Key, str]:
     return key, secret
 
 
+def revoke_key(key_id: int) -> Open311Key:
+    """Stop a key: its app files no more requests (kept, with when it was revoked)."""
+    key = db.session.get(Open311Key, key_id)
+    if key is None:
+        raise NotFound()
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        record_change(
+            "open311.key_revoked",
+            "open311_key",
+            key.id,
+            authority_id=None,
+            after={"name": key.name},
+        )
+    return key
+
+
 def file_request(form: dict[str, Any]) -> Case:
     """POST /requests: a case of the service's kind, filed by the app for its user (a contact:
     name, e-mail or phone), at the location given."""

@@ -211,3 +211,12 @@ def test_open311_refusals(client, api_key):
     )
     other = client.get(f"{BASE}/requests/NBG-CASE-2026-999999.json", query_string=NBG)
     assert other.status_code == 404
+
+
+def test_a_revoked_key_files_no_more_requests(app, client):
+    _, admin = staff_headers(app, client, "admin", "NBG", department="it")
+    made = client.post("/api/v1/open311/keys", json={"name": "Old app"}, headers=admin).get_json()
+    assert post_request(client, made["api_key"]).status_code == 200
+    revoked = client.delete(f"/api/v1/open311/keys/{made['id']}", headers=admin)
+    assert revoked.status_code == 204
+    assert post_request(client, made["api_key"]).status_code == 403
