@@ -22,7 +22,7 @@ from app.numbering import next_number
 from app.timeutil import MUSCAT, utcnow
 from app.workflow import Step
 from cases import kinds, notices
-from cases.contacts import contact_account
+from cases.contacts import contact_account as contact_account_of
 from cases.kinds import Channel, Classification, Kind
 from cases.lifecycle import State
 from cases.models import Case, CaseEvent
@@ -180,7 +180,7 @@ def _open(
         name, email, phone = contact
         language = current_language() if has_request_context() else "ar"
         case.contact_name, case.contact_email, case.contact_phone = name, email, phone
-        case.contact_account = contact_account or contact_account_for(name, email, phone, language)
+        case.contact_account = contact_account or contact_account_of(name, email, phone, language)
     case.move_clock("start", now)
     db.session.add(case)
     db.session.flush()
@@ -193,10 +193,6 @@ def _open(
         case_id=case.id,
     )
     return case
-
-
-def contact_account_for(name: str, email: str | None, phone: str | None, language: str) -> User:
-    return contact_account(name, email, phone, language)
 
 
 def _who(

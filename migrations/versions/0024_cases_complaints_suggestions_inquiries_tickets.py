@@ -1,5 +1,5 @@
 """cases: complaints, suggestions and comments, inquiries and support tickets (one table with a
-kind), their timeline, thread and evidence files (issue 14)
+kind), their timeline, thread and evidence files; the Open311 API keys of civic apps (issue 14)
 
 Revision ID: 0024
 Revises: 0023
