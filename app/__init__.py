@@ -101,6 +101,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.health import bp as ops
     from app.maintenance.routes import blp as announcements
     from app.notifications.routes import blp as notifications
+    from cases.open311.routes import blp as open311
+    from cases.open311.routes import keys as open311_keys
+    from cases.routes import blp as cases
     from faq.announcement_routes import blp as news
     from faq.feed_routes import blp as feeds
     from faq.routes import blp as faq
@@ -130,6 +133,9 @@ def _register_blueprints(app: Flask) -> None:
         feeds,
         surveys,
         satisfaction,
+        cases,
+        open311,
+        open311_keys,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)

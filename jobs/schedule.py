@@ -43,6 +43,8 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("refunds.tasks.reconcile_refunds", "*/10 * * * *"),
     # 07:00 Asia/Muscat: escalate applications idle past their service's threshold.
     Periodic("licensing.escalation.escalate_idle_applications", "0 3 * * *"),
+    # 07:00 Asia/Muscat: cases (complaints, tickets...) idle past their service's threshold.
+    Periodic("cases.escalation.escalate_idle_cases", "0 3 * * *"),
     # 03:00 Asia/Muscat: verify the audit log's hash chains (an error log names a break).
     Periodic("app.audit.jobs.verify_audit_log", "0 23 * * *"),
 )

@@ -32,6 +32,14 @@ SAMPLE = {
     "receipt_number": "NBG-RC-2026-000002",
     "verify_url": "http://127.0.0.1:5000/api/v1/receipts/NBG-RC-2026-000002/verify?code=x",
     "verification_url": "http://127.0.0.1:5000/api/v1/licences/NBG-L-2026-000007/verify?code=x",
+    # cases (issue 14)
+    "kind_ar": "شكوى",
+    "kind_en": "complaint",
+    "answer": "The site was inspected.",
+    "authority_ar": "محافظة البريمي",
+    "authority_en": "Al Buraimi Governorate",
+    "new_reference": "ABG-CASE-2026-000001",
+    "body": "Any news?",
 }
 
 
