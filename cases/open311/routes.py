@@ -1,7 +1,7 @@
 """Open311 GeoReport v2 paths (`/open311/v2/...`), `.json` or `.xml`; and the admin's keys.
 
-POST takes its fields in the query string, as GeoReport v2 lists them: the edge check
-(`app.input`) admits JSON and multipart bodies only, not `x-www-form-urlencoded`.
+POST takes its fields form-encoded in the body, as GeoReport v2 posts them (`app.input`'s
+`accepts_form`), never in the query string: the `api_key` stays out of URLs and their logs.
 Refusals are the house's problem JSON (RFC 9457), whatever the format asked, with GeoReport's
 statuses: 400 or 422 without `jurisdiction_id` or with bad fields, 403 a missing or unknown
 `api_key`, 404 an unknown jurisdiction, service or request."""
@@ -14,6 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from app.access import PUBLIC, allow, require_user
 from app.accounts.models import Role
+from app.input import accepts_form
 from app.limits import rate_limited
 from app.pagination import Blueprint
 from app.schemas import MuscatLocalDateTime
@@ -116,17 +117,19 @@ class Requests(MethodView):
         )
 
     @allow(PUBLIC)
-    @rate_limited("register")
-    @blp.arguments(RequestForm, location="query")
+    @accepts_form
+    @rate_limited("open311")
+    @blp.arguments(RequestForm, location="form")
     @blp.doc(**_ok("The new request: service_request_id, service_notice, account_id"))
     def post(self, form, response_format):
         """GeoReport create request: with the app's `api_key`, a location and a contact
 
-        The fields in the query string, as GeoReport v2 lists them (its `api_key` too), and
-        `attribute[<code>]` for the service definition's attributes; the body stays empty."""
+        The fields form-encoded in the body (`application/x-www-form-urlencoded`), as GeoReport
+        v2 lists them (its `api_key` too), and `attribute[<code>]` for the service definition's
+        attributes. Filing is limited per address and per key (`RATE_LIMIT_OPEN311_*`)."""
         form["attributes"] = {
             key[len("attribute[") : -1]: value
-            for key, value in request.args.items()
+            for key, value in request.form.items()
             if key.startswith("attribute[") and key.endswith("]")
         }
         case = services.file_request(form)

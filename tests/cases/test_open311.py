@@ -6,7 +6,10 @@ from __future__ import annotations
 from xml.etree import ElementTree as ET
 
 import pytest
+import sqlalchemy as sa
 
+from app.extensions import db
+from cases.models import Case
 from tests.cases.helpers import act
 from tests.factories import staff_headers
 
@@ -85,7 +88,7 @@ def post_request(client, api_key, fmt="json", **fields):
         **fields,
     }
     form = {k: v for k, v in form.items() if v is not None}
-    return client.post(f"{BASE}/requests.{fmt}", query_string=form)
+    return client.post(f"{BASE}/requests.{fmt}", data=form)  # form-encoded, as GeoReport posts
 
 
 def test_the_service_list_in_json_and_xml(client):
@@ -220,3 +223,23 @@ def test_a_revoked_key_files_no_more_requests(app, client):
     revoked = client.delete(f"/api/v1/open311/keys/{made['id']}", headers=admin)
     assert revoked.status_code == 204
     assert post_request(client, made["api_key"]).status_code == 403
+
+
+def test_a_request_is_posted_form_encoded_never_in_the_query_string(app, client, api_key):
+    """GeoReport v2 posts its fields in the body; a key in the URL would sit in every log."""
+    form = {
+        "api_key": api_key,
+        "jurisdiction_id": "NBG",
+        "service_code": "NBG-SUGGESTION",
+        "address_string": "Sohar corniche",
+        "email": "salma@example.om",
+        "description": "More shade on the corniche.",
+    }
+    in_url = client.post(f"{BASE}/requests.json", query_string=form)
+    assert in_url.status_code == 422
+    assert {e["field"] for e in in_url.get_json()["errors"]} >= {"api_key", "service_code"}
+    as_json = client.post(f"{BASE}/requests.json", json=form)  # not GeoReport's form either
+    assert as_json.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+    assert client.post(f"{BASE}/requests.json", data=form).status_code == 201
