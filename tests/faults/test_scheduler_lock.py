@@ -42,7 +42,7 @@ def test_after_a_worker_is_killed_the_next_takes_the_scheduler_and_retries_run(
         # The worker takes the lock before it forks its scheduler process: wait for the process
         # itself (it registers under its name), or it may be forked after the kill below and
         # live on as an orphan that keeps the old lock.
-        wait_for(lambda: _scheduler_running(connection, lock), timeout=30)
+        wait_for(lambda: _scheduler_running(connection, lock), timeout=90)  # a loaded machine
     finally:
         for pid in (*children(first.pid), first.pid):  # the worker and its scheduler process
             os.kill(pid, signal.SIGKILL)
