@@ -20,9 +20,11 @@ WAITING_ON_STAFF_SQL = (
     "state IN ('submitted', 'in_review', 'inspection_scheduled', 'inspected', 'approved')"
 )
 
-# Written as the queries write them (`applications.sla_due_date IS NULL`), so both databases match
-# the query's ORDER BY and filters to the indexes.
-QUEUE_KEY = (sa.text("(sla_due_date IS NULL)"), "sla_due_date", "id")
+# Written as the queries write them (`applications.sla_due_date IS NULL`, `-applications.priority`),
+# so both databases match the query's ORDER BY and filters to the indexes. At the same due date
+# (hence the same SLA state) a priority applicant's application comes first: `-priority`, so
+# that the key stays ascending throughout (app.pagination.Keyset).
+QUEUE_KEY = (sa.text("(sla_due_date IS NULL)"), "sla_due_date", sa.text("(-priority)"), "id")
 RUNNING_CLOCK = "sla_started_at IS NOT NULL AND sla_stopped_at IS NULL AND sla_paused_at IS NULL"
 
 
@@ -83,6 +85,11 @@ class Application(SlaTracked, Timestamped, db.Model):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_action_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # 1: its applicant's priority category (elderly, disability) is verified; 0: none. Copied
+    # from the applicant when the application is made and set on the open ones when a
+    # declaration is verified or revoked (app.accounts.priority), so the queue's index orders it.
+    # Staff only: an applicant's answers leave it out (licensing.schemas).
+    priority: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
     authority: Mapped[Authority] = relationship()
     service: Mapped[Service] = relationship()
     applicant: Mapped[User] = relationship(foreign_keys=[applicant_id])
@@ -106,10 +113,25 @@ class ApplicationEvent(TimelineEntry, db.Model):
     application: Mapped[Application] = relationship(back_populates="events")
 
 
+# The messages the reply-target sweep looks at (licensing.reply_targets): an applicant's, not yet
+# answered by staff nor escalated.
+AWAITING_REPLY_SQL = "reply_due_date IS NOT NULL AND answered_at IS NULL AND escalated_at IS NULL"
+
+
 class ApplicationMessage(db.Model):
-    """The thread between the applicant and staff about one application."""
+    """The thread between the applicant and staff about one application. An applicant's message
+    has a reply target (`reply_due_date`, MESSAGE_REPLY_WORKING_DAYS working days on); the staff's
+    next message on the thread answers it, and the sweep escalates it once past its target."""
 
     __tablename__ = "application_messages"
+    __table_args__ = (
+        sa.Index(
+            "ix_application_messages_awaiting_reply",
+            "reply_due_date",
+            postgresql_where=sa.text(AWAITING_REPLY_SQL),
+            sqlite_where=sa.text(AWAITING_REPLY_SQL),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id"), index=True)
@@ -117,6 +139,10 @@ class ApplicationMessage(db.Model):
     author_role: Mapped[str] = mapped_column(sa.String(20))
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The Muscat date by which staff should answer (applicants' messages only).
+    reply_due_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Document(StoredFileColumns, db.Model):

@@ -29,7 +29,7 @@ from app.pagination import Keyset
 from app.subjects import register_subject_name
 from app.timeutil import MUSCAT, utcnow
 from app.workflow import SYSTEM, fire
-from licensing import listing
+from licensing import listing, reply_targets
 from licensing.detail import application_detail_of
 from licensing.licence_lifecycle import LicenceState
 from licensing.lifecycle import FINAL, State
@@ -83,6 +83,7 @@ def create_application(
             for d in service.required_documents
         ],
         last_action_at=now,
+        priority=HIGHEST_PRIORITY if applicant.priority_category else 0,
     )
     db.session.add(application)
     db.session.flush()
@@ -252,14 +253,24 @@ def assign(actor: User, application_id: int, assignee_id: int | None) -> Applica
 
 def add_message(actor: User, application_id: int, body: str) -> ApplicationMessage:
     """Write in the application's thread (its applicant, or staff of its authority); the audit
-    log names the message, the thread keeps its text."""
+    log names the message, the thread keeps its text. An applicant's message gets its reply
+    target and tells the staff who must answer; a staff message answers those waiting
+    (`licensing.reply_targets`)."""
     application = get_application(actor, application_id)
+    now = utcnow()
     message = ApplicationMessage(
-        application_id=application.id, author_id=actor.id, author_role=actor.role.value, body=body
+        application_id=application.id,
+        author_id=actor.id,
+        author_role=actor.role.value,
+        body=body,
+        created_at=now,
     )
     db.session.add(message)
-    if actor.role != Role.APPLICANT:
-        application.last_action_at = utcnow()
+    if actor.role == Role.APPLICANT:
+        reply_targets.applicant_wrote(application, message)
+    else:
+        application.last_action_at = now
+        reply_targets.staff_answered(application, now)
     db.session.flush()
     record_change(
         "application.message_added",
@@ -367,13 +378,21 @@ def find_licence(actor: User, number: str, family: str | None = None) -> Licence
     return licence
 
 
-# The queue's order, which `ix_applications_queue` and its siblings keep.
-QUEUE_ORDER = (Application.sla_due_date.is_(None), Application.sla_due_date, Application.id)
+# The queue's order, which `ix_applications_queue` and its siblings keep: by due date, none last;
+# at the same due date (so in the same SLA state) a priority applicant's first; then oldest first.
+QUEUE_ORDER = (
+    Application.sla_due_date.is_(None),
+    Application.sla_due_date,
+    (-Application.priority).label("priority_first"),
+    Application.id,
+)
+HIGHEST_PRIORITY = 1
 
 
 def applications_query(actor: User, filters: dict[str, Any]) -> Keyset:
     """The applicant's own applications (newest first), or staff's work queue of their authority
-    sorted by SLA due date (soonest first, none last, then oldest first), with the filters of the
+    sorted by SLA due date (soonest first, none last; at the same date a priority applicant's
+    first; then oldest first), with the filters of the
     queue; each page read with what its answer shows in the same statement, and written as
     `ApplicationSchema(many=True)` would (`licensing.listing`).
 
@@ -381,10 +400,11 @@ def applications_query(actor: User, filters: dict[str, Any]) -> Keyset:
     (and its siblings by state, service, assignee and running clock), so a page is an index range
     whatever the number of applications."""
     query = listing.rows_of_applications()
-    shown = {"shown": listing.with_what_is_shown, "answer": listing.answer_of}
     if actor.role == Role.APPLICANT:
         mine = query.where(Application.applicant_id == actor.id)
-        return Keyset(mine, (Application.id,), "applications.mine", descending=True, **shown)
+        own = {"shown": listing.with_what_is_shown, "answer": listing.answer_of_own}
+        return Keyset(mine, (Application.id,), "applications.mine", descending=True, **own)
+    shown = {"shown": listing.with_what_is_shown, "answer": listing.answer_of}
     query = query.where(Application.authority_id == actor.authority_id)
     if filters.get("state"):
         query = query.where(Application.state == filters["state"])
@@ -430,4 +450,4 @@ def _sla_state_filter(authority_id: int, state: str) -> list:
 def _due_from(day: dt.date) -> sa.Tuple:
     """The queue's key just before the first application due on `day`: the key of one due
     earlier is less, of one due that day or later (or never) greater or equal."""
-    return sa.tuple_(False, day, 0)
+    return sa.tuple_(False, day, -HIGHEST_PRIORITY, 0)
