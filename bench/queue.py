@@ -45,7 +45,7 @@ INSERT INTO applications (
     reference, authority_id, service_id, applicant_id, assignee_id, family, action, state,
     details, fee_baisa, required_documents, submitted_at, decided_at, last_action_at,
     sla_target_days, sla_started_at, sla_paused_at, sla_paused_days, sla_stopped_at,
-    sla_due_date, created_at, updated_at)
+    sla_due_date, queue_band, created_at, updated_at)
 SELECT
     'BENCH-' || n, %(authority)s, s.id, (%(applicants)s::int[])[1 + n %% cardinality(%(applicants)s::int[])],
     CASE WHEN n %% 3 = 0 THEN NULL
@@ -63,15 +63,22 @@ SELECT
     CASE WHEN b BETWEEN 10 AND 14 THEN started + interval '2 days' END,
     0,
     CASE WHEN b >= 35 THEN started + interval '5 days' END,
-    CASE WHEN b >= 35 THEN (started + interval '8 days')::date
-         WHEN b >= 10 THEN current_date + (n * 13) %% 40 - 12 END,
+    due,
+    -- licensing.queue_bands, with tomorrow for the next working day (the bench's calendar)
+    CASE WHEN due IS NULL THEN 3 WHEN due < muscat_today THEN 0
+         WHEN due <= muscat_today + 1 THEN 1 ELSE 2 END,
     started, started
 FROM (
-    SELECT n, ((n::bigint * 7919) %% 100)::int AS b,
-           now() - make_interval(days => CASE WHEN ((n::bigint * 7919) %% 100)::int BETWEEN 10 AND 34
-               THEN (n * 17) %% 20 ELSE (n * 31) %% 240 END) AS started,
-           1 + n %% cardinality(%(services)s::int[]) AS pick
-    FROM generate_series(%(first)s::int, %(last)s::int) AS n
+    SELECT *, (now() AT TIME ZONE 'Asia/Muscat')::date AS muscat_today,
+           CASE WHEN b >= 35 THEN (started + interval '8 days')::date
+                WHEN b >= 10 THEN current_date + (n * 13) %% 40 - 12 END AS due
+    FROM (
+        SELECT n, ((n::bigint * 7919) %% 100)::int AS b,
+               now() - make_interval(days => CASE WHEN ((n::bigint * 7919) %% 100)::int BETWEEN 10 AND 34
+                   THEN (n * 17) %% 20 ELSE (n * 31) %% 240 END) AS started,
+               1 + n %% cardinality(%(services)s::int[]) AS pick
+        FROM generate_series(%(first)s::int, %(last)s::int) AS n
+    ) AS base
 ) AS rows
 JOIN services AS s ON s.id = (%(services)s::int[])[rows.pick]
 """

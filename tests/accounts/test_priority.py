@@ -1,6 +1,6 @@
 """Priority applicants (the customer charter, seed 004): an applicant declares a category with a
 document; a customer service head verifies it; their open applications are flagged for staff and
-come first in the staff queue among those due the same day; the applicant never sees the flag."""
+come first in the staff queue among those in the same SLA band; applicants never see the flag."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from app.catalogue.models import Service
 from app.extensions import db
 from app.notifications.models import Notification
 from licensing.models import Application
+from licensing.queue_bands import band_now, muscat_today
 from licensing.services import create_application
 from tests.factories import applicant_headers, staff_headers
 from tests.licensing.helpers import PDF, put_in_state
@@ -77,6 +78,7 @@ def _lease(app, applicant_id: int, state: str, due: dt.date | None) -> int:
             .where(Application.id == application.id)
             .values(
                 sla_due_date=due,
+                queue_band=band_now(due, application.authority_id),  # as the app keeps them
                 sla_started_at=None if due is None else dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
             )
         )
@@ -169,30 +171,49 @@ def test_a_declaration_takes_only_a_pdf_jpeg_or_png_and_a_known_category(client,
     assert _declare(client, people["applicant_h"], category="vip").status_code == 422
 
 
-def test_priority_comes_first_at_equal_due_date_and_only_staff_see_the_flag(app, client, people):
-    """The answer key: by due date (none last); among those due the same day, a priority
-    applicant's first; then oldest first."""
+def test_priority_comes_first_at_equal_sla_state_and_only_staff_see_the_flag(app, client, people):
+    """The answer key: by SLA band (breached, at risk, on track, no due date); in a band a
+    priority applicant's first, even due later; then by due date, then oldest first."""
     ordinary_id = applicant_headers(client)[0]["id"]
     priority_id = people["applicant"]["id"]
     declaration = _declare(client, people["applicant_h"]).get_json()
     _decide(client, people["verifier_h"], declaration["id"], "verify")
-    day = dt.date(2026, 12, 20)
+    today = muscat_today()
+    days = dt.timedelta
     made = {
-        "ordinary, due the 20th": _lease(app, ordinary_id, "in_review", day),
-        "ordinary, due the 19th": _lease(app, ordinary_id, "in_review", day - dt.timedelta(1)),
-        "priority, due the 20th": _lease(app, priority_id, "in_review", day),
-        "ordinary, due the 20th, later": _lease(app, ordinary_id, "in_review", day),
-        "priority, due the 21st": _lease(app, priority_id, "in_review", day + dt.timedelta(1)),
+        "ordinary, breached 3 days ago": _lease(app, ordinary_id, "in_review", today - days(3)),
+        "ordinary, on track, due in 10 days": _lease(
+            app, ordinary_id, "in_review", today + days(10)
+        ),
+        "priority, on track, due in 20 days": _lease(
+            app, priority_id, "in_review", today + days(20)
+        ),
+        "ordinary, at risk, due today": _lease(app, ordinary_id, "in_review", today),
+        "priority, breached yesterday": _lease(app, priority_id, "in_review", today - days(1)),
+        "ordinary, on track, due in 12 days": _lease(
+            app, ordinary_id, "in_review", today + days(12)
+        ),
+        "priority, at risk, due today": _lease(app, priority_id, "in_review", today),
+        "priority, on track, due in 12 days": _lease(
+            app, priority_id, "in_review", today + days(12)
+        ),
+        "ordinary, on track, due in 12 days, later": _lease(
+            app, ordinary_id, "in_review", today + days(12)
+        ),
         "priority, no due date": _lease(app, priority_id, "draft", None),
         "ordinary, no due date": _lease(app, ordinary_id, "draft", None),
     }
     names = {n: label for label, n in made.items()}
     expected = [
-        "ordinary, due the 19th",
-        "priority, due the 20th",
-        "ordinary, due the 20th",
-        "ordinary, due the 20th, later",
-        "priority, due the 21st",
+        "priority, breached yesterday",
+        "ordinary, breached 3 days ago",
+        "priority, at risk, due today",
+        "ordinary, at risk, due today",
+        "priority, on track, due in 12 days",
+        "priority, on track, due in 20 days",
+        "ordinary, on track, due in 10 days",
+        "ordinary, on track, due in 12 days",
+        "ordinary, on track, due in 12 days, later",
         "priority, no due date",
         "ordinary, no due date",
     ]
@@ -202,7 +223,15 @@ def test_priority_comes_first_at_equal_due_date_and_only_staff_see_the_flag(app,
     assert {names[i["id"]]: i["priority"] for i in shown} == {
         label: label.startswith("priority") for label in expected
     }
-    # The same order page by page through cursors (the key's new column in the cursor).
+    # The filters by SLA state keep the order inside their band.
+    breached = client.get(
+        f"{QUEUE}?sla_state=breached&page_size=100", headers=people["inspector_h"]
+    )
+    assert [names[i["id"]] for i in breached.get_json() if i["id"] in names] == expected[:2]
+    at_risk = client.get(f"{QUEUE}?sla_state=at_risk&page_size=100", headers=people["inspector_h"])
+    assert [names[i["id"]] for i in at_risk.get_json() if i["id"] in names] == expected[2:4]
+    # The same order page by page through cursors (the key's columns in the cursor), also through
+    # the last band, whose due dates are NULL.
     seen, url = [], f"{QUEUE}?page_size=2"
     while url:
         page = client.get(url, headers=people["inspector_h"])
@@ -210,10 +239,14 @@ def test_priority_comes_first_at_equal_due_date_and_only_staff_see_the_flag(app,
         link = page.headers.get("Link")
         url = link and link[1 : link.index(">")]
     assert seen == expected
-    one = client.get(f"{QUEUE}/{made['priority, due the 20th']}", headers=people["inspector_h"])
+    one = client.get(
+        f"{QUEUE}/{made['priority, at risk, due today']}", headers=people["inspector_h"]
+    )
     assert one.get_json()["priority"] is True
 
     own = client.get(QUEUE, headers=people["applicant_h"]).get_json()
     assert own and all("priority" not in item for item in own)
-    alone = client.get(f"{QUEUE}/{made['priority, due the 20th']}", headers=people["applicant_h"])
+    alone = client.get(
+        f"{QUEUE}/{made['priority, at risk, due today']}", headers=people["applicant_h"]
+    )
     assert "priority" not in alone.get_json()
