@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 import argparse
+import datetime as dt
 import functools
 import os
 import re
@@ -378,6 +379,25 @@ def measure(world: dict, dsn: str, size: int, requests: int, results: dict) -> N
         )
 
 
+def bands(world: dict, size: int) -> None:
+    """The queue bands' refresh (licensing.queue_bands) at this size: the run every 15 minutes
+    that finds nothing to move, the one after midnight that moves a day's worth (the clock set
+    to tomorrow), and back; each one UPDATE per authority."""
+    from app import timeutil, uow
+    from licensing.queue_bands import refresh_queue_bands
+
+    app = world["app"]
+    tomorrow = timeutil.utcnow() + dt.timedelta(days=1)
+    for label, frozen in (("nothing to move", None), ("the day turns", tomorrow), ("back", None)):
+        timeutil.frozen_at = frozen
+        with app.app_context(), uow.transaction():
+            began = time.perf_counter()
+            moved = refresh_queue_bands()
+            ms = (time.perf_counter() - began) * 1000
+        print(f"  band refresh, {label:<16} {ms:9.1f} ms   {moved:,} applications moved ({size:,})")
+    timeutil.frozen_at = None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,1000000")
@@ -397,6 +417,7 @@ def main() -> None:
             print(f"\nloaded {size - done:,} applications in {seconds:.1f} s (with VACUUM ANALYZE)")
             done = size
             measure(world, dsn, size, args.requests, results)
+            bands(world, size)
         compare(results)
     finally:
         server.stop()
