@@ -60,9 +60,13 @@ def _declare(client, headers, category="elderly", content=PDF, filename="id-card
 
 
 def _decide(client, headers, declaration_id, action, **body):
-    return client.post(
+    """A decision, and the jobs after its commit (licensing flags the open applications on the
+    published `applicant.priority_changed`)."""
+    answer = client.post(
         f"{DECLARATIONS}/{declaration_id}/actions/{action}", json=body, headers=headers
     )
+    assert client.application.extensions["jobs"].drain(30)
+    return answer
 
 
 def _lease(app, applicant_id: int, state: str, due: dt.date | None) -> int:
