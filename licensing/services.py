@@ -33,6 +33,7 @@ from licensing.detail import application_detail_of
 from licensing.licence_lifecycle import LicenceState
 from licensing.lifecycle import FINAL, State
 from licensing.models import Application, ApplicationEvent, ApplicationMessage, Licence
+from licensing.priority import HIGHEST_PRIORITY, priority_of
 from licensing.register import keeps_register
 from licensing.steps import caller_role
 
@@ -82,7 +83,7 @@ def create_application(
             for d in service.required_documents
         ],
         last_action_at=now,
-        priority=HIGHEST_PRIORITY if applicant.priority_category else 0,
+        priority=priority_of(applicant),
     )
     db.session.add(application)
     db.session.flush()
@@ -386,7 +387,6 @@ QUEUE_ORDER = (
     Application.sla_due_date,
     Application.id,
 )
-HIGHEST_PRIORITY = 1
 
 
 def applications_query(actor: User, filters: dict[str, Any]) -> Keyset:

@@ -7,8 +7,9 @@ of any authority. An applicant belongs to no authority and is served by all of t
 verification counts everywhere; the decision is sealed in the decider's authority's audit chain.
 
 What it changes: the applicant's verified category (`User.priority_category`, which a new
-application copies), and, in one UPDATE, the `priority` of their open applications, which the
-staff queue orders by (licensing.services.QUEUE_ORDER) and only staff see.
+application copies); and, published as `applicant.priority_changed`, licensing then sets in one
+UPDATE the `priority` of their open applications (licensing.priority), which the staff queue
+orders by (licensing.services.QUEUE_ORDER) and only staff see.
 
 `python -m app.accounts.priority` prints the graph.
 """
@@ -28,6 +29,7 @@ from app.accounts.priority_models import (
 )
 from app.audit import record_change
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.events import publish
 from app.extensions import db
 from app.files.storage import storage
 from app.files.uploads import accept_file
@@ -76,23 +78,13 @@ def _decided(step: Step) -> None:
 
 
 def _apply_to_applicant(step: Step) -> None:
-    """The applicant's category, and the priority of their open applications, in one UPDATE."""
-    from licensing.lifecycle import FINAL
-    from licensing.models import Application
-
+    """The applicant's category, and the fact published: licensing, which owns the queue, sets
+    the flag of their open applications after commit (`applicant.priority_changed`)."""
     declaration = step.record
     verified = step.target == PriorityState.VERIFIED
     applicant = db.session.get(User, declaration.applicant_id)
     applicant.priority_category = declaration.category if verified else None
-    db.session.execute(
-        sa.update(Application)
-        .where(
-            Application.applicant_id == declaration.applicant_id,
-            Application.state.notin_([s.value for s in FINAL]),
-        )
-        .values(priority=1 if verified else 0)
-        .execution_options(synchronize_session=False)
-    )
+    publish("applicant.priority_changed", applicant_id=declaration.applicant_id)
 
 
 def _tell_applicant(step: Step) -> None:
@@ -234,13 +226,14 @@ def declaration_document(actor: User, declaration_id: int) -> tuple[PriorityDecl
 
 def declarations_query(actor: User, state: str | None) -> sa.Select:
     """An applicant's own declarations (newest first); for a verifier every applicant's, oldest
-    first (the order they wait in), of one state when given; other staff 403."""
+    first (the order they wait in), of one state when given; other staff none (a list shows
+    what its caller may see, as the queue does)."""
     query = sa.select(PriorityDeclaration)
     if actor.role == Role.APPLICANT:
         query = query.where(PriorityDeclaration.applicant_id == actor.id)
         return query.order_by(PriorityDeclaration.id.desc())
     if not is_verifier(actor):
-        raise Forbidden()
+        return query.where(sa.false())
     if state:
         query = query.where(PriorityDeclaration.state == state)
     return query.order_by(PriorityDeclaration.id)

@@ -42,7 +42,7 @@ class Declarations(MethodView):
     @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, query):
         """Applicants: their declarations. Customer service heads and admins: everyone's, oldest
-        first (`state=pending`: those waiting); other staff 403"""
+        first (`state=pending`: those waiting); other staff none"""
         return priority.declarations_query(require_user(), query.get("state"))
 
     @accepts_files
