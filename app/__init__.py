@@ -102,11 +102,19 @@ def _register_blueprints(app: Flask) -> None:
     from app.health import bp as ops
     from app.maintenance.routes import blp as announcements
     from app.notifications.routes import blp as notifications
+    from cases.open311.routes import blp as open311
+    from cases.open311.routes import keys as open311_keys
+    from cases.routes import blp as cases
+    from faq.announcement_routes import blp as news
+    from faq.feed_routes import blp as feeds
+    from faq.routes import blp as faq
     from licensing.families.routes import BLUEPRINTS as families
     from licensing.routes import blp as applications
     from payments.routes import blp as payments
     from receipts.routes import blp as receipts
     from refunds.routes import blp as refunds
+    from surveys.routes import blp as surveys
+    from surveys.satisfaction_routes import blp as satisfaction
 
     for blueprint in (
         accounts,
@@ -122,6 +130,14 @@ def _register_blueprints(app: Flask) -> None:
         audit,
         *families,
         priority,
+        faq,
+        news,
+        feeds,
+        surveys,
+        satisfaction,
+        cases,
+        open311,
+        open311_keys,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)

@@ -95,6 +95,10 @@ SETTINGS: tuple[Setting, ...] = (
         "Uploads (application documents, refund evidence) per client address",
     ),
     Setting("RATE_LIMIT_UPLOAD_PER_ACCOUNT", "60/hour", "Uploads per account"),
+    Setting(
+        "RATE_LIMIT_OPEN311_PER_ADDRESS", "300/hour", "Open311 reports filed per client address"
+    ),
+    Setting("RATE_LIMIT_OPEN311_PER_KEY", "1000/hour", "Open311 reports filed per API key"),
     Setting("MAX_CONTENT_LENGTH", 1024 * 1024, "Largest JSON request body, bytes (413 above)", int),
     Setting(
         "DOCUMENT_MAX_BYTES", 10 * 1024 * 1024, "Largest uploaded document, bytes (413 above)", int

@@ -199,6 +199,8 @@ def _body_errors() -> dict[str, list[str]]:
     if request.mimetype == "multipart/form-data" and _view_mark("_accepts_files"):
         request.max_content_length = upload_request_limit()
         return form_errors()
+    if request.mimetype == "application/x-www-form-urlencoded" and _view_mark("_accepts_form"):
+        return form_errors(free_text=True)
     if not request.is_json:
         raise UnsupportedMediaType()
     data = request.get_json()
@@ -208,6 +210,13 @@ def _body_errors() -> dict[str, list[str]]:
 def accepts_files(view: Callable) -> Callable:
     """Mark a view that takes a multipart upload; every other view takes JSON only."""
     view._accepts_files = True
+    return view
+
+
+def accepts_form(view: Callable) -> Callable:
+    """Mark a view that takes a form-encoded body (a standard that says so: Open311's POST);
+    its field names and values are checked as a JSON body's are."""
+    view._accepts_form = True
     return view
 
 
@@ -232,14 +241,15 @@ def upload_request_limit() -> int:
     return 2 * current_app.config["DOCUMENT_MAX_BYTES"] + 64 * 1024
 
 
-def form_errors() -> dict[str, list[str]]:
-    """The multipart field names, values and file names that may not enter."""
+def form_errors(free_text: bool = False) -> dict[str, list[str]]:
+    """The form field names, values and file names that may not enter (`free_text`: values
+    are text, as a JSON body's strings are, rather than names)."""
     errors: dict[str, list[str]] = {}
     # A part without a name (werkzeug gives its key as None) reaches no view: nothing to check.
     for key, value in request.form.items(multi=True):
         if key is None:
             continue
-        for problem in (text_problem(key, name=True), text_problem(value, name=True)):
+        for problem in (text_problem(key, name=True), text_problem(value, name=not free_text)):
             if problem:
                 errors.setdefault(shown(key), []).append(problem)
     for key, upload in request.files.items(multi=True):

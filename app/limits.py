@@ -45,6 +45,14 @@ def by_account() -> str:
     return f"user:{user.id}" if user is not None else f"address:{by_address()}"
 
 
+def by_api_key() -> str:
+    """An Open311 client's key, from the form it posts (hashed: the counter's name is stored)."""
+    import hashlib
+
+    key = request.form.get("api_key") or ""
+    return "key:" + hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
 # group -> (setting, key) pairs: every limit of the group applies, each with its own counter.
 GROUPS: dict[str, tuple[tuple[str, Callable[[], str]], ...]] = {
     "login": (
@@ -60,6 +68,10 @@ GROUPS: dict[str, tuple[tuple[str, Callable[[], str]], ...]] = {
     "upload": (
         ("RATE_LIMIT_UPLOAD_PER_ADDRESS", by_address),
         ("RATE_LIMIT_UPLOAD_PER_ACCOUNT", by_account),
+    ),
+    "open311": (
+        ("RATE_LIMIT_OPEN311_PER_ADDRESS", by_address),
+        ("RATE_LIMIT_OPEN311_PER_KEY", by_api_key),
     ),
 }
 

@@ -18,6 +18,9 @@ def seed_reference_data() -> None:
     seed_authorities()
     ensure_calendar_tables()
     seed_catalogue()
+    from cases.seed import seed_case_services  # the case kinds' services (issue 14)
+
+    seed_case_services()
 
 
 DEMO_AUTHORITY = "NBG"

@@ -341,10 +341,10 @@ def main() -> None:
         url = postgres.create_database("baladiya_bench_load")
         # the set-up's own jobs go to another Redis database, emptied after each set-up
         state, pools = prepare(url, redis.url.removesuffix("/0") + "/15"), Pools()
-        first = int(
-            (args.seconds + args.warmup) * 15
-        )  # 10 % of 150 requests a second (2 cores saturate below)
-        add_to_pools(state, pools, reads=50, drafts=first, payments=first)
+        # 10 % of 150 requests a second (2 cores saturate below), for the warm-up; the closed
+        # loop gets pools of its own after it (a draft is submitted once, an intent paid once)
+        warm = int(args.warmup * 15) + 20
+        add_to_pools(state, pools, reads=50, drafts=warm, payments=warm)
         env = {
             **os.environ,
             "FLASK_APP": "wsgi",
@@ -378,6 +378,9 @@ def main() -> None:
         # requests: a warm-up of the mix, not measured, before the figures.
         run(bare_port, Bare, "closed", args.warmup, clients=args.clients)
         run(app_port, partial(Mix, setup), "closed", args.warmup, clients=args.clients)
+        closed_pool = int(args.seconds * 15) + 20
+        add_to_pools(state, pools, reads=0, drafts=closed_pool, payments=closed_pool)
+        setup = client_setup(app_port, pools, state, setup)
         watch = MemoryWatch(args.memory_requests, counter, app_server, worker)  # from here on
         measure("bare Flask", bare_port, Bare, args.seconds, args.clients)
         # The closed loop of the app uses drafts and payments at its own pace; the open loop
@@ -399,6 +402,7 @@ def main() -> None:
         )
         print(line(f"app mix, closed loop ({args.clients} clients)", closed))
         by_kind(closed)
+        print(f"    statuses {dict(closed.statuses())}")
         print(line(f"app mix, open loop at {target:.0f}/s (80 %)", opened))
         by_kind(opened)
         p99 = opened.percentile_ms(0.99)

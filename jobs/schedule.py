@@ -46,6 +46,8 @@ PERIODIC: tuple[Periodic, ...] = (
     # Every 15 minutes (so within minutes of midnight in Muscat): the staff queue's SLA bands of
     # the applications whose band the turning day moved.
     Periodic("licensing.queue_bands.refresh_all_queue_bands", "*/15 * * * *"),
+    # 07:00 Asia/Muscat: cases (complaints, tickets...) idle past their service's threshold.
+    Periodic("cases.escalation.escalate_idle_cases", "0 3 * * *"),
     # 03:00 Asia/Muscat: verify the audit log's hash chains (an error log names a break).
     Periodic("app.audit.jobs.verify_audit_log", "0 23 * * *"),
 )

@@ -9,6 +9,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
+from tests.test_architecture import SOURCE_PACKAGES
+
 ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "app/translations/ar/LC_MESSAGES/messages.po"
 MO = ROOT / "app/translations/ar/LC_MESSAGES/messages.mo"
@@ -17,7 +19,7 @@ KEYWORDS = {"N_": None, "lazy_gettext": None, "gettext": None, "_": None}
 
 def _code_messages() -> set[str]:
     found = set()
-    for package in ("app", "licensing", "payments", "refunds", "receipts", "jobs"):
+    for package in SOURCE_PACKAGES:
         for _, _, message, _, _ in extract_from_dir(ROOT / package, keywords=KEYWORDS):
             found.add(message if isinstance(message, str) else message[0])
     return found

@@ -129,20 +129,31 @@ def _after_commit(session: Session) -> None:
         forget_version(app)
 
 
-def etag() -> str:
-    """The ETag of the answer to this request: version, language, path and query string."""
+def etag(version: Callable[[], str] | None = None) -> str:
+    """The ETag of the answer to this request: version (the catalogue's, or `version()`),
+    language, path and query string."""
     # the language Babel picks for this request, without Babel's own look-up around it
-    seed = "\n".join((catalogue_version(), select_locale(), request.full_path))
+    known = version() if version is not None else catalogue_version()
+    seed = "\n".join((known, select_locale(), request.full_path))
     return hashlib.blake2b(seed.encode(), digest_size=12).hexdigest()
 
 
 def revalidated(view: Callable) -> Callable:
     """A catalogue read that carries the ETag and caching headers, and answers 304 when
     `If-None-Match` names the current ETag (weak comparison, as RFC 9110 asks for GET)."""
+    return revalidated_by(None)(view)
 
+
+def revalidated_by(version: Callable[[], str] | None) -> Callable[[Callable], Callable]:
+    """`revalidated`, for another public read whose answers are made of what `version()`
+    fingerprints (the FAQ: `faq.routes`); None: the catalogue's version."""
+    return functools.partial(_revalidated, version)
+
+
+def _revalidated(version: Callable[[], str] | None, view: Callable) -> Callable:
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        tag = etag()  # before the view's query: see the module's docstring
+        tag = etag(version)  # before the view's query: see the module's docstring
         asked = request.if_none_match
         # `*` is not honoured: an unknown service has no representation to match, and a full
         # answer is always a right one.

@@ -57,6 +57,16 @@ EVENTS: dict[str, frozenset[str]] = {
     "reply_overdue": frozenset(
         {"reference", "service_ar", "service_en", "written_on", "reply_due", "assignee"}
     ),
+    # cases (issue 14): complaints, suggestions, inquiries, support tickets
+    "case_received": frozenset({"reference", "kind_ar", "kind_en", "due_date"}),
+    "case_acknowledged": frozenset({"reference", "kind_ar", "kind_en", "due_date"}),
+    "case_answered": frozenset({"reference", "kind_ar", "kind_en", "answer"}),
+    "case_forwarded": frozenset(
+        {"reference", "kind_ar", "kind_en", "authority_ar", "authority_en", "new_reference"}
+    ),
+    "case_escalated": frozenset({"reference", "kind_ar", "kind_en", "note"}),
+    "case_idle": frozenset({"reference", "kind_ar", "kind_en", "idle_days", "assignee"}),
+    "case_message": frozenset({"reference", "kind_ar", "kind_en", "body"}),
 }
 
 

@@ -3,14 +3,14 @@ category; applications' priority, second to the due date in the queue's indexes;
 message's reply target, answer and escalation, with a partial index of those awaiting a reply
 
 Revision ID: 0027
-Revises: 0023
+Revises: 0026
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0027"
-down_revision = "0023"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

@@ -40,6 +40,17 @@ LONGEST = {
     "verification_url": f"{BASE}/api/v1/licences/NBG-L-2026-000123/verify?code={CODE}",
 }
 REJECTED = {"reason_ar": LONG_REASON_AR, "reason_en": LONG_REASON_EN}
+# cases (issue 14): the longest reference and kind; texts typed by people stay out of the SMS.
+CASE = {
+    "reference": "NBG-CASE-2026-000042",
+    "new_reference": "ABG-CASE-2026-000042",
+    "kind_ar": "بلاغ دعم فني",
+    "kind_en": "support ticket",
+    "authority_ar": "محافظة شمال الباطنة",
+    "authority_en": "North Al Batinah Governorate",
+    "answer": "a" * 8000,
+    "body": "b" * 4000,
+}
 REFUND_REJECTED = {"decision_ar": "مرفوض", "decision_en": "rejected", **REJECTED}
 PRIORITY = {
     "declaration_reference": "PRI-000123",
@@ -86,6 +97,13 @@ PROMISED = [
     ("priority_decided", PRIORITY_REFUSED, 2, 2),  # with the reason (in any language), cut
     ("message_received", REPLY, 1, 1),
     ("reply_overdue", REPLY, 1, 1),
+    ("case_received", CASE, 1, 1),
+    ("case_acknowledged", CASE, 1, 1),
+    ("case_answered", CASE, 1, 1),
+    ("case_forwarded", CASE, 1, 1),
+    ("case_escalated", CASE, 1, 1),
+    ("case_idle", CASE, 1, 1),
+    ("case_message", CASE, 1, 1),
 ]
 
 

@@ -38,6 +38,14 @@ SAMPLE = {
     "reason": "",
     "reply_due": "2026-12-20",
     "written_on": "2026-12-17",
+    # cases (issue 14)
+    "kind_ar": "شكوى",
+    "kind_en": "complaint",
+    "answer": "The site was inspected.",
+    "authority_ar": "محافظة البريمي",
+    "authority_en": "Al Buraimi Governorate",
+    "new_reference": "ABG-CASE-2026-000001",
+    "body": "Any news?",
 }
 
 

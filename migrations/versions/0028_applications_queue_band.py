@@ -2,14 +2,14 @@
 first in the staff queue's key, so that a priority applicant comes first at equal SLA state and
 the queue stays an index range
 
-Revision ID: 0029
+Revision ID: 0028
 Revises: 0027
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0029"
+revision = "0028"
 down_revision = "0027"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,1 @@
+"""What the public reads without asking: frequently asked questions, announcements, their feeds."""

@@ -1,0 +1,1 @@
+"""Surveys and polls, their answers and results; satisfaction ratings and their report."""
