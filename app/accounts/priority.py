@@ -33,21 +33,22 @@ from app.events import publish
 from app.extensions import db
 from app.files.storage import storage
 from app.files.uploads import accept_file
-from app.i18n import N_
+from app.i18n import N_, in_language
 from app.notifications.services import notify
 from app.workflow import Step, Transition, Workflow, audited, fire, register, transition
 
 VERIFYING_DEPARTMENT = "customer_service"
 VERIFIER = "verifier"  # the role a customer service head or admin takes on a declaration
 DECIDERS = frozenset({Role.DEPARTMENT_HEAD, Role.ADMIN})
+# The words of the `priority_decided` notice, in each language of its templates (the catalogue).
 DECISIONS = {
-    "verify": ("تم التحقق من فئة الأولوية", "Your priority category is verified"),
-    "refuse": ("لم يُقبل طلب الأولوية", "Your priority declaration was refused"),
-    "revoke": ("أُلغيت الأولوية", "Your priority was withdrawn"),
+    "verify": N_("Your priority category is verified"),
+    "refuse": N_("Your priority declaration was refused"),
+    "revoke": N_("Your priority was withdrawn"),
 }
 CATEGORY_NAMES = {
-    PriorityCategory.ELDERLY: ("كبار السن", "elderly"),
-    PriorityCategory.DISABILITY: ("ذوو الإعاقة", "person with disability"),
+    PriorityCategory.ELDERLY: N_("elderly"),
+    PriorityCategory.DISABILITY: N_("person with disability"),
 }
 
 
@@ -89,17 +90,17 @@ def _apply_to_applicant(step: Step) -> None:
 
 def _tell_applicant(step: Step) -> None:
     declaration = step.record
-    decision_ar, decision_en = DECISIONS[step.action]
-    category_ar, category_en = CATEGORY_NAMES[PriorityCategory(declaration.category)]
+    decision = DECISIONS[step.action]
+    category = CATEGORY_NAMES[PriorityCategory(declaration.category)]
     notify(
         db.session.get(User, declaration.applicant_id),
         "priority_decided",
         {
             "declaration_reference": declaration.reference,
-            "decision_ar": decision_ar,
-            "decision_en": decision_en,
-            "category_ar": category_ar,
-            "category_en": category_en,
+            "decision_ar": in_language("ar", decision),
+            "decision_en": in_language("en", decision),
+            "category_ar": in_language("ar", category),
+            "category_en": in_language("en", category),
             "reason": declaration.reason or "",
         },
         subject=("priority_declaration", declaration.reference),

@@ -142,6 +142,13 @@ def test_a_declaration_is_verified_by_customer_service_and_flags_open_applicatio
             sa.select(AuditEntry).where(AuditEntry.subject_type == "priority_declaration")
         ).all()
     assert sorted(told) == ["email", "in_app", "sms"]
+    with app.app_context():
+        title = db.session.scalar(
+            sa.select(Notification.title).where(
+                Notification.user_id == applicant_id, Notification.channel == "in_app"
+            )
+        )
+    assert title == "Your priority category is verified"  # the applicant's language, English
     assert [(a.action, a.actor_id) for a in audit] == [
         ("priority_declaration.declared", applicant_id),
         ("priority_declaration.verify", people["verifier"]["id"]),
