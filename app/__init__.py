@@ -92,6 +92,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """Every blueprint, in one place."""
+    from app.accounts.priority_routes import blp as priority
     from app.accounts.routes import blp as accounts
     from app.audit.routes import blp as audit
     from app.authorities.routes import blp as authorities
@@ -128,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
         refunds,
         audit,
         *families,
+        priority,
         faq,
         news,
         feeds,

@@ -140,6 +140,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("REFUND_SLA_DAYS", 10, "Working days finance has to decide a refund", int),
     Setting(
+        "MESSAGE_REPLY_WORKING_DAYS",
+        1,
+        "Working days staff have to answer an applicant's message on an application's thread "
+        "before it is escalated",
+        int,
+    ),
+    Setting(
         "REFUND_SECOND_APPROVAL_BAISA",
         100_000,
         "Refunds above this (baisa) need a second approver",

@@ -120,10 +120,11 @@ class Keyset:
     """A filtered `select()` of one entity, in the order of `key` (ascending, or descending
     throughout), that `KeysetPage` pages by offset or by cursor.
 
-    `key` ends with a unique column, so it orders every row. A column of it may be NULL only in
-    the last group of the order, with every earlier column of the key then the same (e.g.
-    `due IS NULL, due, id`: NULL due dates come last); a cursor stopped there continues with
-    `id` alone. `name` keeps one list's cursors out of another's.
+    `key` ends with a unique column, so it orders every row. A column of it may be NULL only
+    where every row that shares the key's earlier columns with a NULL one has it NULL too (the
+    queue's due date, NULL exactly in its last band; or `due IS NULL, due, id`): a cursor
+    stopped on a NULL compares the other columns only. `name` keeps one list's cursors out of
+    another's.
 
     `query` selects the entity, or (with `shown` and `answer`) columns of one table: it is what
     the count counts. `shown` reads rows of that table with what their answer shows (their
@@ -148,15 +149,12 @@ class Keyset:
         return [c.desc() if self.descending else c for c in columns]
 
     def beyond(self, values: Sequence[Any]) -> sa.ColumnElement[bool]:
-        """The rows after the one whose key is `values`, as one row comparison (an index range)."""
-        equal, rest, rest_values = [], list(self.key), list(values)
-        if None in values:
-            at = values.index(None)
-            equal = [k == v for k, v in zip(self.key[:at], values[:at], strict=True)]
-            equal.append(self.key[at].is_(None))
-            rest, rest_values = list(self.key[at + 1 :]), list(values[at + 1 :])
-        row, given = sa.tuple_(*rest), sa.tuple_(*rest_values)
-        return sa.and_(*equal, row < given if self.descending else row > given)
+        """The rows after the one whose key is `values`, as one row comparison (an index range).
+        A NULL of `values` leaves its column out: the rows that share the earlier columns have
+        it NULL too (see the class), so the other columns order them."""
+        kept = [(k, v) for k, v in zip(self.key, values, strict=True) if v is not None]
+        row, given = sa.tuple_(*(k for k, _ in kept)), sa.tuple_(*(v for _, v in kept))
+        return row < given if self.descending else row > given
 
     def encode(self, values: Sequence[Any]) -> str:
         shown = [v.isoformat() if isinstance(v, dt.date) else v for v in values]

@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 import argparse
+import datetime as dt
 import functools
 import os
 import re
@@ -45,7 +46,7 @@ INSERT INTO applications (
     reference, authority_id, service_id, applicant_id, assignee_id, family, action, state,
     details, fee_baisa, required_documents, submitted_at, decided_at, last_action_at,
     sla_target_days, sla_started_at, sla_paused_at, sla_paused_days, sla_stopped_at,
-    sla_due_date, created_at, updated_at)
+    sla_due_date, queue_band, created_at, updated_at)
 SELECT
     'BENCH-' || n, %(authority)s, s.id, (%(applicants)s::int[])[1 + n %% cardinality(%(applicants)s::int[])],
     CASE WHEN n %% 3 = 0 THEN NULL
@@ -63,15 +64,22 @@ SELECT
     CASE WHEN b BETWEEN 10 AND 14 THEN started + interval '2 days' END,
     0,
     CASE WHEN b >= 35 THEN started + interval '5 days' END,
-    CASE WHEN b >= 35 THEN (started + interval '8 days')::date
-         WHEN b >= 10 THEN current_date + (n * 13) %% 40 - 12 END,
+    due,
+    -- licensing.queue_bands, with tomorrow for the next working day (the bench's calendar)
+    CASE WHEN due IS NULL THEN 3 WHEN due < muscat_today THEN 0
+         WHEN due <= muscat_today + 1 THEN 1 ELSE 2 END,
     started, started
 FROM (
-    SELECT n, ((n::bigint * 7919) %% 100)::int AS b,
-           now() - make_interval(days => CASE WHEN ((n::bigint * 7919) %% 100)::int BETWEEN 10 AND 34
-               THEN (n * 17) %% 20 ELSE (n * 31) %% 240 END) AS started,
-           1 + n %% cardinality(%(services)s::int[]) AS pick
-    FROM generate_series(%(first)s::int, %(last)s::int) AS n
+    SELECT *, (now() AT TIME ZONE 'Asia/Muscat')::date AS muscat_today,
+           CASE WHEN b >= 35 THEN (started + interval '8 days')::date
+                WHEN b >= 10 THEN current_date + (n * 13) %% 40 - 12 END AS due
+    FROM (
+        SELECT n, ((n::bigint * 7919) %% 100)::int AS b,
+               now() - make_interval(days => CASE WHEN ((n::bigint * 7919) %% 100)::int BETWEEN 10 AND 34
+                   THEN (n * 17) %% 20 ELSE (n * 31) %% 240 END) AS started,
+               1 + n %% cardinality(%(services)s::int[]) AS pick
+        FROM generate_series(%(first)s::int, %(last)s::int) AS n
+    ) AS base
 ) AS rows
 JOIN services AS s ON s.id = (%(services)s::int[])[rows.pick]
 """
@@ -371,6 +379,25 @@ def measure(world: dict, dsn: str, size: int, requests: int, results: dict) -> N
         )
 
 
+def bands(world: dict, size: int) -> None:
+    """The queue bands' refresh (licensing.queue_bands) at this size: the run every 15 minutes
+    that finds nothing to move, the one after midnight that moves a day's worth (the clock set
+    to tomorrow), and back; each one UPDATE per authority."""
+    from app import timeutil, uow
+    from licensing.queue_bands import refresh_queue_bands
+
+    app = world["app"]
+    tomorrow = timeutil.utcnow() + dt.timedelta(days=1)
+    for label, frozen in (("nothing to move", None), ("the day turns", tomorrow), ("back", None)):
+        timeutil.frozen_at = frozen
+        with app.app_context(), uow.transaction():
+            began = time.perf_counter()
+            moved = refresh_queue_bands()
+            ms = (time.perf_counter() - began) * 1000
+        print(f"  band refresh, {label:<16} {ms:9.1f} ms   {moved:,} applications moved ({size:,})")
+    timeutil.frozen_at = None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,1000000")
@@ -390,6 +417,7 @@ def main() -> None:
             print(f"\nloaded {size - done:,} applications in {seconds:.1f} s (with VACUUM ANALYZE)")
             done = size
             measure(world, dsn, size, args.requests, results)
+            bands(world, size)
         compare(results)
     finally:
         server.stop()

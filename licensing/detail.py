@@ -62,6 +62,7 @@ APPLICATION_COLUMNS = (
     "sla_paused_at",
     "sla_paused_days",
     "sla_stopped_at",
+    "priority",
 )
 EVENT_COLUMNS = ("at", "action", "actor_role", "from_state", "to_state", "note")
 
@@ -125,13 +126,14 @@ def application_detail_of(actor: User, application_id: int) -> dict[str, Any]:
     if not rows:
         raise NotFound()
     first = rows[0]
-    role_on_record(actor, first["applicant_id"], first["authority_id"])
+    role = role_on_record(actor, first["applicant_id"], first["authority_id"])
     events = [
         {name: row[f"event_{name}"] for name in EVENT_COLUMNS}
         for row in rows
         if row["event_id"] is not None
     ]
-    return application_detail(first, sla_status_of(first, utcnow()), events)
+    staff = role != "applicant"
+    return application_detail(first, sla_status_of(first, utcnow()), events, staff=staff)
 
 
 def sla_status_of(row: Mapping[str, Any], now: dt.datetime) -> SlaStatus:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -203,8 +204,13 @@ def finding_statement(dialect: str) -> sa.Select:
 
 def escalate_idle_applications(now: datetime | None = None) -> int:
     """Periodic: escalate every application idle past its service's threshold (as of `now`,
-    the current time by default), in the job's unit of work. Returns how many."""
+    the current time by default), in the job's unit of work. Returns how many. The same job
+    escalates applicants' messages unanswered past their reply target first (its sibling
+    sweep, `licensing.reply_targets`: one statement when there are none)."""
+    from licensing.reply_targets import escalate_unanswered_messages
+
     now = now or utcnow()
+    escalate_unanswered_messages(now)
     today = now.astimezone(MUSCAT).date()
     found = idle_applications(today)
     if not found:
@@ -242,7 +248,7 @@ def mark_escalated(ids: list[int], now: datetime) -> None:
     )
 
 
-def recipients_of(found: list[IdleApplication]) -> dict[tuple[int, str], list[Recipient]]:
+def recipients_of(found: list[Any]) -> dict[tuple[int, str], list[Recipient]]:
     """The active staff each application's notices go to, by (authority, role), in one query."""
     rows = db.session.execute(
         sa.select(User.id, User.authority_id, User.role, User.preferred_language)
@@ -262,13 +268,20 @@ def recipients_of(found: list[IdleApplication]) -> dict[tuple[int, str], list[Re
 
 
 def write_notices(
-    found: list[IdleApplication],
+    found: list[Any],
     recipients: dict[tuple[int, str], list[Recipient]],
     now: datetime,
+    *,
+    event: str = EVENT,
+    context: Callable[[Any], dict[str, Any]] | None = None,
 ) -> dict[int, int]:
-    """The notices `notify()` would write for each application and recipient (e-mail, SMS,
-    in-app, in the recipient's language), in one INSERT; their deliveries queued after commit,
-    `DELIVERY_BATCH` e-mails and SMS a job. Returns how many people were told, by application."""
+    """The notices `notify()` would write of `event` for each application and recipient
+    (e-mail, SMS, in-app, in the recipient's language), in one INSERT; their deliveries queued
+    after commit, `DELIVERY_BATCH` e-mails and SMS a job. `found` are `IdleApplication`s, or
+    records with the same `id`, `reference`, `authority_id` and `escalate_to` whose template
+    variables `context` gives (licensing.reply_targets). Returns how many people were told, by
+    application."""
+    context = context or _context
     rows: list[dict[str, Any]] = []
     told: dict[int, int] = {}
     for application in found:
@@ -277,10 +290,10 @@ def write_notices(
         texts: dict[str, Rendered] = {}
         for person in people:
             if person.language not in texts:
-                texts[person.language] = render(EVENT, person.language, _context(application))
+                texts[person.language] = render(event, person.language, context(application))
             text = texts[person.language]
             for channel in ALL_CHANNELS:
-                rows.append(_notice(application, person, Channel(channel), text, now))
+                rows.append(_notice(application, person, Channel(channel), text, now, event))
     if not rows:
         return told
     # The ids are taken first so that the rows go in one executemany without RETURNING: with
@@ -319,11 +332,12 @@ def _context(application: IdleApplication) -> dict[str, Any]:
 
 
 def _notice(
-    application: IdleApplication,
+    application: Any,
     person: Recipient,
     channel: Channel,
     text: Rendered,
     now: datetime,
+    event: str = EVENT,
 ) -> dict[str, Any]:
     """One outbox row as `app.notifications.services.notify` writes it; every row has every
     key, so that the rows go in one INSERT."""
@@ -332,7 +346,7 @@ def _notice(
         "user_id": person.id,
         "authority_id": application.authority_id,
         "channel": channel,
-        "event": EVENT,
+        "event": event,
         "language": person.language,
         "subject_type": "application",
         "subject_id": application.reference,

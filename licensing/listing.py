@@ -47,12 +47,18 @@ def with_what_is_shown(rows: sa.FromClause) -> sa.Select:
     return sa.select(*shown).select_from(with_references(rows))
 
 
-def answer_of(rows: Sequence[sa.Row]) -> list[dict[str, Any]]:
-    """The page's items as `ApplicationSchema(many=True)` dumps them, the clocks as they stand
-    now (one moment for the whole page)."""
+def answer_of(rows: Sequence[sa.Row], *, staff: bool = True) -> list[dict[str, Any]]:
+    """The page's items as `ApplicationSchema(many=True)` dumps them for staff (or, `staff`
+    false, for their applicant: without the staff-only fields), the clocks as they stand now
+    (one moment for the whole page)."""
     now = utcnow()
     found = []
     for row in rows:
         fields = row._mapping
-        found.append(application_item(fields, sla_status_of(fields, now)))
+        found.append(application_item(fields, sla_status_of(fields, now), staff=staff))
     return found
+
+
+def answer_of_own(rows: Sequence[sa.Row]) -> list[dict[str, Any]]:
+    """An applicant's page of their own applications (`answer_of` without staff-only fields)."""
+    return answer_of(rows, staff=False)

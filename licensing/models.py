@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.accounts.models import User
 from app.authorities.models import Authority
@@ -20,9 +20,12 @@ WAITING_ON_STAFF_SQL = (
     "state IN ('submitted', 'in_review', 'inspection_scheduled', 'inspected', 'approved')"
 )
 
-# Written as the queries write them (`applications.sla_due_date IS NULL`), so both databases match
-# the query's ORDER BY and filters to the indexes.
-QUEUE_KEY = (sa.text("(sla_due_date IS NULL)"), "sla_due_date", "id")
+# Written as the queries write them (`-applications.priority`), so both databases match the
+# query's ORDER BY and filters to the indexes. The SLA band first (licensing.queue_bands:
+# breached, at risk, on track, no due date), then at equal band a priority applicant's
+# application (`-priority`, so that the key stays ascending throughout, app.pagination.Keyset),
+# then the due date and the id. The due date is NULL only in the last band.
+QUEUE_KEY = ("queue_band", sa.text("(-priority)"), "sla_due_date", "id")
 RUNNING_CLOCK = "sla_started_at IS NOT NULL AND sla_stopped_at IS NULL AND sla_paused_at IS NULL"
 
 
@@ -38,6 +41,11 @@ class Application(SlaTracked, Timestamped, db.Model):
     # The staff queue's order (`licensing.services.QUEUE_ORDER`: due date, none last, then id),
     # after the authority, or after what a filter of the queue fixes: each page an index range.
     __table_args__ = (
+        # The queue's band says "no due date" exactly when there is none (licensing.queue_bands):
+        # the queue's cursor relies on it.
+        sa.CheckConstraint(
+            "(queue_band = 3) = (sla_due_date IS NULL)", name="queue_band_of_due_date"
+        ),
         sa.Index("ix_applications_queue", "authority_id", *QUEUE_KEY),
         sa.Index("ix_applications_queue_state", "authority_id", "state", *QUEUE_KEY),
         sa.Index("ix_applications_queue_service", "service_id", *QUEUE_KEY),
@@ -83,6 +91,14 @@ class Application(SlaTracked, Timestamped, db.Model):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_action_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # 1: its applicant's priority category (elderly, disability) is verified; 0: none. Copied
+    # from the applicant when the application is made and set on the open ones when a
+    # declaration is verified or revoked (app.accounts.priority), so the queue's index orders it.
+    # Staff only: an applicant's answers leave it out (licensing.schemas).
+    priority: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
+    # licensing.queue_bands: the band of the due date today, kept with every due date written
+    # (`_keep_band`) and moved by the periodic refresh when the day turns.
+    queue_band: Mapped[int] = mapped_column(sa.SmallInteger, default=3, server_default="3")
     authority: Mapped[Authority] = relationship()
     service: Mapped[Service] = relationship()
     applicant: Mapped[User] = relationship(foreign_keys=[applicant_id])
@@ -91,6 +107,34 @@ class Application(SlaTracked, Timestamped, db.Model):
     events: Mapped[list[ApplicationEvent]] = relationship(
         order_by="ApplicationEvent.id", back_populates="application"
     )
+
+    @classmethod
+    def with_due_date(cls, due: sa.ColumnElement, today: dt.date) -> dict[str, Any]:
+        """What a set-based UPDATE of due dates writes besides (app.calendar.services): the
+        band of each new due date, in the same statement."""
+        from licensing.queue_bands import band_in_sql
+
+        return {"queue_band": band_in_sql(due, cls.authority_id, today)}
+
+    @classmethod
+    def due_dates_moved(cls, authority_ids: list[int]) -> None:
+        """The calendar moved stored due dates in one UPDATE (app.calendar.services): their
+        bands follow."""
+        from licensing.queue_bands import refresh_queue_bands
+
+        refresh_queue_bands(authority_ids)
+
+    @validates("sla_due_date")
+    def _keep_band(self, key: str, due: dt.date | None) -> dt.date | None:
+        from licensing.queue_bands import NO_DUE_DATE, band_of, muscat_today
+
+        band = NO_DUE_DATE
+        if due is not None:
+            today = muscat_today()
+            band = band_of(due, today, self.working_calendar().add(today, 1))
+        if self.queue_band != band:  # an equal value would still be written
+            self.queue_band = band
+        return due
 
 
 class ApplicationEvent(TimelineEntry, db.Model):
@@ -106,10 +150,25 @@ class ApplicationEvent(TimelineEntry, db.Model):
     application: Mapped[Application] = relationship(back_populates="events")
 
 
+# The messages the reply-target sweep looks at (licensing.reply_targets): an applicant's, not yet
+# answered by staff nor escalated.
+AWAITING_REPLY_SQL = "reply_due_date IS NOT NULL AND answered_at IS NULL AND escalated_at IS NULL"
+
+
 class ApplicationMessage(db.Model):
-    """The thread between the applicant and staff about one application."""
+    """The thread between the applicant and staff about one application. An applicant's message
+    has a reply target (`reply_due_date`, MESSAGE_REPLY_WORKING_DAYS working days on); the staff's
+    next message on the thread answers it, and the sweep escalates it once past its target."""
 
     __tablename__ = "application_messages"
+    __table_args__ = (
+        sa.Index(
+            "ix_application_messages_awaiting_reply",
+            "reply_due_date",
+            postgresql_where=sa.text(AWAITING_REPLY_SQL),
+            sqlite_where=sa.text(AWAITING_REPLY_SQL),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id"), index=True)
@@ -117,6 +176,10 @@ class ApplicationMessage(db.Model):
     author_role: Mapped[str] = mapped_column(sa.String(20))
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The Muscat date by which staff should answer (applicants' messages only).
+    reply_due_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Document(StoredFileColumns, db.Model):

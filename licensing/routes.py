@@ -63,6 +63,8 @@ class Applications(MethodView):
     def get(self, filters, cursor=None):
         """Applicants: their applications. Staff: their authority's work queue, by SLA due date
 
+        Among applications due the same day, a verified priority applicant's (elderly, person
+        with disability) come first; `priority` shows it, to staff only.
         By `page`, or by `cursor` for long lists: the `next_cursor` of the page before (in
         `X-Pagination`, and as the `Link` header's `rel="next"`), which reads on from where that
         page ended at the same cost however far into the list. The count stops at 1000 items

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 
+from app.access import current_user
 from app.money import Money, format_baisa
 from app.schemas import (
     AuthorityRefSchema,
@@ -72,6 +73,22 @@ class ApplicationSchema(Schema):
     submitted_at = MuscatDateTime(allow_none=True)
     created_at = MuscatDateTime()
     sla = fields.Method("_sla")
+    priority = fields.Function(
+        lambda application: bool(application.priority),
+        metadata={
+            "type": "boolean",
+            "description": "Staff only (absent from an applicant's answers): the applicant's "
+            "priority category (elderly, disability) is verified; the queue puts it first among "
+            "applications due the same day",
+        },
+    )
+
+    @post_dump
+    def _staff_only(self, data, **kwargs):
+        """The priority flag is shown to staff only (`shown_to_staff`)."""
+        if not shown_to_staff():
+            data.pop("priority", None)
+        return data
 
     def _sla(self, application):
         return SlaSchema().dump(application.sla_status())
@@ -85,6 +102,13 @@ class ApplicationDetailSchema(ApplicationSchema):
     timeline = fields.List(fields.Nested(TimelineEventSchema), attribute="events")
 
 
+def shown_to_staff() -> bool:
+    """Whether the caller of the request is staff: the staff-only fields of an application
+    (`priority`) are in the answer. Outside a request (a job, a test's dump) they are not."""
+    user = current_user()
+    return user is not None and user.is_staff
+
+
 def _muscat(moment) -> str | None:
     return None if moment is None else to_muscat(moment).isoformat()
 
@@ -93,15 +117,18 @@ def _iso_date(day) -> str | None:
     return None if day is None else day.isoformat()
 
 
-def application_item(row: Mapping[str, Any], sla: SlaStatus) -> dict[str, Any]:
+def application_item(
+    row: Mapping[str, Any], sla: SlaStatus, *, staff: bool = True
+) -> dict[str, Any]:
     """What `ApplicationSchema` dumps, written out for the lists and the hot read: `row` holds
     the application's columns and its references' (`authority_code`, `service_name_en`,
-    `applicant_name`, `assignee_name`, `licence_number`, ...), `sla` its clock's status. Keep the
-    two in step: tests/licensing/test_list_items.py compares their JSON for records of every
-    shape, and fails on any field one has and the other has not."""
+    `applicant_name`, `assignee_name`, `licence_number`, ...), `sla` its clock's status; the
+    staff-only fields when `staff`. Keep the two in step: tests/licensing/test_list_items.py
+    compares their JSON for records of every shape, and fails on any field one has and the other
+    has not."""
     assignee_id = row["assignee_id"]
     documents = row["required_documents"]
-    return {
+    item = {
         "id": row["id"],
         "reference": row["reference"],
         "authority": {
@@ -144,17 +171,20 @@ def application_item(row: Mapping[str, Any], sla: SlaStatus) -> dict[str, Any]:
             "state": str(sla.state),
         },
     }
+    if staff:
+        item["priority"] = bool(row["priority"])
+    return item
 
 
 def application_detail(
-    row: Mapping[str, Any], sla: SlaStatus, events: list[Mapping[str, Any]]
+    row: Mapping[str, Any], sla: SlaStatus, events: list[Mapping[str, Any]], *, staff: bool = True
 ) -> dict[str, Any]:
     """What `ApplicationDetailSchema` dumps, written out for the hot read (`licensing.detail`):
     `application_item`'s answer and the timeline, `events` in order. Keep the two in step:
     tests/licensing/test_application_read.py compares their JSON for varied records, and fails
     on any field one has and the other has not."""
     return {
-        **application_item(row, sla),
+        **application_item(row, sla, staff=staff),
         "timeline": [
             {
                 "at": _muscat(event["at"]),

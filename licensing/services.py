@@ -18,7 +18,6 @@ from app.access import role_on_record
 from app.accounts.models import Role, User
 from app.audit import record_change
 from app.authorities.models import Authority
-from app.calendar.services import calendar_for
 from app.catalogue.models import Service
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
@@ -29,11 +28,12 @@ from app.pagination import Keyset
 from app.subjects import register_subject_name
 from app.timeutil import MUSCAT, utcnow
 from app.workflow import SYSTEM, fire
-from licensing import listing
+from licensing import listing, reply_targets
 from licensing.detail import application_detail_of
 from licensing.licence_lifecycle import LicenceState
 from licensing.lifecycle import FINAL, State
 from licensing.models import Application, ApplicationEvent, ApplicationMessage, Licence
+from licensing.priority import HIGHEST_PRIORITY, priority_of
 from licensing.register import keeps_register
 from licensing.steps import caller_role
 
@@ -83,6 +83,7 @@ def create_application(
             for d in service.required_documents
         ],
         last_action_at=now,
+        priority=priority_of(applicant),
     )
     db.session.add(application)
     db.session.flush()
@@ -252,14 +253,24 @@ def assign(actor: User, application_id: int, assignee_id: int | None) -> Applica
 
 def add_message(actor: User, application_id: int, body: str) -> ApplicationMessage:
     """Write in the application's thread (its applicant, or staff of its authority); the audit
-    log names the message, the thread keeps its text."""
+    log names the message, the thread keeps its text. An applicant's message gets its reply
+    target and tells the staff who must answer; a staff message answers those waiting
+    (`licensing.reply_targets`)."""
     application = get_application(actor, application_id)
+    now = utcnow()
     message = ApplicationMessage(
-        application_id=application.id, author_id=actor.id, author_role=actor.role.value, body=body
+        application_id=application.id,
+        author_id=actor.id,
+        author_role=actor.role.value,
+        body=body,
+        created_at=now,
     )
     db.session.add(message)
-    if actor.role != Role.APPLICANT:
-        application.last_action_at = utcnow()
+    if actor.role == Role.APPLICANT:
+        reply_targets.applicant_wrote(application, message)
+    else:
+        application.last_action_at = now
+        reply_targets.staff_answered(application, now)
     db.session.flush()
     record_change(
         "application.message_added",
@@ -367,13 +378,21 @@ def find_licence(actor: User, number: str, family: str | None = None) -> Licence
     return licence
 
 
-# The queue's order, which `ix_applications_queue` and its siblings keep.
-QUEUE_ORDER = (Application.sla_due_date.is_(None), Application.sla_due_date, Application.id)
+# The queue's order, which `ix_applications_queue` and its siblings keep: by SLA band (breached,
+# at risk, on track, no due date: licensing.queue_bands); in a band a priority applicant's first;
+# then by due date, then oldest first.
+QUEUE_ORDER = (
+    Application.queue_band,
+    (-Application.priority).label("priority_first"),
+    Application.sla_due_date,
+    Application.id,
+)
 
 
 def applications_query(actor: User, filters: dict[str, Any]) -> Keyset:
     """The applicant's own applications (newest first), or staff's work queue of their authority
-    sorted by SLA due date (soonest first, none last, then oldest first), with the filters of the
+    by SLA band (breached, at risk, on track, no due date), in a band a priority applicant's
+    first, then by due date (soonest first) and oldest first, with the filters of the
     queue; each page read with what its answer shows in the same statement, and written as
     `ApplicationSchema(many=True)` would (`licensing.listing`).
 
@@ -381,10 +400,11 @@ def applications_query(actor: User, filters: dict[str, Any]) -> Keyset:
     (and its siblings by state, service, assignee and running clock), so a page is an index range
     whatever the number of applications."""
     query = listing.rows_of_applications()
-    shown = {"shown": listing.with_what_is_shown, "answer": listing.answer_of}
     if actor.role == Role.APPLICANT:
         mine = query.where(Application.applicant_id == actor.id)
-        return Keyset(mine, (Application.id,), "applications.mine", descending=True, **shown)
+        own = {"shown": listing.with_what_is_shown, "answer": listing.answer_of_own}
+        return Keyset(mine, (Application.id,), "applications.mine", descending=True, **own)
+    shown = {"shown": listing.with_what_is_shown, "answer": listing.answer_of}
     query = query.where(Application.authority_id == actor.authority_id)
     if filters.get("state"):
         query = query.where(Application.state == filters["state"])
@@ -401,33 +421,32 @@ def applications_query(actor: User, filters: dict[str, Any]) -> Keyset:
     elif assignee:
         query = query.where(Application.assignee_id == int(assignee))
     if filters.get("sla_state"):
-        query = query.where(*_sla_state_filter(actor.authority_id, filters["sla_state"]))
+        query = query.where(*_sla_state_filter(filters["sla_state"]))
     return Keyset(query, QUEUE_ORDER, "applications.queue", **shown)
 
 
-def _sla_state_filter(authority_id: int, state: str) -> list:
-    """Running clocks only (a paused clock's due date moves daily): breached when the due date
-    has passed, at risk when it is today or the next working day.
+def _sla_state_filter(state: str) -> list:
+    """Running clocks only (a paused clock's due date moves daily) in the band of the state:
+    breached when the due date has passed, at risk when it is today or the next working day.
 
-    The dates are bounds of the queue's key (`_due_from`), which the running clocks' index
-    `ix_applications_queue_running` reads as a range, in the queue's order."""
-    today = utcnow().astimezone(MUSCAT).date()
-    running = [
+    The band is the queue key's first column (licensing.queue_bands), and the filter is written
+    as bounds of the whole key (`_band_from`), which the running clocks' index
+    `ix_applications_queue_running` reads as one range, in the queue's order, with or without a
+    cursor's bound. A band is at most minutes late after midnight, until its refresh."""
+    from licensing.queue_bands import AT_RISK, BREACHED
+
+    band = BREACHED if state == "breached" else AT_RISK
+    key = sa.tuple_(*QUEUE_ORDER)
+    return [
         Application.sla_started_at.is_not(None),
         Application.sla_stopped_at.is_(None),
         Application.sla_paused_at.is_(None),
-    ]
-    if state == "breached":
-        return [*running, sa.tuple_(*QUEUE_ORDER) < _due_from(today)]
-    next_working_day = calendar_for(authority_id).add(today, 1)
-    return [
-        *running,
-        sa.tuple_(*QUEUE_ORDER) >= _due_from(today),
-        sa.tuple_(*QUEUE_ORDER) < _due_from(next_working_day + dt.timedelta(days=1)),
+        key >= _band_from(band),
+        key < _band_from(band + 1),
     ]
 
 
-def _due_from(day: dt.date) -> sa.Tuple:
-    """The queue's key just before the first application due on `day`: the key of one due
-    earlier is less, of one due that day or later (or never) greater or equal."""
-    return sa.tuple_(False, day, 0)
+def _band_from(band: int) -> sa.Tuple:
+    """The queue's key just before the first application of `band`: the key of one in an
+    earlier band is less, of one in this band or a later one greater or equal."""
+    return sa.tuple_(band, -HIGHEST_PRIORITY - 1, dt.date.min, 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.events import subscribe
 from licensing.expiry import expire_unpaid
+from licensing.priority import flag_open_applications
 from licensing.services import confirm_payment
 
 
@@ -20,3 +21,10 @@ def expire_unpaid_application(application_id: int) -> str:
     """Nothing was paid in the window: the application, if still waiting, is cancelled and its
     applicant told (`payment_expired`)."""
     return "expired" if expire_unpaid(application_id) else "left as it is"
+
+
+@subscribe("applicant.priority_changed")
+def flag_priority_applications(applicant_id: int) -> str:
+    """A priority category was verified or revoked: the applicant's open applications take
+    the flag the staff queue orders by (from the category as it stands when this runs)."""
+    return f"{flag_open_applications(applicant_id)} open applications flagged anew"

@@ -104,6 +104,22 @@ EXPECTED = {
     ("PATCH", "/api/v1/services/<string:code>"): {"admin"},
     ("GET", "/api/v1/audit"): {"admin", "auditor"},
     ("GET", "/api/v1/audit/export.csv"): {"admin", "auditor"},
+    ("GET", "/api/v1/priority-declarations"): {"applicant", "department_head", "admin"},
+    ("POST", "/api/v1/priority-declarations"): {"applicant"},
+    ("GET", "/api/v1/priority-declarations/<int:declaration_id>"): {
+        "applicant",
+        "department_head",
+        "admin",
+    },
+    ("GET", "/api/v1/priority-declarations/<int:declaration_id>/document"): {
+        "applicant",
+        "department_head",
+        "admin",
+    },
+    ("POST", "/api/v1/priority-declarations/<int:declaration_id>/actions/<string:action>"): {
+        "department_head",
+        "admin",
+    },
     ("GET", "/api/v1/faq"): ANYONE,
     ("POST", "/api/v1/faq"): {"inspector", "department_head", "admin"},
     ("GET", "/api/v1/faq/moderation"): {"inspector", "department_head", "admin", "auditor"},

@@ -69,6 +69,9 @@ class User(Timestamped, db.Model):
     authority_id: Mapped[int | None] = mapped_column(sa.ForeignKey("authorities.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # The applicant's verified priority category (app.accounts.priority: elderly, disability),
+    # None without one; kept here so that making an application copies it without a statement.
+    priority_category: Mapped[str | None] = mapped_column(sa.String(20))
 
     authority: Mapped[Authority | None] = relationship()
     department: Mapped[Department | None] = relationship()

@@ -190,6 +190,9 @@ def refresh_running_due_dates(authority_ids: list[int], day: date) -> None:
     today = utcnow().astimezone(MUSCAT).date()
     started_by = end_of_day(day)
     for model in SlaTracked.__subclasses__():
+        due = current_due_date(model, today)
+        # A record that keeps more by its due date (the queue's SLA band) writes it alongside.
+        extra = model.with_due_date(due, today) if hasattr(model, "with_due_date") else {}
         db.session.execute(
             sa.update(model)
             .where(
@@ -198,9 +201,12 @@ def refresh_running_due_dates(authority_ids: list[int], day: date) -> None:
                 model.sla_started_at <= started_by,
                 model.sla_stopped_at.is_(None),
             )
-            .values(sla_due_date=current_due_date(model, today))
+            .values(sla_due_date=due, **extra)
             .execution_options(synchronize_session=False)
         )
+        # ... and what the calendar's change moves without a new due date (the band's bounds).
+        if hasattr(model, "due_dates_moved"):
+            model.due_dates_moved(authority_ids)
 
 
 def declare_holiday(admin: User, data: dict[str, Any]) -> HolidayOverride:

@@ -43,6 +43,20 @@ EVENTS: dict[str, frozenset[str]] = {
     "payment_expired": frozenset({"reference", "service_ar", "service_en"}),
     "refund_evidence_requested": frozenset({"refund_reference", "note"}),
     "refund_completed": frozenset({"refund_reference", "amount", "credit_note"}),
+    "priority_decided": frozenset(
+        {
+            "declaration_reference",
+            "decision_ar",
+            "decision_en",
+            "category_ar",
+            "category_en",
+            "reason",
+        }
+    ),
+    "message_received": frozenset({"reference", "service_ar", "service_en", "reply_due"}),
+    "reply_overdue": frozenset(
+        {"reference", "service_ar", "service_en", "written_on", "reply_due", "assignee"}
+    ),
     # cases (issue 14): complaints, suggestions, inquiries, support tickets
     "case_received": frozenset({"reference", "kind_ar", "kind_en", "due_date"}),
     "case_acknowledged": frozenset({"reference", "kind_ar", "kind_en", "due_date"}),

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.sla import SlaClock
 from app.timeutil import MUSCAT
 from licensing.models import Application
+from licensing.queue_bands import refresh_queue_bands
 from refunds.models import Refund
 from tests.clock import Clock
 from tests.factories import staff_headers
@@ -126,6 +127,9 @@ def test_a_declared_holiday_moves_running_due_dates_out_and_its_cancellation_bac
     assert_stored_as_live(app, clocks, clock.now)
 
     clock.set(2026, 12, 29, 9)  # Tuesday: "spans" is due today, "after" was due yesterday
+    with app.app_context():  # the queue's bands refreshed, as every 15 minutes (jobs/schedule.py)
+        refresh_queue_bands()
+        db.session.commit()
     assert queue(client, head, sla_state="breached") == [
         (clocks["after"], "2026-12-28", "breached")
     ]

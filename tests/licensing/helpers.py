@@ -113,3 +113,13 @@ def put_in_state(application_id, state) -> None:
     db.session.execute(
         sa.update(Application).where(Application.id == application_id).values(state=str(state))
     )
+
+
+def dumping_as(user_id: int | None) -> None:
+    """In the current app context, let the schemas dump as they do in a request by `user_id`
+    (staff see the staff-only fields of an application; None: no caller)."""
+    from flask import g
+
+    from app.accounts.models import User
+
+    g.user = None if user_id is None else db.session.get(User, user_id)

@@ -17,6 +17,7 @@ from app.extensions import db
 from licensing.lifecycle import State
 from licensing.models import Application
 from licensing.schemas import ApplicationSchema
+from tests.licensing.helpers import dumping_as
 from tests.licensing.test_application_read import (
     NOW,
     _lease,
@@ -70,15 +71,24 @@ def records(app, clock, people):  # noqa: F811
     return ids
 
 
-def _schema_json(app, ids: list[int]) -> bytes:
-    """What the route answered before: `ApplicationSchema(many=True)` over the ORM objects."""
+def _schema_json(app, ids: list[int], viewer_id: int | None) -> bytes:
+    """What the route answered before: `ApplicationSchema(many=True)` over the ORM objects, as
+    `viewer_id` sees them (staff see the staff-only fields)."""
     with app.app_context():
         db.session.expire_all()
+        dumping_as(viewer_id)
         found = {
             a.id: a
             for a in db.session.scalars(sa.select(Application).where(Application.id.in_(ids)))
         }
         return jsonify(ApplicationSchema(many=True).dump([found[i] for i in ids])).get_data()
+
+
+def _viewer(app, headers_of, who: str) -> int:
+    if who == "inspector_h":
+        return headers_of["inspector"]
+    with app.app_context():
+        return _owner(headers_of).id
 
 
 def _shapes(app, ids: list[int]) -> set[tuple]:
@@ -100,7 +110,9 @@ def test_a_page_is_the_schemas_json_byte_for_byte(app, client, people, records, 
     assert answer.status_code == 200 and answer.mimetype == "application/json"
     shown = [item["id"] for item in answer.get_json()]
     assert sorted(shown) == sorted(records.values())
-    assert answer.get_data() == _schema_json(app, shown)
+    assert answer.get_data() == _schema_json(app, shown, _viewer(app, people, who))
+    staff = who == "inspector_h"
+    assert all(("priority" in item) == staff for item in answer.get_json())
     # the records are of every state, assigned and not, with and without a licence, paused
     shapes = _shapes(app, shown)
     assert {s[0] for s in shapes} == {str(s) for s in State}
@@ -123,7 +135,7 @@ def test_each_page_by_cursor_is_the_schemas_json_too(app, client, people, record
         answer = client.get(url, headers=people["inspector_h"])
         assert answer.status_code == 200
         shown = [item["id"] for item in answer.get_json()]
-        assert answer.get_data() == _schema_json(app, shown)
+        assert answer.get_data() == _schema_json(app, shown, people["inspector"])
         seen += shown
         cursor = json.loads(answer.headers["X-Pagination"]).get("next_cursor")
         url = cursor and f"{QUEUE}?page_size=4&cursor={cursor}"
@@ -136,5 +148,6 @@ def test_an_empty_page_is_an_empty_list(app, client, people, records):  # noqa: 
         f"{QUEUE}?state=approved&assignee=none&service=NO-SUCH", headers=people["inspector_h"]
     )
     assert answer.status_code == 200
-    assert answer.get_data() == _schema_json(app, []) and answer.get_json() == []
+    assert answer.get_data() == _schema_json(app, [], people["inspector"])
+    assert answer.get_json() == []
     assert json.loads(answer.headers["X-Pagination"]) == {"total": 0, "total_pages": 0}

@@ -20,6 +20,7 @@ from app.timeutil import utcnow
 from licensing.models import Application
 from licensing.schemas import ApplicationSchema
 from tests.factories import applicant_headers, staff_headers
+from tests.licensing.helpers import dumping_as
 from tests.licensing.queue_rows import QUEUE_ORDER, mixed_queue
 from tests.sla_rows import an_application, services_of
 from tests.statements import statements
@@ -65,6 +66,7 @@ def test_the_queue_is_in_due_date_order_with_the_json_of_each_application_alone(
     answer = client.get(QUEUE, headers=headers)
     assert _labels(names, answer) == QUEUE_ORDER
     with app.app_context():  # each application read alone, its relations loaded one by one
+        dumping_as(client.get("/api/v1/me", headers=headers).get_json()["id"])
         alone = [ApplicationSchema().dump(db.session.get(Application, ids[n])) for n in QUEUE_ORDER]
     assert answer.get_json() == alone
     shown = {names[item["id"]]: item for item in answer.get_json()}

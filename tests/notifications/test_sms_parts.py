@@ -52,6 +52,21 @@ CASE = {
     "body": "b" * 4000,
 }
 REFUND_REJECTED = {"decision_ar": "مرفوض", "decision_en": "rejected", **REJECTED}
+PRIORITY = {
+    "declaration_reference": "PRI-000123",
+    "category_ar": "ذوو الإعاقة",
+    "category_en": "person with disability",
+    "decision_ar": "تم التحقق من فئة الأولوية",
+    "decision_en": "Your priority category is verified",
+    "reason": "",
+}
+PRIORITY_REFUSED = {
+    **PRIORITY,
+    "decision_ar": "لم يُقبل طلب الأولوية",
+    "decision_en": "Your priority declaration was refused",
+    "reason": LONG_REASON_AR,
+}
+REPLY = {"reply_due": "2026-12-22", "written_on": "2026-12-21"}
 
 # (event, extra context, parts in Arabic, parts in English)
 PROMISED = [
@@ -78,6 +93,10 @@ PROMISED = [
     ("review_started", {}, 1, 1),
     ("submitted", {}, 1, 1),
     ("withdrawn", {}, 1, 1),
+    ("priority_decided", PRIORITY, 1, 1),
+    ("priority_decided", PRIORITY_REFUSED, 2, 2),  # with the reason (in any language), cut
+    ("message_received", REPLY, 1, 1),
+    ("reply_overdue", REPLY, 1, 1),
     ("case_received", CASE, 1, 1),
     ("case_acknowledged", CASE, 1, 1),
     ("case_answered", CASE, 1, 1),

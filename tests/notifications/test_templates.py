@@ -32,6 +32,12 @@ SAMPLE = {
     "receipt_number": "NBG-RC-2026-000002",
     "verify_url": "http://127.0.0.1:5000/api/v1/receipts/NBG-RC-2026-000002/verify?code=x",
     "verification_url": "http://127.0.0.1:5000/api/v1/licences/NBG-L-2026-000007/verify?code=x",
+    "declaration_reference": "PRI-000004",
+    "category_ar": "كبار السن",
+    "category_en": "elderly",
+    "reason": "",
+    "reply_due": "2026-12-20",
+    "written_on": "2026-12-17",
     # cases (issue 14)
     "kind_ar": "شكوى",
     "kind_en": "complaint",
