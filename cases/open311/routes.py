@@ -16,6 +16,7 @@ from app.access import PUBLIC, allow, require_user
 from app.accounts.models import Role
 from app.input import accepts_form
 from app.limits import rate_limited
+from app.openapi import problems
 from app.pagination import Blueprint
 from app.schemas import MuscatLocalDateTime
 from cases.open311 import services, views
@@ -119,6 +120,7 @@ class Requests(MethodView):
     @allow(PUBLIC)
     @accepts_form
     @rate_limited("open311")
+    @problems({403: (("invalid_api_key", "the api_key is missing, unknown or revoked"),)})
     @blp.arguments(RequestForm, location="form")
     @blp.doc(**_ok("The new request: service_request_id, service_notice, account_id"))
     def post(self, form, response_format):

@@ -292,6 +292,10 @@ def test_the_finding_statement_is_served_by_the_index_of_waiting_applications(ap
         # it can only if the planner proves the query's states are the index's.
         db.session.execute(sa.text("ANALYZE applications"))
         db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        # The queue's index by service starts with service_id too and, over a handful of rows,
+        # costs the planner the same: out of the way (in this rolled-back transaction only), so
+        # that the plan answers the question asked of the partial index.
+        db.session.execute(sa.text("DROP INDEX ix_applications_queue_service"))
         plan = [line[0] for line in db.session.connection().exec_driver_sql(f"EXPLAIN {sql}")]
         db.session.rollback()
     assert any("ix_applications_waiting" in line for line in plan), "\n".join(plan)
