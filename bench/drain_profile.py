@@ -45,6 +45,7 @@ def main() -> None:
     parser.add_argument("--payments", type=int, default=30)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--statements", action="store_true", help="print each task's first job's")
     args = parser.parse_args()
 
     from redis import Redis
@@ -89,11 +90,15 @@ def main() -> None:
             )
             assert answer.status_code < 300, answer.get_data()
         count = [0]
+        current: list[str | None] = [None]
+        first_job: dict[str, list[str]] = {}
         per_task: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0])
         run = jobs.runner.execute
 
         def execute(task, *task_args):
             before, started = count[0], time.perf_counter()
+            current[0] = task if task not in first_job else None
+            first_job.setdefault(task, [])
             try:
                 return run(task, *task_args)
             finally:
@@ -106,8 +111,10 @@ def main() -> None:
         with app.app_context():
 
             @event.listens_for(db.engine, "before_cursor_execute")
-            def counted(*_args):
+            def counted(conn, cursor, statement, *_args):
                 count[0] += 1
+                if current[0]:
+                    first_job[current[0]].append(" ".join(statement.split())[:160])
 
             worker = SimpleWorker(list(QUEUES), connection=connection)
             profiler = cProfile.Profile() if args.profile else None
@@ -136,6 +143,11 @@ def main() -> None:
                 f"  {task:52} {jobs_of:4} jobs {seconds / jobs_of * 1000:7.1f} ms"
                 f" {statements / jobs_of:5.1f} statements a job"
             )
+        if args.statements:
+            for task, sent in first_job.items():
+                print(f"  {task}, its first job:")
+                for n, sql in enumerate(sent, 1):
+                    print(f"    {n:2}. {sql}")
         if profiler:
             stats = pstats.Stats(profiler)
             stats.sort_stats("cumulative").print_stats(args.top)
