@@ -113,6 +113,9 @@ def worker_command(queues, burst) -> None:
         raise click.ClickException(
             "REDIS_URL is not set: without Redis, jobs run inside the web process"
         )
+    from app.pdf import warm_up
+
+    warm_up()  # before it takes jobs: the first receipt renders as fast as the next
     run_worker(redis_connection(), list(queues or QUEUES), burst=burst)
 
 
