@@ -116,6 +116,9 @@ def main() -> None:
                 if current[0]:
                     first_job[current[0]].append(" ".join(statement.split())[:160])
 
+            from app.pdf import warm_up
+
+            warm_up()  # as `flask jobs worker` does before its first job
             worker = SimpleWorker(list(QUEUES), connection=connection)
             profiler = cProfile.Profile() if args.profile else None
             started = time.perf_counter()
