@@ -115,7 +115,10 @@ def worker_command(queues, burst) -> None:
         )
     from app.pdf import warm_up
 
-    warm_up()  # before it takes jobs: the first receipt renders as fast as the next
+    try:
+        warm_up()  # before it takes jobs: the first receipt renders as fast as the next
+    except Exception:  # noqa: BLE001 - a worker that cannot warm up still runs every job
+        current_app.logger.exception("worker warm-up failed; the first document renders cold")
     run_worker(redis_connection(), list(queues or QUEUES), burst=burst)
 
 
