@@ -8,12 +8,13 @@ from typing import Any
 from flask import Flask
 
 from app import config as settings
+from app.application import BaladiyaFlask
 from app.input import CheckedJSONProvider, CheckedRequest, check_request
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment, then `config` on top (tests use it)."""
-    app = Flask(__name__, instance_path=str(settings.INSTANCE))
+    app = BaladiyaFlask(__name__, instance_path=str(settings.INSTANCE))
     app.request_class = CheckedRequest
     app.json = CheckedJSONProvider(app)
     app.config.update(settings.STATIC)

@@ -90,7 +90,7 @@ _SESSION_WITH_USER = (
 def _authenticate() -> None:
     g.user = g.user_id = None
     g.session_id = None
-    header = request.headers.get("Authorization", "")
+    header = request.environ.get("HTTP_AUTHORIZATION", "")  # request.headers["Authorization"]
     if not header:
         return
     scheme, _, token = header.partition(" ")

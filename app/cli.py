@@ -113,6 +113,12 @@ def worker_command(queues, burst) -> None:
         raise click.ClickException(
             "REDIS_URL is not set: without Redis, jobs run inside the web process"
         )
+    from app.pdf import warm_up
+
+    try:
+        warm_up()  # before it takes jobs: the first receipt renders as fast as the next
+    except Exception:  # noqa: BLE001 - a worker that cannot warm up still runs every job
+        current_app.logger.exception("worker warm-up failed; the first document renders cold")
     run_worker(redis_connection(), list(queues or QUEUES), burst=burst)
 
 

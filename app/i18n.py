@@ -10,11 +10,13 @@ formatted message back to its template and translates it with the same arguments
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from babel.messages.pofile import read_po
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale, get_locale, gettext
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from app.config import ROOT
 
@@ -32,7 +34,14 @@ def select_locale() -> str:
     """Babel's locale selector: the best of Accept-Language, Arabic when none fits."""
     if not has_request_context():
         return DEFAULT_LANGUAGE
-    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+    return _best_language(request.environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+
+
+@lru_cache(maxsize=256)
+def _best_language(header: str) -> str:
+    """The language for an `Accept-Language` header, worked out once per header seen: clients
+    send a handful of distinct ones, and parsing it is a regex pass on every request."""
+    return parse_accept_header(header, LanguageAccept).best_match(LANGUAGES) or DEFAULT_LANGUAGE
 
 
 def current_language() -> str:

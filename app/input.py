@@ -169,6 +169,42 @@ def _walk(value: Any, path: str, name: bool, depth: int) -> Iterator[tuple[str, 
 
 def check_request() -> None:
     """Before any view: the path, the query string, the headers we read, then the body."""
+    if _may_hold_refused_text():
+        errors = _text_errors()
+        if errors:
+            raise ValidationFailed(errors)
+    errors = _body_errors()
+    if errors:
+        raise ValidationFailed(errors)
+
+
+# A character that one of the rules refuses somewhere (a direction control only in names).
+_SUSPECT = re.compile(f"{_SURROGATE.pattern}|{_CONTROL.pattern}|{_BIDI.pattern}")
+# Where the WSGI environ keeps each header we read (what `request.headers.get` looks up).
+_HEADER_KEYS = tuple("HTTP_" + header.upper().replace("-", "_") for header in READ_HEADERS)
+
+
+def _may_hold_refused_text() -> bool:
+    """Whether the path parameters, query string or headers hold any character a rule may
+    refuse: one search over all of them, so the common request (none) skips the field by field
+    look of `_text_errors`. Joined by spaces, which no rule refuses and which end a lone CR's
+    line as nothing but CRLF would."""
+    environ = request.environ
+    texts = [environ.get(key, "") for key in _HEADER_KEYS]
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str):
+            texts.append(value)
+    query = request.environ.get("QUERY_STRING", "")
+    if query.isascii() and "%" not in query:
+        texts.append(query)  # its names and values as they will be read, `+` aside (a space)
+    else:
+        for key, value in request.args.items(multi=True):
+            texts += (key, value)
+    return _SUSPECT.search(" ".join(texts)) is not None
+
+
+def _text_errors() -> dict[str, list[str]]:
+    """The refused texts of the path parameters, query string and headers, by field."""
     errors: dict[str, list[str]] = {}
 
     def add(field: str, value: str, *, name: bool = False) -> None:
@@ -183,10 +219,7 @@ def check_request() -> None:
         add(key, value, name=key != "q")  # `q` is search text; other parameters are filters
     for header in READ_HEADERS:
         add(header, request.headers.get(header, ""))
-    if not errors:
-        errors = _body_errors()
-    if errors:
-        raise ValidationFailed(errors)
+    return errors
 
 
 def _body_errors() -> dict[str, list[str]]:

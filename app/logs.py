@@ -11,10 +11,10 @@ first place (`hide_parameters`, see `app.config`).
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from typing import Any
 
 from flask import Flask, g, request
@@ -144,13 +144,15 @@ def configure_logging(app: Flask) -> None:
 
     @app.before_request
     def assign_request_id() -> None:
-        given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        given = request.environ.get("HTTP_X_REQUEST_ID", "")  # request.headers["X-Request-ID"]
+        g.request_id = given if REQUEST_ID.match(given) else os.urandom(16).hex()
         g.started = time.perf_counter()
 
     @app.after_request
     def log_request(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
+        if not app.logger.isEnabledFor(logging.INFO):
+            return response  # not built for nothing: this runs on every request
         app.logger.info(
             "request",
             extra={

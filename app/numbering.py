@@ -25,21 +25,17 @@ class NumberSequence(db.Model):
 
 
 def next_number(authority_id: int, series: str, year: int) -> int:
-    """The next number of the series in the current transaction (the caller commits)."""
+    """The next number of the series in the current transaction (the caller commits).
+
+    One statement: the year's first number creates its counter at 1, every later one adds 1 to
+    it (`ON CONFLICT … DO UPDATE`, which locks the row as an UPDATE does)."""
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(NumberSequence)
-        .values(authority_id=authority_id, series=series, year=year, last_value=0)
-        .on_conflict_do_nothing()
+    statement = insert(NumberSequence).values(
+        authority_id=authority_id, series=series, year=year, last_value=1
     )
-    value = db.session.execute(
-        sa.update(NumberSequence)
-        .where(
-            NumberSequence.authority_id == authority_id,
-            NumberSequence.series == series,
-            NumberSequence.year == year,
-        )
-        .values(last_value=NumberSequence.last_value + 1)
-        .returning(NumberSequence.last_value)
+    return db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["authority_id", "series", "year"],
+            set_={"last_value": NumberSequence.last_value + 1},
+        ).returning(NumberSequence.last_value)
     ).scalar_one()
-    return value

@@ -55,7 +55,7 @@ import re
 import struct
 import threading
 import zlib
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -234,3 +234,50 @@ def html_to_pdf(html: str, stylesheets: tuple[str, ...] = ()) -> bytes:
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     """Render `app/pdf_templates/<template>` with `context` to PDF bytes (see the module doc)."""
     return html_to_pdf(render_html(template, context), STYLESHEETS[template])
+
+
+def _sample_receipt() -> dict[str, Any]:
+    """A receipt as a payer gets one (Arabic and Latin, two lines, a card, a QR code), for
+    `warm_up`: nothing of it is kept."""
+    from app.money_words import amount_in_words_ar, amount_in_words_en
+
+    return {
+        "kind": "receipt",
+        "authority_name_ar": "محافظة شمال الباطنة",
+        "authority_name_en": "North Al Batinah Governorate",
+        "number": "NBG-RC-2026-000000",
+        "refers_to_number": None,
+        "issued_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "payer_name": "سالم بن حمد الحارثي",
+        "payer_id_masked": "****3344",
+        "service_name_ar": "تسجيل عقد إيجار",
+        "service_name_en": "Lease registration",
+        "application_reference": "NBG-2026-000000",
+        "lines": [
+            {"description_ar": "رسوم: تسجيل", "description_en": "Fee", "amount": "10.000"},
+            {"description_ar": "رسوم التفتيش", "description_en": "Inspection", "amount": "2.500"},
+        ],
+        "total": "12.500",
+        "amount_words_ar": amount_in_words_ar(12500),
+        "amount_words_en": amount_in_words_en(12500),
+        "payment_method": "card",
+        "payment_method_ar": "بطاقة",
+        "payment_method_en": "Card",
+        "card_brand": "Visa",
+        "card_last4": "4242",
+        "gateway_reference": "pi_0000000000000000",
+        "verify_url": "https://baladiya.om/api/v1/receipts/NBG-RC-2026-000000/verify?code=x",
+    }
+
+
+def warm_up() -> None:
+    """Load now what the first document would otherwise load while a job waits for it: every
+    template compiled and its stylesheets parsed, this thread's font configuration, and a
+    sample receipt laid out (both fonts and their glyphs, the table layout, a QR code; the
+    amounts' words). For a worker about to take jobs (`flask jobs worker`): its first receipt
+    then costs what every later one does."""
+    for template, sheets in STYLESHEETS.items():
+        _environment.get_template(template)
+        for name in sheets:
+            stylesheet(name)
+    render_pdf("receipt.html.j2", _sample_receipt())

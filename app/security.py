@@ -5,8 +5,19 @@ from __future__ import annotations
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_cors import CORS
+from werkzeug.datastructures import Headers
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+HSTS = "max-age=63072000; includeSubDomains"
+# On every answer (unless the view set its own), with the Content-Security-Policy of its kind.
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
 # The docs page runs Swagger UI from our own assets; its page template has one inline script.
 DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
@@ -21,7 +32,10 @@ class CookieSessionInterface(SecureCookieSessionInterface):
     session is not saved, so it never needs the serializer either."""
 
     def open_session(self, app, request):
-        if not request.cookies.get(self.get_cookie_name(app)):
+        # No Cookie header at all (every API call): not even the cookies are parsed.
+        if "HTTP_COOKIE" not in request.environ or not request.cookies.get(
+            self.get_cookie_name(app)
+        ):
             return self.session_class()
         return super().open_session(app, request)
 
@@ -36,20 +50,29 @@ def init_security(app: Flask) -> None:
             expose_headers=["X-Pagination", "X-Request-ID"],
         )
 
+    hsts = (("Strict-Transport-Security", HSTS),) if app.config["HSTS"] else ()
+    # Built once per app: every answer gets one of these lists, less what the view already set.
+    api_csp, docs_csp = ("Content-Security-Policy", API_CSP), ("Content-Security-Policy", DOCS_CSP)
+    api = (*SECURITY_HEADERS, api_csp, ("Cache-Control", "no-store"), *hsts)
+    docs = (*SECURITY_HEADERS, docs_csp, *hsts)
+    other = (*SECURITY_HEADERS, api_csp, *hsts)
+
     @app.after_request
     def headers(response):
-        h = response.headers
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("Referrer-Policy", "no-referrer")
-        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        h.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        h.setdefault(
-            "Content-Security-Policy", DOCS_CSP if request.path.startswith("/api/docs") else API_CSP
-        )
-        if request.path.startswith("/api/v1"):
-            h.setdefault("Cache-Control", "no-store")
-        if app.config["HSTS"]:
-            h.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        path = request.path
+        if path.startswith("/api/v1"):
+            wanted = api
+        elif path.startswith("/api/docs"):
+            wanted = docs
+        else:
+            wanted = other
+        add_missing(response.headers, wanted)
         return response
+
+
+def add_missing(headers: Headers, wanted: tuple[tuple[str, str], ...]) -> None:
+    """Each of `wanted` that `headers` does not have yet (by case-insensitive name), in order:
+    one pass over the answer's few headers instead of a look-up per header, since werkzeug's
+    look-up of a missing header raises and catches a KeyError."""
+    present = {name.lower() for name, _value in headers.items()}
+    headers.extend([(name, value) for name, value in wanted if name.lower() not in present])

@@ -29,7 +29,7 @@ from functools import partial
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.loadgen import Bare, line, load_average, run, serve, stop  # noqa: E402
+from bench.loadgen import Bare, cpu_seconds, line, load_average, run, serve, stop  # noqa: E402
 from tests.servers import free_port, start_postgres  # noqa: E402
 
 GOAL = 0.8
@@ -106,11 +106,18 @@ def main() -> None:
         for port, source in ((bare_port, Bare), (app_port, revalidated)):  # warm-up, unmeasured
             run(port, source, "closed", 2, clients=args.clients)
         bare, not_modified = [], []
+        cpu = {"bare": [0.0, 0], "app": [0.0, 0]}  # the servers' workers: CPU seconds, requests
+
+        def measured(kind, server, port, source):
+            before = cpu_seconds(server)
+            outcome = run(port, source, "closed", args.seconds, clients=args.clients)
+            cpu[kind][0] += cpu_seconds(server) - before
+            cpu[kind][1] += len(outcome.records)
+            return outcome
+
         for _ in range(args.rounds):
-            bare.append(run(bare_port, Bare, "closed", args.seconds, clients=args.clients))
-            not_modified.append(
-                run(app_port, revalidated, "closed", args.seconds, clients=args.clients)
-            )
+            bare.append(measured("bare", servers[1], bare_port, Bare))
+            not_modified.append(measured("app", servers[0], app_port, revalidated))
         for outcome in bare:
             print(line("bare Flask JSON endpoint", outcome))
         for outcome in not_modified:
@@ -118,6 +125,11 @@ def main() -> None:
             statuses = outcome.statuses()
             if set(statuses) != {304}:
                 print(f"    not all 304: {dict(statuses)}")
+        bare_cpu, app_cpu = (1000 * cpu[k][0] / max(1, cpu[k][1]) for k in ("bare", "app"))
+        print(
+            f"server CPU a request (its gunicorn workers): bare Flask {bare_cpu:.2f} ms, "
+            f"the 304 {app_cpu:.2f} ms ({app_cpu - bare_cpu:.2f} ms more)"
+        )
         full = run(app_port, partial(Catalogue, FIRST_PAGE, None), "closed", args.seconds)
         print(line("catalogue page 1, 200 (20 services)", full))
         big = run(app_port, partial(Catalogue, BIG_PAGE, None), "closed", args.seconds)

@@ -67,6 +67,19 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(process: subprocess.Popen) -> float:
+    """User and system CPU time spent so far by the server's workers (its children)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in children(process.pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:

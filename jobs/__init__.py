@@ -10,6 +10,7 @@ and logged (rq keeps it in its failed registry).
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -158,15 +159,18 @@ def _after_commit(session: Session) -> None:
 
 
 def _submit(pending: list) -> None:
-    for app, pending_job in pending:
-        job = pending_job.job() if isinstance(pending_job, _Batch) else pending_job
+    """Hand the jobs to their apps' backends, in order: each app's run of jobs at once (one
+    round trip to Redis for all the jobs a commit sends, or that a `gathered()` block holds)."""
+    for app, run in itertools.groupby(pending, key=lambda item: item[0]):
+        jobs = [job.job() if isinstance(job, _Batch) else job for _app, job in run]
         with app.app_context():
             try:
-                app.extensions["jobs"].submit(job)
+                app.extensions["jobs"].submit_all(jobs)
             except Exception:  # noqa: BLE001 - committed work must not fail the request
-                log.exception(
-                    "could not enqueue job", extra={"task": job.task, "job_id": job.job_id}
-                )
+                for job in jobs:  # none of them was queued (the backend's all or none)
+                    log.exception(
+                        "could not enqueue job", extra={"task": job.task, "job_id": job.job_id}
+                    )
 
 
 def _after_rollback(session: Session, previous_transaction) -> None:

@@ -25,6 +25,19 @@ class RedisBackend:
         return Queue(name, connection=self.connection)
 
     def submit(self, job: Job) -> None:
+        self.submit_all([job])
+
+    def submit_all(self, jobs: list[Job]) -> None:
+        """Enqueue `jobs` in one round trip to Redis, all or none (a MULTI/EXEC pipeline): rq
+        alone sends two a job (the queue's registration, then the job)."""
+        with self.connection.pipeline() as pipe:
+            for job in jobs:
+                self._enqueue(job, pipe)
+            pipe.execute()
+        for job in jobs:
+            log.info("job enqueued", extra={"task": job.task, "queue": job.queue})
+
+    def _enqueue(self, job: Job, pipeline) -> None:
         retry = (
             Retry(max=len(job.retry_intervals), interval=list(job.retry_intervals))
             if job.retry_intervals
@@ -38,8 +51,8 @@ class RedisBackend:
             retry=retry,
             job_timeout=job.timeout,
             failure_ttl=30 * 24 * 3600,
+            pipeline=pipeline,
         )
-        log.info("job enqueued", extra={"task": job.task, "queue": job.queue})
 
 
 class InProcessBackend:
@@ -56,6 +69,10 @@ class InProcessBackend:
         self._idle = threading.Condition()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+
+    def submit_all(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            self.submit(job)
 
     def submit(self, job: Job, attempt: int = 0) -> None:
         with self._idle:

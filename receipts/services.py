@@ -44,9 +44,18 @@ def issue_receipt(payment) -> Receipt:
     """The receipt of a succeeded payment, in the caller's transaction (which holds the payment's
     row lock): numbered there, rendered by a job after commit. Issued once: a second call gives the
     first receipt back."""
+    return issue_receipt_once(payment)[0]
+
+
+def issue_receipt_once(payment) -> tuple[Receipt, bool]:
+    """`issue_receipt`, and whether this call issued it (False: it was issued before)."""
     existing = receipt_of_payment(payment.id)
     if existing is not None:
-        return existing
+        return existing, False
+    return _new_receipt(payment), True
+
+
+def _new_receipt(payment) -> Receipt:
     application = payment.application
     payer = payment.payer
     return _issue(

@@ -158,3 +158,23 @@ def test_with_redis_down_the_limits_fall_back_to_memory_not_to_500(limited):
     client = limited(REDIS_URL=nowhere, RATE_LIMIT_LOGIN_PER_ADDRESS="3/minute").test_client()
     statuses = [_login(client, f"down{n}@example.om").status_code for n in range(5)]
     assert statuses == [401, 401, 401, 429, 429]
+
+
+def test_only_the_limited_views_pay_for_the_limiter(limited):
+    """Flask-Limiter's own request hooks (default and application-wide limits, which we do not
+    have) are not installed: a catalogue read is never counted however often it comes, while
+    the views with limits still refuse past them."""
+    app = limited(RATE_LIMIT_LOGIN_PER_ADDRESS="2/minute")
+    limiter = app.extensions["rate_limiter"]
+    hooks = [
+        *app.before_request_funcs.get(None, ()),
+        *app.after_request_funcs.get(None, ()),
+        *app.teardown_request_funcs.get(None, ()),
+    ]
+    assert not [
+        h for h in hooks if limiter in (getattr(h, "__self__", None), *getattr(h, "args", ()))
+    ]
+    client = app.test_client()
+    assert {client.get("/api/v1/services").status_code for _ in range(40)} == {200}
+    statuses = [_login(client, f"hooks{n}@example.om").status_code for n in range(3)]
+    assert statuses == [401, 401, 429]
