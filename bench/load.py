@@ -378,7 +378,7 @@ def main() -> None:
         # requests: a warm-up of the mix, not measured, before the figures.
         run(bare_port, Bare, "closed", args.warmup, clients=args.clients)
         run(app_port, partial(Mix, setup), "closed", args.warmup, clients=args.clients)
-        closed_pool = int(args.seconds * 15) + 20
+        closed_pool = int(args.seconds * 45) + 20  # 10 % of up to 450 requests a second
         add_to_pools(state, pools, reads=0, drafts=closed_pool, payments=closed_pool)
         setup = client_setup(app_port, pools, state, setup)
         watch = MemoryWatch(args.memory_requests, counter, app_server, worker)  # from here on
