@@ -48,6 +48,7 @@ class Application(SlaTracked, Timestamped, db.Model):
         ),
         sa.Index("ix_applications_queue", "authority_id", *QUEUE_KEY),
         sa.Index("ix_applications_queue_state", "authority_id", "state", *QUEUE_KEY),
+        sa.Index("ix_applications_queue_family", "authority_id", "family", *QUEUE_KEY),
         sa.Index("ix_applications_queue_service", "service_id", *QUEUE_KEY),
         sa.Index("ix_applications_queue_assignee", "assignee_id", *QUEUE_KEY),
         sa.Index(

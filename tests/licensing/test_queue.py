@@ -291,7 +291,7 @@ INDEX_OF = {
     "service=SERVICE1": "ix_applications_queue_service",
     "assignee=me": "ix_applications_queue_assignee",
     "sla_state=breached": "ix_applications_queue_running",
-    "family=FAMILY0": "ix_applications_queue",
+    "family=FAMILY0": "ix_applications_queue_family",
 }
 
 
