@@ -56,6 +56,7 @@ CONTROL_MESSAGE = N_("Control characters (other than tab and newline) are not al
 SURROGATE_MESSAGE = N_("The text is not valid Unicode (a lone surrogate).")
 BIDI_MESSAGE = N_("Direction control characters are not allowed in a name.")
 FOLDERS_MESSAGE = N_("The file name must be a plain name, without folders.")
+MISSING_FILE = N_("Missing data for required field.")
 INTEGER_MESSAGE = N_("The number is out of range.")
 TOO_DEEP = lazy_gettext("The JSON body is nested deeper than %(depth)s levels.")
 NOT_A_NUMBER = lazy_gettext("NaN and Infinity are not JSON numbers.")
@@ -251,6 +252,15 @@ def accepts_form(view: Callable) -> Callable:
     its field names and values are checked as a JSON body's are."""
     view._accepts_form = True
     return view
+
+
+def uploaded_file(field: str = "file") -> tuple[str | None, bytes]:
+    """The file a multipart upload gives in `field`: the client's name for it (see
+    `client_filename`) and its bytes; 422 naming the field when the form has none."""
+    upload = request.files.get(field)
+    if upload is None:
+        raise ValidationFailed({field: [MISSING_FILE]})
+    return client_filename(upload), upload.read()
 
 
 def signed_raw_body(view: Callable) -> Callable:

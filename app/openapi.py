@@ -155,6 +155,14 @@ def file_response(description: str, content_types: tuple[str, ...]) -> dict[str,
     }
 
 
+def upload_form(**fields: dict[str, Any]) -> dict[str, Any]:
+    """The request body of a view that takes one uploaded `file` with the form `fields` given
+    (name: JSON schema), all required, as `@blp.doc(requestBody=...)` takes it."""
+    properties = {**fields, "file": {"type": "string", "format": "binary"}}
+    schema = {"type": "object", "required": [*fields, "file"], "properties": properties}
+    return {"content": {"multipart/form-data": {"schema": schema}}}
+
+
 def problem_content(status: int) -> dict[str, Any]:
     schema = "ValidationProblem" if status == 422 else "Problem"
     return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}

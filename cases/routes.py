@@ -3,7 +3,6 @@ thread, evidence and rating; publishing suggestions; reading an anonymous inquir
 
 from __future__ import annotations
 
-from flask import request
 from flask.views import MethodView
 
 from app.access import ACTORS, AUTHENTICATED, PUBLIC, allow, current_user, require_user
@@ -12,10 +11,10 @@ from app.errors import NotFound, ValidationFailed
 from app.files import attachment
 from app.files.uploads import FILE_TYPES
 from app.i18n import N_
-from app.input import accepts_files, client_filename
+from app.input import accepts_files, uploaded_file
 from app.limits import rate_limited
 from app.moderation import MODERATORS
-from app.openapi import file_response, problems
+from app.openapi import file_response, problems, upload_form
 from app.pagination import (
     LINK_HEADER,
     MAX_PAGE_SIZE,
@@ -218,29 +217,13 @@ class CaseEvidenceFiles(MethodView):
     @accepts_files
     @allow(*FILERS)
     @rate_limited("upload")
-    @blp.doc(
-        requestBody={
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["file"],
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                    }
-                }
-            }
-        }
-    )
+    @blp.doc(requestBody=upload_form())
     @blp.response(201, CaseEvidenceSchema)
     @problems(evidence.EVIDENCE_UPLOAD_PROBLEMS)
     def post(self, case_id):
         """Add an evidence file (PDF, JPEG or PNG, checked by content)"""
-        upload = request.files.get("file")
-        if upload is None:
-            raise ValidationFailed({"file": [N_("Missing data for required field.")]})
-        return evidence.upload_evidence(
-            require_user(), case_id, client_filename(upload), upload.read()
-        )
+        filename, content = uploaded_file()
+        return evidence.upload_evidence(require_user(), case_id, filename, content)
 
 
 @blp.route("/case-evidence/<int:evidence_id>")

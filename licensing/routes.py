@@ -9,15 +9,15 @@ from flask.views import MethodView
 
 from app.access import ACTORS, AUTHENTICATED, PUBLIC, allow, require_user
 from app.accounts.models import Role
-from app.errors import NotFound, ValidationFailed
+from app.errors import NotFound
 from app.extensions import db
 from app.files import attachment
 from app.files.storage import storage
 from app.files.uploads import FILE_TYPES
 from app.i18n import N_
-from app.input import accepts_files, client_filename
+from app.input import accepts_files, uploaded_file
 from app.limits import rate_limited
-from app.openapi import file_response, problems
+from app.openapi import file_response, problems, upload_form
 from app.pagination import (
     LINK_HEADER,
     MAX_PAGE_SIZE,
@@ -152,33 +152,14 @@ class Documents(MethodView):
     @accepts_files
     @allow(Role.APPLICANT)
     @rate_limited("upload")
-    @blp.doc(
-        requestBody={
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["document_code", "file"],
-                        "properties": {
-                            "document_code": {"type": "string"},
-                            "file": {"type": "string", "format": "binary"},
-                        },
-                    }
-                }
-            }
-        }
-    )
+    @blp.doc(requestBody=upload_form(document_code={"type": "string"}))
     @blp.response(201, DocumentSchema)
     @problems(documents.DOCUMENT_UPLOAD_PROBLEMS)
     def post(self, application_id):
         """Upload one document the service asks for (PDF, JPEG or PNG, checked by content)"""
-        upload = request.files.get("file")
         code = request.form.get("document_code", "")
-        if upload is None:
-            raise ValidationFailed({"file": [N_("Missing data for required field.")]})
-        return documents.upload_document(
-            require_user(), application_id, code, client_filename(upload), upload.read()
-        )
+        filename, content = uploaded_file()
+        return documents.upload_document(require_user(), application_id, code, filename, content)
 
 
 @blp.route("/documents/<int:document_id>")

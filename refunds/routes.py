@@ -17,15 +17,16 @@ from app.files import attachment
 from app.files.storage import storage
 from app.files.uploads import FILE_TYPES, UPLOAD_PROBLEMS
 from app.i18n import N_
-from app.input import accepts_files, client_filename
+from app.input import accepts_files, uploaded_file
 from app.limits import rate_limited
 from app.money import Money
-from app.openapi import file_response, problems
+from app.openapi import file_response, problems, upload_form
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 from app.schemas import MuscatDateTime, StoredFileSchema, TimelineEventSchema
 from refunds import decisions, intake, lifecycle, queries
 from refunds.models import RefundEvent, RefundFile
 
+EVIDENCE_KINDS = ("bank_statement", "transaction_receipt", "transfer_proof")
 blp = Blueprint("refunds", __name__, url_prefix="/api/v1", description="Refunds")
 REASONS = (
     "duplicate_payment",
@@ -225,25 +226,7 @@ class RefundFiles(MethodView):
     @accepts_files
     @allow(Role.APPLICANT, Role.FINANCE)
     @rate_limited("upload")
-    @blp.doc(
-        requestBody={
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["kind", "file"],
-                        "properties": {
-                            "kind": {
-                                "type": "string",
-                                "enum": ["bank_statement", "transaction_receipt", "transfer_proof"],
-                            },
-                            "file": {"type": "string", "format": "binary"},
-                        },
-                    }
-                }
-            }
-        }
-    )
+    @blp.doc(requestBody=upload_form(kind={"type": "string", "enum": list(EVIDENCE_KINDS)}))
     @blp.response(201, RefundFileSchema)
     @problems(
         {
@@ -257,16 +240,13 @@ class RefundFiles(MethodView):
     )
     def post(self, refund_id):
         """Add evidence (applicant: bank statement, transaction receipt) or a transfer proof"""
-        upload, kind = request.files.get("file"), request.form.get("kind", "")
-        if kind not in ("bank_statement", "transaction_receipt", "transfer_proof"):
+        kind = request.form.get("kind", "")
+        if kind not in EVIDENCE_KINDS:
             raise ValidationFailed(
                 {"kind": [N_("Choose bank_statement, transaction_receipt or transfer_proof.")]}
             )
-        if upload is None:
-            raise ValidationFailed({"file": [N_("Missing data for required field.")]})
-        return intake.add_file(
-            require_user(), refund_id, kind, client_filename(upload), upload.read()
-        )
+        filename, content = uploaded_file()
+        return intake.add_file(require_user(), refund_id, kind, filename, content)
 
 
 @blp.route("/refunds/<int:refund_id>/files/<int:file_id>")

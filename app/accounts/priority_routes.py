@@ -15,13 +15,11 @@ from app.accounts.priority_schemas import (
     DeclarationsQuery,
     PriorityDeclarationSchema,
 )
-from app.errors import ValidationFailed
 from app.files import attachment
 from app.files.uploads import FILE_TYPES, UPLOAD_PROBLEMS
-from app.i18n import N_
-from app.input import accepts_files, client_filename
+from app.input import accepts_files, uploaded_file
 from app.limits import rate_limited
-from app.openapi import file_response, problems
+from app.openapi import file_response, problems, upload_form
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
 
 blp = Blueprint(
@@ -49,34 +47,16 @@ class Declarations(MethodView):
     @allow(Role.APPLICANT)
     @rate_limited("upload")
     @blp.doc(
-        requestBody={
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["category", "file"],
-                        "properties": {
-                            "category": {"type": "string", "enum": ["elderly", "disability"]},
-                            "file": {"type": "string", "format": "binary"},
-                        },
-                    }
-                }
-            }
-        }
+        requestBody=upload_form(category={"type": "string", "enum": ["elderly", "disability"]})
     )
     @blp.response(201, PriorityDeclarationSchema)
     @problems(DECLARE_PROBLEMS)
     def post(self):
         """Declare a priority category (elderly, disability) with a supporting document (PDF,
         JPEG or PNG, checked by content); staff verify it"""
-        upload = request.files.get("file")
-        if upload is None:
-            raise ValidationFailed({"file": [N_("Missing data for required field.")]})
+        filename, content = uploaded_file()
         return priority.declare_priority(
-            require_user(),
-            request.form.get("category", ""),
-            client_filename(upload),
-            upload.read(),
+            require_user(), request.form.get("category", ""), filename, content
         )
 
 
