@@ -55,36 +55,30 @@ def band_now(due: dt.date | None, authority_id: int) -> int:
     return band_of(due, today, calendar_for(authority_id).add(today, 1))
 
 
-def _band_case(model, today: dt.date, next_working_day: dt.date) -> sa.Case:
-    due = model.sla_due_date
+def _band_case(due: sa.ColumnElement, today: dt.date, next_working_day) -> sa.Case:
+    """`band_of` in SQL; `next_working_day` a date, or an expression of each row's."""
     return sa.case(
         (due.is_(None), NO_DUE_DATE),
         (due < today, BREACHED),
         (due <= next_working_day, AT_RISK),
         else_=ON_TRACK,
+    )
+
+
+def _next_working_day(authority_id, today: dt.date) -> sa.Select:
+    """The first working day after `today` in the authority's `calendar_days` (the table, not
+    a process's copy: the calendar may be changing in this very transaction)."""
+    from app.calendar.models import CalendarDay
+
+    return sa.select(sa.func.min(CalendarDay.day)).where(
+        CalendarDay.authority_id == authority_id, CalendarDay.day > today, CalendarDay.is_working
     )
 
 
 def band_in_sql(due: sa.ColumnElement, authority_id: sa.ColumnElement, today: dt.date):
     """The band of a due date computed in SQL (a set-based UPDATE of due dates writes its band
     in the same statement): the next working day read from `calendar_days` for each row."""
-    from app.calendar.models import CalendarDay
-
-    next_working_day = (
-        sa.select(sa.func.min(CalendarDay.day))
-        .where(
-            CalendarDay.authority_id == authority_id,
-            CalendarDay.day > today,
-            CalendarDay.is_working,
-        )
-        .scalar_subquery()
-    )
-    return sa.case(
-        (due.is_(None), NO_DUE_DATE),
-        (due < today, BREACHED),
-        (due <= next_working_day, AT_RISK),
-        else_=ON_TRACK,
-    )
+    return _band_case(due, today, _next_working_day(authority_id, today).scalar_subquery())
 
 
 def refresh_queue_bands(authority_ids: Iterable[int] | None = None) -> int:
@@ -94,22 +88,13 @@ def refresh_queue_bands(authority_ids: Iterable[int] | None = None) -> int:
     working day, at risk now past or beyond it, breached now due today or later, each range
     read for both priorities. The number of applications moved."""
     from app.authorities.models import Authority
-    from app.calendar.models import CalendarDay
     from licensing.models import Application
 
     if authority_ids is None:
         authority_ids = list(db.session.scalars(sa.select(Authority.id)))
     today, moved = muscat_today(), 0
     for authority_id in authority_ids:
-        # From the calendar's table, not the process's copy: this also runs in the transaction
-        # that changes the calendar, before any process knows of it.
-        next_working_day = db.session.scalar(
-            sa.select(sa.func.min(CalendarDay.day)).where(
-                CalendarDay.authority_id == authority_id,
-                CalendarDay.day > today,
-                CalendarDay.is_working,
-            )
-        )
+        next_working_day = db.session.scalar(_next_working_day(authority_id, today))
         band, due = Application.queue_band, Application.sla_due_date
         # Both priorities named, so that the due date bounds a range of the index after them.
         either = (-Application.priority).in_([-HIGHEST_PRIORITY, 0])
@@ -122,7 +107,7 @@ def refresh_queue_bands(authority_ids: Iterable[int] | None = None) -> int:
         result = db.session.execute(
             sa.update(Application)
             .where(Application.authority_id == authority_id, stale)
-            .values(queue_band=_band_case(Application, today, next_working_day))
+            .values(queue_band=_band_case(due, today, next_working_day))
             .execution_options(synchronize_session=False)
         )
         moved += result.rowcount or 0
