@@ -18,6 +18,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.authorities.models import Authority
+from app.catalogue.departments import department_of
 from app.catalogue.models import Service, ServiceAction, ServiceFamily
 from app.extensions import db
 
@@ -69,6 +70,9 @@ def seed_case_services() -> list[Service]:
             service = Service(
                 code=service_code,
                 authority=authority,
+                department=department_of(
+                    authority.id, ServiceFamily.GENERAL, "it" if suffix == "TICKET" else None
+                ),
                 name_ar=name_ar,
                 name_en=name_en,
                 description_ar=description_ar,

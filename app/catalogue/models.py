@@ -5,7 +5,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from app.authorities.models import Authority
+from app.authorities.models import Authority, Department
 from app.catalogue.search import normalise_arabic
 from app.extensions import db
 from app.models import Timestamped
@@ -60,6 +60,9 @@ class Service(Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(60), unique=True)
     authority_id: Mapped[int] = mapped_column(sa.ForeignKey("authorities.id"), index=True)
+    # The department that handles it (app.catalogue.departments): whose head is escalated to
+    # by default, and under which the SLA report groups it.
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("departments.id"), index=True)
     name_ar: Mapped[str] = mapped_column(sa.String(300))
     name_en: Mapped[str] = mapped_column(sa.String(300))
     search_ar: Mapped[str] = mapped_column(sa.Text)
@@ -78,6 +81,7 @@ class Service(Timestamped, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
 
     authority: Mapped[Authority] = relationship()
+    department: Mapped[Department] = relationship()
     required_documents: Mapped[list[RequiredDocument]] = relationship(
         back_populates="service",
         order_by="RequiredDocument.position",

@@ -6,7 +6,7 @@ from app.accounts.models import STAFF_ROLES, Role
 from app.catalogue.models import ServiceAction, ServiceFamily
 from app.i18n import N_
 from app.money import Money
-from app.schemas import AuthorityRefSchema
+from app.schemas import AuthorityRefSchema, DepartmentRefSchema
 
 FAMILIES = [f.value for f in ServiceFamily]
 ACTIONS = [a.value for a in ServiceAction]
@@ -45,6 +45,9 @@ class RequiredDocumentSchema(Schema):
 class ServiceSchema(Schema):
     code = fields.String()
     authority = fields.Nested(AuthorityRefSchema)
+    department = fields.Nested(
+        DepartmentRefSchema, metadata={"description": "The department that handles it"}
+    )
     name_ar = fields.String()
     name_en = fields.String()
     description_ar = fields.String()

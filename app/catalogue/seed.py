@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.authorities.models import Authority
+from app.catalogue.departments import department_of
 from app.catalogue.models import RequiredDocument, Service, ServiceAction, ServiceFamily
 from app.extensions import db
 
@@ -79,6 +80,7 @@ def _new_service(authority: Authority, entry: dict[str, Any], default_days: int 
     return Service(
         code=entry["code"],
         authority=authority,
+        department=department_of(authority.id, entry["family"], entry.get("department")),
         family=ServiceFamily(entry["family"]),
         action=ServiceAction(entry["action"]),
         sla_days=sla_days,

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
 from app.audit import record_change
@@ -27,7 +27,11 @@ UNKNOWN_SERVICE = N_("There is no service with this code.")
 
 
 def _with_details(query: sa.Select) -> sa.Select:
-    return query.options(selectinload(Service.authority), selectinload(Service.required_documents))
+    return query.options(
+        selectinload(Service.authority),
+        joinedload(Service.department),
+        selectinload(Service.required_documents),
+    )
 
 
 def service_query(filters: dict[str, Any]) -> sa.Select:
