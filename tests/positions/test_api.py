@@ -12,6 +12,7 @@ from app.positions.models import Position
 from app.positions.targets import escalation_targets, record_passed_over
 from tests.factories import make_staff, staff_headers
 from tests.positions.helpers import deactivate, position, service
+from tests.statements import statements
 
 EN = {"Accept-Language": "en"}
 AR = {"Accept-Language": "ar"}
@@ -234,3 +235,10 @@ def test_other_staff_may_not_keep_positions(app, client, role):
     _, headers = staff_headers(app, client, role, "ABG")
     assert client.get(URL, headers=headers).status_code == 403
     assert client.patch(f"{URL}/1", json={"holder": None}, headers=headers).status_code == 403
+
+
+def test_the_list_is_two_statements_however_many_positions(app, client, admin):
+    _, headers = admin
+    with statements(app) as sent:
+        assert len(listed(client, headers)) == 14
+    assert len(sent.touching("positions")) == 2, sent.text()  # the page and its count
