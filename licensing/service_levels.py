@@ -35,7 +35,6 @@ from app.catalogue.models import Service, ServiceFamily
 from app.extensions import db
 from app.timeutil import MUSCAT, utcnow
 from licensing.models import Application
-from licensing.reports import join_clock_days
 
 GROUPS = ("department", "service", "inspector", "family", "month")
 COUNTS = (
@@ -47,6 +46,7 @@ COUNTS = (
     "breached",
     "paused",
 )
+FIGURE_COLUMNS = (*COUNTS, "on_time_percent", "median_working_days", "p90_working_days")
 
 # Service families as the public and the monthly report name them.
 FAMILY_NAMES: dict[ServiceFamily, tuple[str, str]] = {
@@ -237,6 +237,22 @@ def _clocks(authority_id, groups, today, first, last, service, completed_by) -> 
     if service:
         query = query.where(Service.code == service)
     return query.subquery("clocks")
+
+
+def join_clock_days(query: sa.Select, started, last_ran, last_day) -> sa.Select:
+    """`query` over applications joined to the `calendar_days` rows (aliases `started` and
+    `last_ran`) of the day each clock started and of `last_day`, the day it last ran."""
+    a = Application
+    return query.join(
+        started,
+        sa.and_(
+            started.c.authority_id == a.authority_id,
+            started.c.day == muscat_day(a.sla_started_at),
+        ),
+    ).join(
+        last_ran,
+        sa.and_(last_ran.c.authority_id == a.authority_id, last_ran.c.day == last_day),
+    )
 
 
 def _month_number(day) -> sa.ColumnElement:
