@@ -3,17 +3,22 @@ working days to completion, over the last 90 days and per calendar month, for an
 
 The figures are those of `licensing.service_levels` over the applications received in each
 window (Muscat dates) and completed by the end of yesterday: they change once a day, so an
-answer's ETag is the catalogue's version and yesterday's date. No figure names or counts a
+answer's ETag is the catalogue's version and yesterday's date, and each process counts an
+authority's figures once under that version and keeps them (an answer per authority: the
+clients that do not revalidate cost no query either). No figure names or counts a
 person: there is no inspector grouping, no count of applications, and a figure that would be
 computed over fewer than `MINIMUM_COMPLETIONS` completions is withheld (null, `suppressed`).
 """
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.authorities.models import Authority
 from app.catalogue.caching import catalogue_version
@@ -40,13 +45,41 @@ def last_counted_day() -> date:
     return utcnow().astimezone(MUSCAT).date() - timedelta(days=1)
 
 
+@dataclass
+class _Answers:
+    """The answers this process counted under one version, by authority code."""
+
+    version: str | None = None
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
 def public_service_levels(authority_code: str) -> dict[str, Any]:
     """Every active service of the authority, by code, with its figures over the `WINDOW_DAYS`
     days to yesterday and over each of the last `MONTHS` calendar months (the current one so
-    far, to yesterday). Raises ValidationFailed naming `authority` for an unknown code."""
-    authority = db.session.scalar(
-        sa.select(Authority).where(Authority.code == authority_code.upper())
-    )
+    far, to yesterday): counted once per `public_version()`, then kept. Raises
+    ValidationFailed naming `authority` for an unknown code."""
+    code, version = authority_code.upper(), public_version()
+    kept = current_app.extensions.setdefault("public_service_levels", _Answers())
+    with kept.lock:
+        if kept.version == version and code in kept.answers:
+            return kept.answers[code]
+    answer = count_service_levels(code)
+    with kept.lock:
+        if kept.version != version:
+            kept.version, kept.answers = version, {}
+        kept.answers[code] = answer
+    return answer
+
+
+def forget_service_levels() -> None:
+    """The next answer is counted again (tests that change applications on one day)."""
+    current_app.extensions.pop("public_service_levels", None)
+
+
+def count_service_levels(code: str) -> dict[str, Any]:
+    """The answer of `public_service_levels`, counted now."""
+    authority = db.session.scalar(sa.select(Authority).where(Authority.code == code))
     if authority is None:
         raise ValidationFailed({"authority": [UNKNOWN_AUTHORITY]})
     as_of = last_counted_day()
@@ -63,7 +96,11 @@ def public_service_levels(authority_code: str) -> dict[str, Any]:
     monthly = _rows(figures_query(authority.id, ("service", "month"), as_of, first_month, as_of,
                                   completed_by=as_of))  # fmt: skip
     return {
-        "authority": authority,
+        "authority": {
+            "code": authority.code,
+            "name_ar": authority.name_ar,
+            "name_en": authority.name_en,
+        },
         "as_of": as_of,
         "window_from": window_from,
         "minimum_completions": MINIMUM_COMPLETIONS,

@@ -21,6 +21,7 @@ from app.catalogue.models import Service
 from app.extensions import db
 from app.sla import SlaClock
 from app.timeutil import MUSCAT
+from licensing.public_service_levels import forget_service_levels
 from tests.clock import Clock
 from tests.conftest import TEST_CONFIG
 from tests.licensing.service_level_rows import (  # noqa: F401 - fixtures `levels` and `now`
@@ -38,6 +39,16 @@ D, E = "NBG-LEASE-REGISTER", "NBG-LEASE-CANCEL"
 URL = "/api/v1/public/service-levels"
 MONTHS = [f"2026-{m:02d}" for m in range(3, 13)] + ["2027-01", "2027-02"]
 NONE = {"on_time_percent": None, "median_working_days": None, "suppressed": True}
+
+
+@pytest.fixture(autouse=True)
+def counted_afresh(app):
+    """Each test's applications are its own, on the same day: the answers kept are not."""
+    with app.app_context():
+        forget_service_levels()
+    yield
+    with app.app_context():
+        forget_service_levels()
 
 
 @pytest.fixture
@@ -133,11 +144,18 @@ def test_an_etag_answered_304_until_the_day_changes(app, client, more, monkeypat
     assert later.headers["ETag"] != tag
 
 
-def test_statements_do_not_grow_with_the_services(app, client, more):
+def test_counted_once_a_day(app, client, more, monkeypatch):
     with statements(app) as sent:
-        public(client)
+        body = public(client).get_json()
     # (the catalogue's version,) the authority, its services, the 90 days, the months
     assert len(sent) <= 5, sent.text()
+    assert len(sent.touching("applications")) == 2, sent.text()
+    with statements(app) as sent:  # another client, no ETag: the answer kept
+        assert public(client).get_json() == body
+    assert len(sent) <= 1, sent.text()
+    Clock(monkeypatch).stop_at(datetime(2027, 2, 18, 9, tzinfo=MUSCAT))
+    with statements(app) as sent:
+        assert public(client).get_json()["as_of"] == "2027-02-17"
     assert len(sent.touching("applications")) == 2, sent.text()
 
 
