@@ -134,33 +134,66 @@ def figures_query(
     figures, fixed once a day ends)."""
     clocks = _clocks(authority_id, groups, today, first, last, service, completed_by)
     c = clocks.c
-    keys = [c[name] for group in groups for name in _KEY_COLUMNS[group]]
+    # Grouped by narrow ids (the sort `percentile_cont` needs carries no names), named after.
+    ids = [c[_ID_COLUMNS[group]] for group in groups]
     dialect = db.session.get_bind().dialect.name
-    return (
+    figures = (
         sa.select(
-            *keys,
+            *ids,
             *(sa.func.sum(c[name]).label(name) for name in COUNTS),
             _percentile(c, 0.5, dialect).label("median_working_days"),
             _percentile(c, 0.9, dialect).label("p90_working_days"),
         )
-        .group_by(*keys)
-        .order_by(*(order for group in groups for order in _order(group, c)))
+        .group_by(*ids)
+        .subquery("figures")
     )
+    f = figures.c
+    query = sa.select(*(f[name] for name in FIGURES_ORDER))
+    for group in groups:
+        query = _named(query, group, f)
+    return query.order_by(*(order for group in groups for order in _order(group, f)))
 
 
-_KEY_COLUMNS = {
-    "department": ("department_code", "department_name_ar", "department_name_en"),
-    "service": ("service_code", "service_name_ar", "service_name_en"),
-    "inspector": ("inspector_id", "inspector_name"),
-    "family": ("family",),
-    "month": ("month",),
+FIGURES_ORDER = (*COUNTS, "median_working_days", "p90_working_days")
+_ID_COLUMNS = {
+    "department": "department_id",
+    "service": "service_id",
+    "inspector": "inspector_id",
+    "family": "family",
+    "month": "month",
 }
 
 
-def _order(group: str, c) -> list:
+def _named(query: sa.Select, group: str, f) -> sa.Select:
+    """`query` with the group's names (code, Arabic and English; an inspector's id and name)."""
+    if group == "department":
+        query = query.join(Department, Department.id == f.department_id)
+        return query.add_columns(
+            Department.code.label("department_code"),
+            Department.name_ar.label("department_name_ar"),
+            Department.name_en.label("department_name_en"),
+        )
+    if group == "service":
+        query = query.join(Service, Service.id == f.service_id)
+        return query.add_columns(
+            Service.code.label("service_code"),
+            Service.name_ar.label("service_name_ar"),
+            Service.name_en.label("service_name_en"),
+        )
     if group == "inspector":
-        return [c.inspector_id.is_(None), c.inspector_name, c.inspector_id]
-    return [c[_KEY_COLUMNS[group][0]]]
+        query = query.outerjoin(User, User.id == f.inspector_id)
+        return query.add_columns(f.inspector_id, User.name.label("inspector_name"))
+    return query.add_columns(f[group])  # family, month: their own names
+
+
+def _order(group: str, f) -> list:
+    if group == "inspector":
+        return [f.inspector_id.is_(None), User.name, f.inspector_id]
+    if group == "department":
+        return [Department.code]
+    if group == "service":
+        return [Service.code]
+    return [f[group]]
 
 
 def _clocks(authority_id, groups, today, first, last, service, completed_by) -> sa.Subquery:
@@ -189,18 +222,13 @@ def _clocks(authority_id, groups, today, first, last, service, completed_by) -> 
         return sa.case((condition, 1), else_=0)
 
     columns = {
-        "department_code": Department.code,
-        "department_name_ar": Department.name_ar,
-        "department_name_en": Department.name_en,
-        "service_code": Service.code,
-        "service_name_ar": Service.name_ar,
-        "service_name_en": Service.name_en,
+        "department_id": Service.department_id,
+        "service_id": a.service_id,
         "inspector_id": a.assignee_id,
-        "inspector_name": User.name,
         "family": Service.family,
         "month": _month_number(muscat_day(a.sla_started_at)),
     }
-    keys = {name: columns[name] for group in groups for name in _KEY_COLUMNS[group]}
+    keys = {_ID_COLUMNS[group]: columns[_ID_COLUMNS[group]] for group in groups}
     ranked = []
     if db.session.get_bind().dialect.name != "postgresql":  # for `_percentile`
         within = [*keys.values(), done]
@@ -226,10 +254,6 @@ def _clocks(authority_id, groups, today, first, last, service, completed_by) -> 
         .where(a.authority_id == authority_id, a.sla_started_at.is_not(None))
     )
     query = join_clock_days(query, started, last_ran, last_day)
-    if "department" in groups:
-        query = query.join(Department, Department.id == Service.department_id)
-    if "inspector" in groups:
-        query = query.outerjoin(User, User.id == a.assignee_id)
     if first:
         query = query.where(a.sla_started_at >= _muscat_midnight(first))
     if last:
@@ -296,8 +320,7 @@ def group_of(group: str, row) -> dict[str, Any]:
     if group == "month":
         year, month = divmod(int(row["month"]), 100)
         return {"code": f"{year}-{month:02d}", **month_names(year, month)}
-    code, name_ar, name_en = _KEY_COLUMNS[group]
-    return {"code": row[code], "name_ar": row[name_ar], "name_en": row[name_en]}
+    return {key: row[f"{group}_{key}"] for key in ("code", "name_ar", "name_en")}
 
 
 def month_names(year: int, month: int) -> dict[str, str]:
