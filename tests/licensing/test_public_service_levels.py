@@ -6,7 +6,8 @@ The fifteen applications of tests/licensing/service_level_rows.py (today Wednesd
 2027, so counted to Tuesday 16), and two more services:
 - D (target 7): three completions, on time: no figure;
 - E (target 5): four completions by the 16th and a fifth (late) on the 17th, counted only from
-  the 18th.
+  the 18th;
+- F (no target: no due date): five completions, 1 to 5 working days.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from tests.licensing.service_level_rows import (  # noqa: F401 - fixtures `level
 from tests.sla_rows import an_applicant, an_application
 from tests.statements import statements
 
-D, E = "NBG-LEASE-REGISTER", "NBG-LEASE-CANCEL"
+D, E, F = "NBG-LEASE-REGISTER", "NBG-LEASE-CANCEL", "NBG-PEST-CONTROL"
 URL = "/api/v1/public/service-levels"
 MONTHS = [f"2026-{m:02d}" for m in range(3, 13)] + ["2027-01", "2027-02"]
 NONE = {"on_time_percent": None, "median_working_days": None, "suppressed": True}
@@ -55,18 +56,22 @@ def counted_afresh(app):
 def more(app, levels):
     with app.app_context():
         applicant = an_applicant()
-        d, e = (db.session.query(Service).filter_by(code=code).one() for code in (D, E))
+        d, e, f = (db.session.query(Service).filter_by(code=code).one() for code in (D, E, F))
         calendar = calendar_for(d.authority_id)
 
-        def decided(service, target, stop):
+        def decided(service, target, stop, due=True):
             clock = SlaClock(target).start(at(7)).stop(stop, calendar)
-            an_application(applicant, service, clock, clock.due_date(calendar, stop))
+            an_application(
+                applicant, service, clock, clock.due_date(calendar, stop) if due else None
+            )
 
         for day in (9, 10, 11):
             decided(d, 7, at(day, hour=10))
         for day in (8, 9, 10, 14):  # 1, 2, 3 and 5 working days: on time (due Sun 14)
             decided(e, 5, at(day, hour=10))
         decided(e, 5, at(17, hour=10))  # 8 working days: late, decided today
+        for day in (8, 9, 10, 11, 14):
+            decided(f, 6, at(day, hour=10), due=False)
         db.session.commit()
     return levels
 
@@ -102,6 +107,12 @@ def test_figures_per_service_over_90_days_and_per_month(client, more):
     }
     assert by_month["2027-01"] == NONE
     assert all(by_month[month] == NONE for month in MONTHS[:-2])
+    # F: no target, so never on time or late; its median is no one's
+    assert services[F]["last_90_days"] == {
+        "on_time_percent": None,
+        "median_working_days": 3.0,
+        "suppressed": False,
+    }
     # B two completions, C one, D three (all on time), E four by yesterday: no figure
     for code in (B, C, D, E):
         assert services[code]["last_90_days"] == NONE, code
