@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from faq.routes import blp as faq
     from licensing.families.routes import BLUEPRINTS as families
     from licensing.routes import blp as applications
+    from licensing.service_level_routes import blp as service_levels
     from payments.routes import blp as payments
     from receipts.routes import blp as receipts
     from refunds.routes import blp as refunds
@@ -141,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
         open311,
         open311_keys,
         positions,
+        service_levels,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)

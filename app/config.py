@@ -96,6 +96,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("RATE_LIMIT_UPLOAD_PER_ACCOUNT", "60/hour", "Uploads per account"),
     Setting(
+        "RATE_LIMIT_PUBLIC_REPORTS_PER_ADDRESS",
+        "120/minute;2000/hour",
+        "Public service-level reads per client address",
+    ),
+    Setting(
         "RATE_LIMIT_OPEN311_PER_ADDRESS", "300/hour", "Open311 reports filed per client address"
     ),
     Setting("RATE_LIMIT_OPEN311_PER_KEY", "1000/hour", "Open311 reports filed per API key"),

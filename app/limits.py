@@ -69,6 +69,7 @@ GROUPS: dict[str, tuple[tuple[str, Callable[[], str]], ...]] = {
         ("RATE_LIMIT_UPLOAD_PER_ADDRESS", by_address),
         ("RATE_LIMIT_UPLOAD_PER_ACCOUNT", by_account),
     ),
+    "public_reports": (("RATE_LIMIT_PUBLIC_REPORTS_PER_ADDRESS", by_address),),
     "open311": (
         ("RATE_LIMIT_OPEN311_PER_ADDRESS", by_address),
         ("RATE_LIMIT_OPEN311_PER_KEY", by_api_key),

@@ -15,11 +15,13 @@ import sqlalchemy as sa
 from app.accounts.models import User
 from app.calendar.sql import DAYS, due_number, is_after_due, muscat_day
 from app.catalogue.models import Service
+from app.csv_files import csv_text
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.i18n import N_
 from app.timeutil import MUSCAT, utcnow
 from licensing.models import Application
+from licensing.service_levels import FIGURE_COLUMNS, join_clock_days, service_levels
 
 FROM_AFTER_TO = N_("Must not be before `from`.")
 
@@ -27,13 +29,33 @@ FROM_AFTER_TO = N_("Must not be before `from`.")
 def sla_report(actor: User, filters: dict[str, Any]) -> dict[str, Any]:
     """The report of the caller's authority on today's Muscat date; `from` and `to` (Muscat
     dates, inclusive) select the applications whose clock started in that span, `service` one
-    service by code. Raises ValidationFailed naming `to` when it is before `from`."""
+    service by code. `services`: the summary per service (`sla_summary`); `rows`: the figures
+    per `group_by` (`service_levels`), alone when the format is CSV. Raises ValidationFailed
+    naming `to` when it is before `from`."""
     first, last = filters.get("first"), filters.get("last")
     if first and last and last < first:
         raise ValidationFailed({"to": [FROM_AFTER_TO]})
     today = utcnow().astimezone(MUSCAT).date()
-    services = sla_summary(actor.authority_id, today, first, last, filters.get("service"))
-    return {"as_of": today, "services": services}
+    group_by, service = filters.get("group_by", "service"), filters.get("service")
+    rows = service_levels(actor.authority_id, first, last, group_by, today, service=service)
+    report = {"as_of": today, "group_by": group_by, "rows": rows}
+    if filters.get("format") != "csv":
+        report["services"] = sla_summary(actor.authority_id, today, first, last, service)
+    return report
+
+
+def sla_csv(report: dict[str, Any]) -> str:
+    """The report's `rows` as a CSV file (UTF-8 with a BOM, for Excel): the group's columns
+    (`<group>_code`, `_name_ar`, `_name_en`; inspectors `inspector_id`, `inspector_name`),
+    then the figures, empty where there is none."""
+    group_by = report["group_by"]
+    keys = ("id", "name") if group_by == "inspector" else ("code", "name_ar", "name_en")
+    header = [f"{group_by}_{key}" for key in keys] + list(FIGURE_COLUMNS)
+    lines = (
+        [row["group"][key] for key in keys] + [row[name] for name in FIGURE_COLUMNS]
+        for row in report["rows"]
+    )
+    return csv_text(header, lines)
 
 
 def sla_summary(
@@ -82,21 +104,11 @@ def sla_summary(
         )
         .select_from(a)
         .join(Service, Service.id == a.service_id)
-        .join(
-            started,
-            sa.and_(
-                started.c.authority_id == a.authority_id,
-                started.c.day == muscat_day(a.sla_started_at),
-            ),
-        )
-        .join(
-            last_ran,
-            sa.and_(last_ran.c.authority_id == a.authority_id, last_ran.c.day == last_day),
-        )
         .where(a.authority_id == authority_id, a.sla_started_at.is_not(None))
         .group_by(Service.id, Service.code, Service.name_ar, Service.name_en)
         .order_by(Service.code)
     )
+    query = join_clock_days(query, started, last_ran, last_day)
     if first:
         query = query.where(a.sla_started_at >= _muscat_midnight(first))
     if last:

@@ -243,16 +243,40 @@ class SlaReport(MethodView):
     @allow(Role.DEPARTMENT_HEAD, Role.ADMIN, Role.AUDITOR)
     @blp.arguments(SlaReportQuery, location="query")
     @blp.response(200, SlaReportSchema)
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "The report as JSON, or with `format=csv` (or `Accept: "
+                "text/csv`) its `rows` as a CSV file",
+                "content": {
+                    "application/json": {"schema": SlaReportSchema},
+                    "text/csv": {"schema": {"type": "string"}},
+                },
+            }
+        }
+    )
     def get(self, filters):
-        """The SLA report of the caller's authority, per service
+        """The SLA report of the caller's authority, per service, department, inspector,
+        family or month
 
-        Clocks started, met, breached, on track, at risk and paused, and the average working
-        days used by decided applications.
-        `services` has one line per service with at least one started clock, ordered by service
-        code: the whole list, not paginated (it is bounded by the number of services). `from`
-        and `to` are Asia/Muscat dates on which the clock started (submitted, and paid where a
-        fee is due); `service` a service code. States follow the SLA clock's rule (day 1 of a
-        target is the first working day after the start; at risk is one working day or less
-        left; breached is decided after the due date or still open past it) and are counted on
-        today's Muscat date."""
-        return reports.sla_report(require_user(), filters)
+        `services` (as before): clocks started, met, breached, on track, at risk and paused,
+        and the average working days used by decided applications, one line per service with
+        at least one started clock, ordered by service code: the whole list, not paginated (it
+        is bounded by the number of services). `rows`: per `group_by` (default `service`),
+        received, completed, completed on time and late, the on-time percentage of those
+        completed with a target, the median and 90th percentile working days used by the
+        completed (pauses excluded), and open, breached (open past the due date) and paused
+        now; a service with no target counts in received, completed and the working days,
+        never as on time, late or breached. `from` and `to` are Asia/Muscat dates on which the
+        clock started (submitted, and paid where a fee is due); `service` a service code.
+        States follow the SLA clock's rule (day 1 of a target is the first working day after
+        the start; at risk is one working day or less left; breached is decided after the due
+        date or still open past it) and are counted on today's Muscat date. `format=csv`, or
+        `Accept: text/csv`: `rows` as a CSV file (UTF-8 with a BOM, a header row)."""
+        if request.accept_mimetypes.best_match(("application/json", "text/csv")) == "text/csv":
+            filters["format"] = "csv"
+        report = reports.sla_report(require_user(), filters)
+        if filters["format"] == "csv":
+            text = reports.sla_csv(report).encode("utf-8")
+            return attachment(text, "text/csv; charset=utf-8", f"sla-{report['group_by']}.csv")
+        return report

@@ -23,6 +23,7 @@ from app.timeutil import to_muscat
 from licensing.families.schemas import shown_details
 from licensing.lifecycle import TRANSITIONS, State
 from licensing.register import keeps_register, verification_url
+from licensing.service_level_schemas import GROUP_BY, REPORT_FORMAT, SlaFiguresSchema
 
 
 class PersonRefSchema(Schema):
@@ -292,6 +293,8 @@ class SlaReportQuery(Schema):
     service = fields.String(
         validate=validate.Length(min=1, max=60), metadata={"description": "A service code"}
     )
+    group_by = GROUP_BY
+    format = REPORT_FORMAT
 
 
 class SlaReportRowSchema(Schema):
@@ -322,5 +325,13 @@ class SlaReportSchema(Schema):
         metadata={
             "description": "One line per service with at least one started clock, by code: the "
             "whole list, not paginated (it is bounded by the number of services)"
+        },
+    )
+    group_by = fields.String(metadata={"description": "What each line of `rows` is"})
+    rows = fields.List(
+        fields.Nested(SlaFiguresSchema),
+        metadata={
+            "description": "The figures per `group_by`, in the group's order (codes; inspectors "
+            "by name, the unassigned last; months in time order): the whole list"
         },
     )

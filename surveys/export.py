@@ -5,7 +5,7 @@ moderation state: the staff moderate them)."""
 from __future__ import annotations
 
 from app.accounts.models import User
-from surveys.csv_files import csv_text
+from app.csv_files import csv_text
 from surveys.models import QuestionKind
 from surveys.queries import survey_for_staff
 from surveys.results import survey_results

@@ -17,12 +17,12 @@ from app.accounts.models import User
 from app.authorities.models import Department
 from app.calendar.sql import muscat_day
 from app.catalogue.models import Service
+from app.csv_files import csv_text
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.i18n import N_
 from app.satisfaction import SCORES, SatisfactionRating
 from app.timeutil import MUSCAT
-from surveys.csv_files import csv_text
 from surveys.results import mean_of
 
 FROM_AFTER_TO = N_("Must not be before `from`.")

@@ -84,6 +84,7 @@ EXPECTED = {
     ("GET", "/api/v1/payments/<int:payment_id>"): {"finance", "auditor"},
     ("GET", "/api/v1/payments/reports/daily.csv"): {"finance", "auditor"},
     ("GET", "/api/v1/reports/sla"): {"department_head", "admin", "auditor"},
+    ("GET", "/api/v1/public/service-levels"): ANYONE,
     ("GET", "/api/v1/payments/reconciliation"): {"finance", "auditor"},
     ("GET", "/api/v1/receipts"): {"applicant", "finance"},
     ("GET", "/api/v1/receipts/<string:number>"): {"applicant", "finance"},

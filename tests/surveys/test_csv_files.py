@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from surveys.csv_files import csv_text, safe_cell
+from app.csv_files import csv_text, safe_cell
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
-"""CSV files people open in Excel: UTF-8 with a byte order mark (without it Excel reads Arabic as
-mojibake), and no cell a spreadsheet would run as a formula."""
+"""CSV files people open in Excel (survey exports, the SLA report): UTF-8 with a byte order mark
+(without it Excel reads Arabic as mojibake), and no cell a spreadsheet would run as a formula."""
 
 from __future__ import annotations
 
