@@ -18,8 +18,6 @@ cannot count its days).
 
 from __future__ import annotations
 
-import functools
-
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -270,7 +268,7 @@ def answered_cases(dialect: str) -> sa.Select:
             "authority_id": C.authority_id,
             "assignee_id": C.assignee_id,
             "spell_start": C.reply_due_since,
-            "due": sa.null(),
+            "due": sa.cast(sa.null(), sa.Date),
         }
     )
     found = days.per_service().join(
@@ -301,7 +299,7 @@ def refunds(dialect: str) -> sa.Select:
             "id": R.id,
             "reference": R.reference,
             "authority_id": R.authority_id,
-            "assignee_id": sa.null(),
+            "assignee_id": sa.cast(sa.null(), sa.Integer),
             "spell_start": R.last_action_at,
             "due": due,
         }
@@ -368,10 +366,3 @@ def messages(dialect: str) -> sa.Select:
 
 
 SOURCES = (applications, refunds, cases, answered_cases, messages)
-
-
-@functools.cache
-def source_statements(dialect: str) -> tuple[sa.Select, ...]:
-    """Every source's statement on `dialect`, for the Muscat date bound as `today`. Built once
-    per process."""
-    return tuple(source(dialect) for source in SOURCES)

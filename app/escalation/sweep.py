@@ -12,6 +12,7 @@ the people and one of the services, one INSERT of the notices, and an audit row 
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime
 from typing import Any
@@ -32,17 +33,20 @@ from app.timeutil import MUSCAT, utcnow
 log = logging.getLogger(__name__)
 NOBODY_ASSIGNED = "—"
 NO_DUE_DATE = "—"
-FIRED = (
-    Escalation.id,
-    Escalation.kind,
-    Escalation.item_id,
-    Escalation.level,
-    Escalation.reference,
-    Escalation.authority_id,
-    Escalation.service_id,
-    Escalation.assignee_id,
-    Escalation.idle_days,
-    Escalation.due_date,
+FIRED = tuple(
+    Escalation.__table__.c[name]
+    for name in (
+        "id",
+        "kind",
+        "item_id",
+        "level",
+        "reference",
+        "authority_id",
+        "service_id",
+        "assignee_id",
+        "idle_days",
+        "due_date",
+    )
 )
 # What the notices and the audit log call each kind of item.
 SUBJECT = {"application": "application", "refund": "refund", "case": "case", MESSAGE: "application"}
@@ -64,8 +68,8 @@ def escalate(now: datetime | None = None) -> int:
     today = now.astimezone(MUSCAT).date()
     dialect = db.session.get_bind().dialect.name
     fired = []
-    for statement in sources.source_statements(dialect):
-        fired.extend(db.session.execute(firing_statement(statement, dialect, now, today)).all())
+    for statement in firing_statements(dialect):
+        fired.extend(db.session.execute(statement, {"today": today, "now": now}).all())
     if not fired:
         return 0
     fired.sort(key=lambda row: (row.kind, row.item_id, row.level))
@@ -87,7 +91,14 @@ def escalate(now: datetime | None = None) -> int:
     return len(fired)
 
 
-def firing_statement(source: sa.Select, dialect: str, now: datetime, today) -> sa.Insert:
+@functools.cache
+def firing_statements(dialect: str) -> tuple[sa.Insert, ...]:
+    """One INSERT per source (`sources.SOURCES`) on `dialect`, for the Muscat date bound as
+    `today` and the moment bound as `now`. Built once per process."""
+    return tuple(firing_statement(source(dialect), dialect) for source in sources.SOURCES)
+
+
+def firing_statement(source: sa.Select, dialect: str) -> sa.Insert:
     """The INSERT of the levels of `source`'s items that fire on `today`, returning `FIRED`."""
     c = source.subquery("item")
     level = sa.union_all(
@@ -132,7 +143,7 @@ def firing_statement(source: sa.Select, dialect: str, now: datetime, today) -> s
             c.c.item_id,
             level.c.level,
             c.c.spell_start,
-            sa.bindparam("now", now, type_=Escalation.fired_at.type),
+            sa.bindparam("now", type_=Escalation.fired_at.type),
             c.c.reference,
             c.c.authority_id,
             c.c.service_id,
@@ -147,12 +158,11 @@ def firing_statement(source: sa.Select, dialect: str, now: datetime, today) -> s
     )
     columns = ["kind", "item_id", "level", "spell_start", "fired_at", "reference"]
     columns += ["authority_id", "service_id", "assignee_id", "idle_days", "due_date"]
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(Escalation)
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(Escalation.__table__)
     return (
         insert.from_select(columns, chosen)
         .on_conflict_do_nothing(index_elements=["kind", "item_id", "level", "spell_start"])
         .returning(*FIRED)
-        .params(today=today)
     )
 
 
