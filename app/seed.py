@@ -11,12 +11,14 @@ from app.authorities.seed import seed_authorities
 from app.calendar.services import ensure_calendar_tables
 from app.catalogue.seed import seed_catalogue
 from app.config import SETTINGS
+from app.positions.seed import seed_positions
 
 
 def seed_reference_data() -> None:
     """Idempotent: creates what is missing, updates what changed; the caller commits."""
     seed_authorities()
     ensure_calendar_tables()
+    seed_positions()  # before the catalogue: its new services name them
     seed_catalogue()
     from cases.seed import seed_case_services  # the case kinds' services (issue 14)
 

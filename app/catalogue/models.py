@@ -9,6 +9,7 @@ from app.authorities.models import Authority, Department
 from app.catalogue.search import normalise_arabic
 from app.extensions import db
 from app.models import Timestamped
+from app.positions.models import Position
 
 
 class ServiceFamily(enum.StrEnum):
@@ -30,6 +31,14 @@ class ServiceAction(enum.StrEnum):
     AMEND = "amend"
     CANCEL = "cancel"
     OTHER = "other"
+
+
+# How an escalation reaches its recipients (the seed's "system" is the in-app notice).
+ESCALATION_CHANNELS = ("in_app", "email", "sms")
+# Level 3 (the authority's director) after this many further working days past level 2: the seed
+# gives no second threshold, and one working week more is the smallest that is not a second
+# notice of the same delay (issue 15; an admin sets it per service).
+DEFAULT_DIRECTOR_ESCALATION_DAYS = 5
 
 
 def _string_enum(kind: type[enum.Enum]) -> sa.Enum:
@@ -55,6 +64,7 @@ class Service(Timestamped, db.Model):
             "escalation_days IS NULL OR escalation_days > 0", name="escalation_days_positive"
         ),
         sa.CheckConstraint("fee_baisa >= 0", name="fee_not_negative"),
+        sa.CheckConstraint("director_escalation_days > 0", name="director_escalation_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,12 +86,27 @@ class Service(Timestamped, db.Model):
     sla_note_en: Mapped[str | None] = mapped_column(sa.Text)
     escalation_days: Mapped[int | None]
     escalate_to: Mapped[str | None] = mapped_column(sa.String(20))
+    # Whom level 2 of the escalation ladder notifies (app.positions): NULL is the head of the
+    # service's department; and by which channels (ESCALATION_CHANNELS), every level.
+    escalation_position_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("positions.id", ondelete="SET NULL")
+    )
+    escalation_channels: Mapped[list[str]] = mapped_column(
+        sa.JSON,
+        default=lambda: list(ESCALATION_CHANNELS),
+        server_default=sa.text("""'["in_app", "email", "sms"]'"""),
+    )
+    director_escalation_days: Mapped[int] = mapped_column(
+        default=DEFAULT_DIRECTOR_ESCALATION_DAYS,
+        server_default=str(DEFAULT_DIRECTOR_ESCALATION_DAYS),
+    )
     fee_baisa: Mapped[int]
     fee_is_placeholder: Mapped[bool] = mapped_column(default=True)
     is_active: Mapped[bool] = mapped_column(default=True)
 
     authority: Mapped[Authority] = relationship()
     department: Mapped[Department] = relationship()
+    escalation_position: Mapped[Position | None] = relationship()
     required_documents: Mapped[list[RequiredDocument]] = relationship(
         back_populates="service",
         order_by="RequiredDocument.position",

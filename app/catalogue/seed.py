@@ -15,8 +15,15 @@ import sqlalchemy as sa
 
 from app.authorities.models import Authority
 from app.catalogue.departments import department_of
-from app.catalogue.models import RequiredDocument, Service, ServiceAction, ServiceFamily
+from app.catalogue.models import (
+    ESCALATION_CHANNELS,
+    RequiredDocument,
+    Service,
+    ServiceAction,
+    ServiceFamily,
+)
 from app.extensions import db
+from app.positions.seed import escalation_channels_of, escalation_position_of
 
 SEED_DATA = Path(__file__).resolve().parent / "seed_data"
 SEED_FILES = ("north_al_batinah.json", "al_buraimi.json", "energy_minerals.json")
@@ -88,6 +95,10 @@ def _new_service(authority: Authority, entry: dict[str, Any], default_days: int 
         sla_note_en=note_en,
         escalation_days=entry.get("escalation_days"),
         escalate_to=entry.get("escalate_to"),
+        # The position the seed names (app.positions.seed, seeded first) and its channels;
+        # none named: the department's head, by every channel.
+        escalation_position_id=escalation_position_of(authority.id, entry),
+        escalation_channels=escalation_channels_of(entry) or list(ESCALATION_CHANNELS),
         fee_baisa=entry["fee_baisa"],
         fee_is_placeholder=entry["fee_is_placeholder"],
         is_active=True,
