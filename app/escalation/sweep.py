@@ -62,7 +62,7 @@ ITEM = {
 def escalate(now: datetime | None = None) -> int:
     """Periodic: fire every level due as of `now` (the current time by default), in the job's
     unit of work. Returns how many escalations fired."""
-    from app.positions.targets import escalation_targets
+    from app.positions.targets import escalation_targets, record_passed_over
 
     now = now or utcnow()
     today = now.astimezone(MUSCAT).date()
@@ -85,7 +85,8 @@ def escalate(now: datetime | None = None) -> int:
         target = targets[(row.level, row.service_id, row.assignee_id)]
         notices.append(_notice(row, target, people, services))
         _audit(row, target)
-        _record_skipped(row, target)
+    # The unfilled positions passed over, for the admins' list (app.positions): once per target.
+    record_passed_over(targets)
     write_notices(notices, now)
     log.info("escalations fired", extra={"count": len(fired)})
     return len(fired)
@@ -239,7 +240,3 @@ def _audit(row, target) -> None:
             "skipped": list(target.skipped),
         },
     )
-
-
-def _record_skipped(row, target) -> None:
-    """An unfilled position passed over is reported (the positions branch's helper)."""

@@ -2,7 +2,7 @@
 action time; the partial indexes of the sweep's sources (app/escalation/sources.py)
 
 Revision ID: 0033
-Revises: 0030
+Revises: 0032
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = "0033"
-down_revision = "0030"
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 
@@ -63,7 +63,9 @@ def upgrade():
     # The last step's time is not kept apart: the row's last change stands in for it.
     op.execute("UPDATE refunds SET last_action_at = COALESCE(updated_at, created_at)")
     with op.batch_alter_table("refunds", reflect_kwargs=NO_FKS) as batch:
-        batch.alter_column("last_action_at", existing_type=sa.DateTime(timezone=True), nullable=False)
+        batch.alter_column(
+            "last_action_at", existing_type=sa.DateTime(timezone=True), nullable=False
+        )
     _partial("ix_refunds_waiting", "refunds", ["last_action_at"], REFUNDS_WAITING)
     _partial(
         "ix_applications_waiting_due",
