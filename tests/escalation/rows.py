@@ -83,3 +83,19 @@ def fired(app) -> list[tuple]:
             ).order_by(Escalation.id)
         )
         return [tuple(row) for row in rows]
+
+
+def hold_level_two(app, code: str, user_id: int) -> None:
+    """`user_id` holds the position level 2 of service `code` reaches: the one it names, else
+    its department's head."""
+    from app.positions.models import Position, PositionCode
+
+    with app.app_context(), uow.transaction():
+        service = db.session.scalar(sa.select(Service).where(Service.code == code))
+        position_id = service.escalation_position_id or db.session.scalar(
+            sa.select(Position.id).where(
+                Position.department_id == service.department_id,
+                Position.code == PositionCode.DEPARTMENT_HEAD,
+            )
+        )
+        db.session.get(Position, position_id).holder_id = user_id
