@@ -102,7 +102,7 @@ class Case(SlaTracked, Moderated, Timestamped, db.Model):
     last_action_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # The person's first message the staff have not answered yet (in the thread or by a step):
-    # its reply target is the service's escalation threshold (cases.escalation).
+    # its reply target is the service's escalation threshold (app.escalation.sources).
     reply_due_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     authority: Mapped[Authority] = relationship()

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import SlaTracked, StoredFileColumns, TimelineEntry, Timestamped
 from app.timeutil import UTCDateTime, utcnow
 
-# The states in which the next move is the staff's (licensing.escalation.WAITING_ON_STAFF).
+# The states in which the next move is the staff's (app.escalation.sources.APPLICATION_WAITING).
 WAITING_ON_STAFF_SQL = (
     "state IN ('submitted', 'in_review', 'inspection_scheduled', 'inspected', 'approved')"
 )
@@ -59,7 +59,7 @@ class Application(SlaTracked, Timestamped, db.Model):
             sqlite_where=sa.text(RUNNING_CLOCK),
         ),
         sa.Index("ix_applications_applicant", "applicant_id", "id"),
-        # The escalation sweep's way in (licensing/escalation.py): the applications waiting on
+        # The escalation ladder's way in (app/escalation/sources.py): the applications waiting on
         # the staff, by service and last action.
         sa.Index(
             "ix_applications_waiting",

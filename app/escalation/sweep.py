@@ -101,6 +101,22 @@ def firing_statements(dialect: str) -> tuple[sa.Insert, ...]:
 
 def firing_statement(source: sa.Select, dialect: str) -> sa.Insert:
     """The INSERT of the levels of `source`'s items that fire on `today`, returning `FIRED`."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(Escalation.__table__)
+    return (
+        insert.from_select(INSERTED, firing_select(source))
+        .on_conflict_do_nothing(index_elements=["kind", "item_id", "level", "spell_start"])
+        .returning(*FIRED)
+    )
+
+
+# The columns `firing_select` gives, in its order.
+INSERTED = ["kind", "item_id", "level", "spell_start", "fired_at", "reference", "authority_id"]
+INSERTED += ["service_id", "assignee_id", "idle_days", "due_date"]
+
+
+def firing_select(source: sa.Select) -> sa.Select:
+    """The levels of `source`'s items that fire on `today` (bound), not fired before in the same
+    spell: one row per (item, level), with the columns `INSERTED`."""
     c = source.subquery("item")
     level = sa.union_all(
         *(sa.select(sa.literal_column(str(n), sa.Integer).label("level")) for n in (1, 2, 3))
@@ -138,7 +154,7 @@ def firing_statement(source: sa.Select, dialect: str) -> sa.Insert:
         ),
     )
     already = sa.exists().where(*same_spell, earlier.c.level == level.c.level)
-    chosen = (
+    return (
         sa.select(
             c.c.kind,
             c.c.item_id,
@@ -156,14 +172,6 @@ def firing_statement(source: sa.Select, dialect: str) -> sa.Insert:
         .join(level, sa.true())
         # SQLite reads `ON CONFLICT` after a join's ON as the join's: a WHERE comes between.
         .where(fires, sa.not_(already))
-    )
-    columns = ["kind", "item_id", "level", "spell_start", "fired_at", "reference"]
-    columns += ["authority_id", "service_id", "assignee_id", "idle_days", "due_date"]
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(Escalation.__table__)
-    return (
-        insert.from_select(columns, chosen)
-        .on_conflict_do_nothing(index_elements=["kind", "item_id", "level", "spell_start"])
-        .returning(*FIRED)
     )
 
 
