@@ -23,8 +23,8 @@ class Escalation(db.Model):
     `item_id` is the application's, refund's or case's id; for `message` the application's (its
     thread's oldest unanswered message starts the spell). `spell_start` is the item's last staff
     action (or the message's time) when it fired: a later action starts a new spell, and the
-    ladder may climb again. `target_level` is the level whose position was told (higher than
-    `level` when an unfilled position was passed over)."""
+    ladder may climb again. `position_id` is the position told (up the chain from the one asked
+    for when that was unfilled; none at level 1, the assignee)."""
 
     __tablename__ = "escalations"
     __table_args__ = (
@@ -45,7 +45,6 @@ class Escalation(db.Model):
     idle_days: Mapped[int]
     due_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     # Filled from the positions resolver (app.positions.targets) in the same unit of work.
-    target_level: Mapped[int | None] = mapped_column(sa.SmallInteger)
-    position_id: Mapped[int | None]
+    position_id: Mapped[int | None] = mapped_column(sa.ForeignKey("positions.id"))
     recipients: Mapped[list[int] | None] = mapped_column(sa.JSON)  # user ids
     channels: Mapped[list[str] | None] = mapped_column(sa.JSON)  # Channel values

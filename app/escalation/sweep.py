@@ -178,7 +178,6 @@ def firing_select(source: sa.Select) -> sa.Select:
 def _told(row, target) -> dict[str, Any]:
     return {
         "id": row.id,
-        "target_level": target.level,
         "position_id": target.position_id,
         "recipients": list(target.holder_ids),
         "channels": list(target.channels),
@@ -242,7 +241,6 @@ def _audit(row, target) -> None:
             "level": row.level,
             "idle_days": row.idle_days,
             "position": target.position_code,
-            "target_level": target.level,
             "recipients": len(target.holder_ids),
             "channels": list(target.channels),
             "skipped": list(target.skipped),

@@ -125,7 +125,6 @@ def test_the_named_position_is_told_by_exactly_the_seeds_channels_once(app):
         "level": 2,
         "idle_days": 7,
         "position": "governor_office_director",
-        "target_level": 2,
         "recipients": 1,
         "channels": ["in_app", "email"],
         "skipped": [],
