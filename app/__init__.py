@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.health import bp as ops
     from app.maintenance.routes import blp as announcements
     from app.notifications.routes import blp as notifications
+    from app.positions.routes import blp as positions
     from cases.open311.routes import blp as open311
     from cases.open311.routes import keys as open311_keys
     from cases.routes import blp as cases
@@ -140,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
         cases,
         open311,
         open311_keys,
+        positions,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)

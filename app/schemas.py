@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from app.converters import MAX_ID
 from app.input import INTEGER_MESSAGE
@@ -38,6 +38,19 @@ class MuscatLocalDateTime(fields.DateTime):
     def _deserialize(self, value, attr, data, **kwargs):
         moment = super()._deserialize(value, attr, data, **kwargs)
         return moment if moment.tzinfo is not None else moment.replace(tzinfo=MUSCAT)
+
+
+class TidyNamesSchema(Schema):
+    """An input whose `name_ar` and `name_en` are kept with single spaces, none at the ends."""
+
+    @pre_load
+    def tidy_names(self, data, **kwargs):
+        if isinstance(data, dict):
+            data = dict(data)
+            for key in ("name_ar", "name_en"):
+                if isinstance(data.get(key), str):
+                    data[key] = " ".join(data[key].split())
+        return data
 
 
 class BilingualRefSchema(Schema):

@@ -181,6 +181,10 @@ EXPECTED = {
     },
     ("POST", "/api/v1/open311/keys"): {"admin"},
     ("DELETE", "/api/v1/open311/keys/<int:key_id>"): {"admin"},
+    ("GET", "/api/v1/positions"): {"admin"},
+    ("POST", "/api/v1/positions"): {"admin"},
+    ("GET", "/api/v1/positions/<int:position_id>"): {"admin"},
+    ("PATCH", "/api/v1/positions/<int:position_id>"): {"admin"},
 }
 
 

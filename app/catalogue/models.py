@@ -3,13 +3,13 @@ from __future__ import annotations
 import enum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship, remote, validates
 
 from app.authorities.models import Authority, Department
 from app.catalogue.search import normalise_arabic
 from app.extensions import db
 from app.models import Timestamped
-from app.positions.models import Position
+from app.positions.models import Position, PositionCode
 
 
 class ServiceFamily(enum.StrEnum):
@@ -107,11 +107,30 @@ class Service(Timestamped, db.Model):
     authority: Mapped[Authority] = relationship()
     department: Mapped[Department] = relationship()
     escalation_position: Mapped[Position | None] = relationship()
+    # The head of its department's position: whom level 2 reaches when it names no position.
+    department_head_position: Mapped[Position | None] = relationship(
+        primaryjoin=lambda: sa.and_(
+            foreign(Service.department_id) == remote(Position.department_id),
+            Position.code == PositionCode.DEPARTMENT_HEAD,
+        ),
+        viewonly=True,
+        uselist=False,
+    )
     required_documents: Mapped[list[RequiredDocument]] = relationship(
         back_populates="service",
         order_by="RequiredDocument.position",
         cascade="all, delete-orphan",
     )
+
+    @property
+    def escalation_recipient(self) -> Position | None:
+        """The position level 2 of its escalation reaches first: the one it names, or else its
+        department's head."""
+        return self.escalation_position or self.department_head_position
+
+    @property
+    def escalates_to_department_head(self) -> bool:
+        return self.escalation_position_id is None
 
     @validates("name_ar", "name_en")
     def _keep_search_form(self, key: str, name: str) -> str:

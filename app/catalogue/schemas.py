@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.accounts.models import STAFF_ROLES, Role
-from app.catalogue.models import ServiceAction, ServiceFamily
+from app.catalogue.models import ESCALATION_CHANNELS, ServiceAction, ServiceFamily
 from app.i18n import N_
 from app.money import Money
-from app.schemas import AuthorityRefSchema, DepartmentRefSchema
+from app.positions.schemas import PositionRefSchema
+from app.schemas import AuthorityRefSchema, DepartmentRefSchema, Id, TidyNamesSchema
 
 FAMILIES = [f.value for f in ServiceFamily]
 ACTIONS = [a.value for a in ServiceAction]
@@ -64,6 +65,26 @@ class ServiceSchema(Schema):
         metadata={"description": "Working days without action before the request is escalated"},
     )
     escalate_to = fields.String(allow_none=True, metadata={"description": "Role escalated to"})
+    escalation_position = fields.Nested(
+        PositionRefSchema,
+        attribute="escalation_recipient",
+        allow_none=True,
+        metadata={
+            "description": "The position level 2 of the escalation reaches (an unfilled one "
+            "passes it one level up); level 3 is the authority's director"
+        },
+    )
+    escalation_position_is_default = fields.Boolean(
+        attribute="escalates_to_department_head",
+        metadata={"description": "true: the service names no position; its department's head"},
+    )
+    escalation_channels = fields.List(
+        fields.String(validate=validate.OneOf(ESCALATION_CHANNELS)),
+        metadata={"description": "How escalations are sent: in_app, email, sms"},
+    )
+    director_escalation_days = fields.Integer(
+        metadata={"description": "Further working days after level 2 before the director is told"}
+    )
     fee = Money(attribute="fee_baisa")
     fee_is_placeholder = fields.Boolean(
         metadata={"description": "true: the fee is not yet confirmed by the authority"}
@@ -72,7 +93,7 @@ class ServiceSchema(Schema):
     is_active = fields.Boolean()
 
 
-class DocumentInputSchema(Schema):
+class DocumentInputSchema(TidyNamesSchema):
     code = fields.String(
         required=True,
         validate=validate.Regexp(
@@ -82,15 +103,6 @@ class DocumentInputSchema(Schema):
     name_ar = fields.String(required=True, validate=validate.Length(min=1, max=300))
     name_en = fields.String(required=True, validate=validate.Length(min=1, max=300))
     mandatory = fields.Boolean(load_default=True)
-
-    @pre_load
-    def tidy_names(self, data, **kwargs):
-        if isinstance(data, dict):
-            data = dict(data)
-            for key in ("name_ar", "name_en"):
-                if isinstance(data.get(key), str):
-                    data[key] = " ".join(data[key].split())
-        return data
 
 
 class ServiceUpdateSchema(Schema):
@@ -102,12 +114,31 @@ class ServiceUpdateSchema(Schema):
         strict=True, allow_none=True, validate=validate.Range(min=1, max=MAX_DAYS)
     )
     escalate_to = fields.String(allow_none=True, validate=validate.OneOf(STAFF_ROLE_NAMES))
+    escalation_position_id = Id(
+        data_key="escalation_position",
+        allow_none=True,
+        metadata={"description": "Id of a position of your authority; null: the department's head"},
+    )
+    escalation_channels = fields.List(
+        fields.String(validate=validate.OneOf(ESCALATION_CHANNELS)),
+        validate=validate.Length(min=1, max=len(ESCALATION_CHANNELS)),
+        metadata={"description": "One or more of in_app, email, sms"},
+    )
+    director_escalation_days = fields.Integer(
+        strict=True, validate=validate.Range(min=1, max=MAX_DAYS)
+    )
     is_active = fields.Boolean()
     required_documents = fields.List(
         fields.Nested(DocumentInputSchema),
         validate=validate.Length(max=MAX_DOCUMENTS),
         metadata={"description": "The whole list, in order; it replaces the current one"},
     )
+
+    @validates_schema
+    def unique_channels(self, data, **kwargs):
+        channels = data.get("escalation_channels", [])
+        if len(channels) != len(set(channels)):
+            raise ValidationError(N_("Each channel may appear only once."), "escalation_channels")
 
     @validates_schema
     def unique_document_codes(self, data, **kwargs):

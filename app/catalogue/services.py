@@ -15,21 +15,25 @@ from app.accounts.models import User
 from app.audit import record_change
 from app.authorities.models import Authority
 from app.catalogue.caching import catalogue_changed
-from app.catalogue.models import RequiredDocument, Service
+from app.catalogue.models import ESCALATION_CHANNELS, RequiredDocument, Service
 from app.catalogue.search import normalise_arabic
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import N_
+from app.positions.models import Position
 from app.timeutil import utcnow
 
 ESCALATION_NEEDS_ROLE = N_("Say whom escalations go to (escalate_to) when setting escalation days.")
 UNKNOWN_SERVICE = N_("There is no service with this code.")
+NO_SUCH_POSITION = N_("No such position in your authority.")
 
 
 def _with_details(query: sa.Select) -> sa.Select:
     return query.options(
         selectinload(Service.authority),
         joinedload(Service.department),
+        joinedload(Service.escalation_position),
+        joinedload(Service.department_head_position),
         selectinload(Service.required_documents),
     )
 
@@ -91,9 +95,16 @@ def update_service(admin: User, code: str, data: dict[str, Any]) -> Service:
     if data.get("sla_days", service.sla_days) != service.sla_days:
         # The notes explain where a seeded target came from; an admin's target replaces it.
         service.sla_days, service.sla_note_ar, service.sla_note_en = data["sla_days"], None, None
-    for field in ("escalation_days", "escalate_to", "is_active"):
+    for field in ("escalation_days", "escalate_to", "is_active", "director_escalation_days"):
         if field in data:
             setattr(service, field, data[field])
+    if "escalation_position_id" in data:
+        position_id = data["escalation_position_id"]
+        service.escalation_position_id = position_id
+        service.escalation_position = db.session.get(Position, position_id) if position_id else None
+    if "escalation_channels" in data:
+        chosen = set(data["escalation_channels"])
+        service.escalation_channels = [c for c in ESCALATION_CHANNELS if c in chosen]
     if "required_documents" in data:
         _replace_documents(service, data["required_documents"])
     after = audit_view(service)
@@ -123,6 +134,13 @@ def _check(service: Service, data: dict[str, Any]) -> None:
     escalation_days = data.get("escalation_days", service.escalation_days)
     if escalation_days is not None and data.get("escalate_to", service.escalate_to) is None:
         errors["escalate_to"] = [ESCALATION_NEEDS_ROLE]
+    position_id = data.get("escalation_position_id")
+    if position_id is not None and not db.session.scalar(
+        sa.select(sa.literal(True)).where(
+            Position.id == position_id, Position.authority_id == service.authority_id
+        )
+    ):
+        errors["escalation_position"] = [NO_SUCH_POSITION]
     if errors:
         raise ValidationFailed(errors)
 
@@ -148,6 +166,9 @@ def audit_view(service: Service) -> dict[str, Any]:
         "sla_note_en": service.sla_note_en,
         "escalation_days": service.escalation_days,
         "escalate_to": service.escalate_to,
+        "escalation_position_id": service.escalation_position_id,
+        "escalation_channels": list(service.escalation_channels),
+        "director_escalation_days": service.director_escalation_days,
         "is_active": service.is_active,
         "required_documents": [
             {"code": d.code, "name_ar": d.name_ar, "name_en": d.name_en, "mandatory": d.mandatory}

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.accounts.models import User
 from app.authorities.models import Authority, Department
@@ -89,6 +89,11 @@ class Position(Timestamped, db.Model):
     holder: Mapped[User | None] = relationship()
     reports_to: Mapped[Position | None] = relationship(remote_side=[id])
 
+    @property
+    def filled(self) -> bool:
+        """An active member of staff holds it: escalations stop here."""
+        return self.holder is not None and self.holder.is_active
+
 
 class PositionGap(db.Model):
     """One escalation that passed over an unfilled position (or one whose holder is inactive)
@@ -105,3 +110,21 @@ class PositionGap(db.Model):
     )
     level: Mapped[int]
     passed_over_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def _gaps(figure: sa.ColumnElement) -> sa.ScalarSelect:
+    """`figure` over the escalations that passed over the position (a correlated subquery)."""
+    return (
+        sa.select(figure)
+        .where(PositionGap.position_id == Position.id)
+        .correlate_except(PositionGap)
+        .scalar_subquery()
+    )
+
+
+# How many escalations passed over each position, and when last (the admins' list of unfilled
+# positions): read only where asked for (`undefer`), in the list's own statement.
+Position.passed_over = column_property(_gaps(sa.func.count(PositionGap.id)), deferred=True)
+Position.last_passed_over_at = column_property(
+    _gaps(sa.func.max(PositionGap.passed_over_at)), deferred=True
+)

@@ -155,3 +155,17 @@ def test_passed_over_positions_are_recorded_one_row_each(app, app_ctx):
             (director, 3),
         ]
     )
+
+
+def test_a_chain_that_comes_back_on_itself_ends_at_the_director(app, app_ctx):
+    # The API refuses such a chain; one written by other means must still end.
+    training, head = (
+        position("ABG", "training_section"),
+        position("ABG", "department_head:customer_service"),
+    )
+    head.reports_to_id = training.id
+    db.session.commit()
+    director = staff(app, department="it")
+    hold("ABG", "director", director)
+    [target] = escalation_targets([(2, service(TRAINING).id, None)]).values()
+    assert target.holder_ids == (director,) and target.skipped == (training.id, head.id)
