@@ -138,7 +138,9 @@ def test_at_risk_tells_the_assignee_then_breached_the_position(app):
     assert assignee == who["inspector"]
 
 
-def test_refunds_cases_and_unanswered_messages_go_through_the_same_sweep(app, client, clock):
+def test_refunds_cases_tickets_and_unanswered_messages_go_through_the_same_sweep(
+    app, client, clock
+):
     from app.sla import SlaClock
     from tests.cases.helpers import COMPLAINT, file, set_escalation
     from tests.factories import applicant_headers
@@ -149,6 +151,13 @@ def test_refunds_cases_and_unanswered_messages_go_through_the_same_sweep(app, cl
     _, person = applicant_headers(client)
     case = file(client, person, "complaints", COMPLAINT | {"incident_at": "2026-05-19T16:30:00"})
     set_escalation(app, "NBG-COMPLAINT", 5)
+    # North Al Batinah's support ticket: a 1-working-day target, escalation after 1 idle day
+    ticket = file(
+        client,
+        person,
+        "tickets",
+        {"authority": "NBG", "subject": "Login fails", "description": "Error on sign-in."},
+    )
     paid_for = add_application(app, who["applicant"], STRAY, muscat(2026, 5, 31, 9))  # not idle
     with app.app_context(), uow.transaction():
         from licensing.models import Application
@@ -167,9 +176,10 @@ def test_refunds_cases_and_unanswered_messages_go_through_the_same_sweep(app, cl
                 reply_due_date=dt.date(2026, 5, 31),
             )
         )
-    assert sweep(app, MONDAY) == 3
+    assert sweep(app, MONDAY) == 4
     assert sorted(fired(app)) == [
         ("case", case["reference"], 2, 5),
+        ("case", ticket["reference"], 2, 5),  # breached and idle: level 2, once
         ("message", application_reference, 2, 2),
         ("refund", refund_reference, 2, 5),
     ]
