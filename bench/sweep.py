@@ -371,7 +371,14 @@ def measure(url: str, app, now, args) -> None:
             return sorted((row.item_id, row.level) for row in rows)
 
         b, found = timed(the_ladders, args.repeat)
-        b_all, _ = timed(lambda: [db.session.execute(s, values).all() for s in every], args.repeat)
+        each = {
+            source.__name__: timed(
+                lambda select=select: db.session.execute(select, values).all(), args.repeat
+            )[0]
+            for source, select in zip(sources.SOURCES, every, strict=True)
+        }
+        b_all = sum(each.values())
+        refunds_plan = explained(db.engine, lambda: db.session.execute(every[1], values))
         sweep_plan = explained(db.engine, lambda: db.session.execute(ours, values))
         db.session.rollback()
 
@@ -389,8 +396,11 @@ def measure(url: str, app, now, args) -> None:
     print(
         f"(b+) every source's SELECT:         {b_all * 1000:9.1f} ms  {size / b_all:13,.0f} rows/s"
     )
+    print("     by source:", ", ".join(f"{name} {t * 1000:.1f} ms" for name, t in each.items()))
     used = [line[0].strip() for line in sweep_plan if "Index" in line[0] or "Scan" in line[0]]
     print("     plan of (b):", "; ".join(used))
+    used = [line[0].strip() for line in refunds_plan if "Scan" in line[0]]
+    print("     plan of the refunds' SELECT:", "; ".join(used))
     used = [line[0].strip() for line in plan if "Index" in line[0] or "Scan" in line[0]]
     print("     plan of (a):", "; ".join(used))
 
