@@ -86,6 +86,7 @@ def _init_extensions(app: Flask) -> None:
     register_converters(app, api)
 
     from app import events, satisfaction  # noqa: F401 - their tables belong to the metadata
+    from app.escalation import models as _escalations  # noqa: F401 - the ladder's table
     from jobs import init_jobs
 
     init_jobs(app)

@@ -18,6 +18,7 @@ from app.timeutil import UTCDateTime, utcnow
 
 # The states in which the next move is the staff's: what the escalation sweep looks at.
 WAITING_ON_STAFF_SQL = "state IN ('received', 'acknowledged', 'in_study', 'escalated')"
+REPLY_DUE_SQL = "reply_due_since IS NOT NULL"
 QUEUE_KEY = (sa.text("(sla_due_date IS NULL)"), "sla_due_date", "id")
 
 
@@ -42,6 +43,22 @@ class Case(SlaTracked, Moderated, Timestamped, db.Model):
             "last_action_at",
             postgresql_where=sa.text(WAITING_ON_STAFF_SQL),
             sqlite_where=sa.text(WAITING_ON_STAFF_SQL),
+        ),
+        # The escalation ladder's (app/escalation/sources.py): waiting cases by due date, and the
+        # person's unanswered messages on answered cases by their time.
+        sa.Index(
+            "ix_cases_waiting_due",
+            "service_id",
+            "sla_due_date",
+            postgresql_where=sa.text(WAITING_ON_STAFF_SQL),
+            sqlite_where=sa.text(WAITING_ON_STAFF_SQL),
+        ),
+        sa.Index(
+            "ix_cases_reply_due",
+            "service_id",
+            "reply_due_since",
+            postgresql_where=sa.text(REPLY_DUE_SQL),
+            sqlite_where=sa.text(REPLY_DUE_SQL),
         ),
     )
 
@@ -85,7 +102,7 @@ class Case(SlaTracked, Moderated, Timestamped, db.Model):
     last_action_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # The person's first message the staff have not answered yet (in the thread or by a step):
-    # its reply target is the service's escalation threshold (cases.escalation).
+    # its reply target is the service's escalation threshold (app.escalation.sources).
     reply_due_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     authority: Mapped[Authority] = relationship()

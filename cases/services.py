@@ -102,6 +102,7 @@ def add_message(actor: User, case_id: int, body: str) -> CaseMessage:
         case.reply_due_since = case.reply_due_since or message.created_at
     else:
         case.reply_due_since = None
+        case.last_action_at = message.created_at  # a staff action: a new idle spell
     if role == PERSON:
         if case.assignee is not None:
             notices.tell_staff(case, case.assignee, "case_message", extra)

@@ -41,15 +41,15 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("payments.reconciliation.reconcile_payments", "*/10 * * * *"),
     Periodic("licensing.expiry.report_overdue_applications", "0 21 * * *"),
     Periodic("refunds.tasks.reconcile_refunds", "*/10 * * * *"),
-    # 07:00 Asia/Muscat: escalate applications idle past their service's threshold.
-    Periodic("licensing.escalation.escalate_idle_applications", "0 3 * * *"),
     # Every 15 minutes (so within minutes of midnight in Muscat): the staff queue's SLA bands of
     # the applications whose band the turning day moved.
     Periodic("licensing.queue_bands.refresh_all_queue_bands", "*/15 * * * *"),
-    # 07:00 Asia/Muscat: cases (complaints, tickets...) idle past their service's threshold.
-    Periodic("cases.escalation.escalate_idle_cases", "0 3 * * *"),
     # 03:00 Asia/Muscat: verify the audit log's hash chains (an error log names a break).
     Periodic("app.audit.jobs.verify_audit_log", "0 23 * * *"),
+    # Every 15 minutes: the escalation ladder (app/escalation): applications, refunds, cases and
+    # unanswered messages at risk, idle past their thresholds or breached (replaces the two
+    # daily sweeps of idle applications and idle cases).
+    Periodic("app.escalation.sweep.escalate", "*/15 * * * *"),
 )
 
 

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import SlaTracked, StoredFileColumns, TimelineEntry, Timestamped
 from app.timeutil import UTCDateTime, utcnow
 
-# The states in which the next move is the staff's (licensing.escalation.WAITING_ON_STAFF).
+# The states in which the next move is the staff's (app.escalation.sources.APPLICATION_WAITING).
 WAITING_ON_STAFF_SQL = (
     "state IN ('submitted', 'in_review', 'inspection_scheduled', 'inspected', 'approved')"
 )
@@ -59,12 +59,21 @@ class Application(SlaTracked, Timestamped, db.Model):
             sqlite_where=sa.text(RUNNING_CLOCK),
         ),
         sa.Index("ix_applications_applicant", "applicant_id", "id"),
-        # The escalation sweep's way in (licensing/escalation.py): the applications waiting on
+        # The escalation ladder's way in (app/escalation/sources.py): the applications waiting on
         # the staff, by service and last action.
         sa.Index(
             "ix_applications_waiting",
             "service_id",
             "last_action_at",
+            postgresql_where=sa.text(WAITING_ON_STAFF_SQL),
+            sqlite_where=sa.text(WAITING_ON_STAFF_SQL),
+        ),
+        # The escalation ladder's way to the waiting applications at risk or breached
+        # (app/escalation/sources.py): by service and due date.
+        sa.Index(
+            "ix_applications_waiting_due",
+            "service_id",
+            "sla_due_date",
             postgresql_where=sa.text(WAITING_ON_STAFF_SQL),
             sqlite_where=sa.text(WAITING_ON_STAFF_SQL),
         ),
@@ -154,6 +163,7 @@ class ApplicationEvent(TimelineEntry, db.Model):
 # The messages the reply-target sweep looks at (licensing.reply_targets): an applicant's, not yet
 # answered by staff nor escalated.
 AWAITING_REPLY_SQL = "reply_due_date IS NOT NULL AND answered_at IS NULL AND escalated_at IS NULL"
+UNANSWERED_SQL = "reply_due_date IS NOT NULL AND answered_at IS NULL"
 
 
 class ApplicationMessage(db.Model):
@@ -168,6 +178,14 @@ class ApplicationMessage(db.Model):
             "reply_due_date",
             postgresql_where=sa.text(AWAITING_REPLY_SQL),
             sqlite_where=sa.text(AWAITING_REPLY_SQL),
+        ),
+        # The escalation ladder's (app/escalation/sources.py): every message still unanswered,
+        # escalated or not (its levels climb), by reply target.
+        sa.Index(
+            "ix_application_messages_unanswered",
+            "reply_due_date",
+            postgresql_where=sa.text(UNANSWERED_SQL),
+            sqlite_where=sa.text(UNANSWERED_SQL),
         ),
     )
 

@@ -28,6 +28,7 @@ def decision(word: str) -> dict[str, str]:
 def move_clock(step: Step) -> None:
     """Every step: what it does to the SLA clock (start, pause, resume, stop, or nothing)."""
     step.record.move_clock(step.transition.sla, step.now)
+    step.record.last_action_at = step.now  # where the escalation ladder's idle spell starts
 
 
 def trail(step: Step) -> None:

@@ -97,6 +97,7 @@ def request_refund(actor: User, payment_id: int, data: dict[str, Any]) -> Refund
         sla_target_days=current_app.config["REFUND_SLA_DAYS"],
         sla_paused_days=0,
         gateway_attempts=0,
+        last_action_at=now,
     )
     refund.move_clock("start", now)
     db.session.add(refund)

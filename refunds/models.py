@@ -8,15 +8,27 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import User
 from app.extensions import db
 from app.models import SlaTracked, StoredFileColumns, TimelineEntry, Timestamped
-from app.timeutil import UTCDateTime
+from app.timeutil import UTCDateTime, utcnow
 from payments.models import Payment
+
+# The states in which the next move is finance's (app.escalation.sources.REFUND_WAITING).
+WAITING_ON_FINANCE_SQL = "state IN ('submitted', 'under_review')"
 
 
 class Refund(SlaTracked, Timestamped, db.Model):
     """A request to give back (part of) a succeeded payment, its review and its payment back."""
 
     __tablename__ = "refunds"
-    __table_args__ = (sa.Index("ix_refunds_queue", "authority_id", "state", "sla_due_date"),)
+    __table_args__ = (
+        sa.Index("ix_refunds_queue", "authority_id", "state", "sla_due_date"),
+        # The escalation ladder's way in (app/escalation/sources.py): refunds waiting on finance.
+        sa.Index(
+            "ix_refunds_waiting",
+            "last_action_at",
+            postgresql_where=sa.text(WAITING_ON_FINANCE_SQL),
+            sqlite_where=sa.text(WAITING_ON_FINANCE_SQL),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(
@@ -56,6 +68,9 @@ class Refund(SlaTracked, Timestamped, db.Model):
     transfer_reference: Mapped[str | None] = mapped_column(sa.String(100))
     failure_reason: Mapped[str | None] = mapped_column(sa.String(300))
     refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Every step's time (refunds.effects.move_clock): the escalation ladder's idle spell starts
+    # at the last one.
+    last_action_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     payment: Mapped[Payment] = relationship()
 
     @property

@@ -67,6 +67,14 @@ EVENTS: dict[str, frozenset[str]] = {
     "case_escalated": frozenset({"reference", "kind_ar", "kind_en", "note"}),
     "case_idle": frozenset({"reference", "kind_ar", "kind_en", "idle_days", "assignee"}),
     "case_message": frozenset({"reference", "kind_ar", "kind_en", "body"}),
+    # the escalation ladder (issue 15, app.escalation): `item_*` names what is escalated
+    "sla_at_risk": frozenset(
+        {"item_ar", "item_en", "reference", "service_ar", "service_en", "due_date"}
+    ),
+    "sla_escalated": frozenset(
+        {"item_ar", "item_en", "reference", "service_ar", "service_en", "due_date", "level"}
+        | {"idle_days", "assignee"}
+    ),
 }
 
 

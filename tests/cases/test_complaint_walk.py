@@ -5,7 +5,7 @@ reopened, escalated by a second dissatisfaction, closed. Who sees it at each poi
 from __future__ import annotations
 
 from app import uow
-from cases.escalation import escalate_idle_cases
+from app.escalation.sweep import escalate
 from tests.cases.helpers import (
     COMPLAINT,
     act,
@@ -17,6 +17,7 @@ from tests.cases.helpers import (
     set_escalation,
     upload,
 )
+from tests.escalation.rows import hold_level_two
 from tests.factories import applicant_headers, staff_headers
 
 
@@ -27,7 +28,7 @@ def test_a_complaint_walks_from_filing_through_forwarding_and_escalation_to_clos
     complainant, mine = applicant_headers(client)
     _, stranger = applicant_headers(client)
     _, desk = staff_headers(app, client, "inspector", "NBG", department="customer_service")
-    _, desk_head = staff_headers(
+    desk_head_user, desk_head = staff_headers(
         app, client, "department_head", "NBG", department="customer_service"
     )
     health_head_user, health_head = staff_headers(
@@ -78,16 +79,18 @@ def test_a_complaint_walks_from_filing_through_forwarding_and_escalation_to_clos
     assert read(client, desk, case_id).status_code == 404  # no longer its department
     assert read(client, health_head, case_id).status_code == 200
 
-    # Escalation on a fixed clock: 3 idle working days (Mon 7, Tue 8, Wed 9).
+    # Escalation on a fixed clock: 3 idle working days (Mon 7, Tue 8, Wed 9), to the position
+    # the complaints service names: its department's (customer service's) head.
     set_escalation(app, "NBG-COMPLAINT", 3)
+    hold_level_two(app, "NBG-COMPLAINT", desk_head_user["id"])
     clock.set(2026, 12, 8, 12)
     with app.app_context(), uow.transaction():
-        assert escalate_idle_cases() == 0
+        assert escalate() == 0
     clock.set(2026, 12, 9, 10)
     with app.app_context(), uow.transaction():
-        assert escalate_idle_cases() == 1
-        assert escalate_idle_cases() == 0  # once per idle spell
-    assert sorted(c for _, c in notices(app, health_head_user["id"], "case_idle")) == [
+        assert escalate() == 1
+        assert escalate() == 0  # once per idle spell
+    assert sorted(c for _, c in notices(app, desk_head_user["id"], "sla_escalated")) == [
         "email",
         "in_app",
         "sms",

@@ -52,8 +52,9 @@ def test_the_persons_message_tells_the_head_then_the_assignee(app, client):
 
 def test_an_unanswered_message_escalates_after_its_reply_target(app, client, clock):
     from app import uow
-    from cases.escalation import escalate_idle_cases
+    from app.escalation.sweep import escalate
     from tests.cases.helpers import set_escalation
+    from tests.escalation.rows import hold_level_two
 
     clock.set(2026, 12, 6, 9)  # Sunday
     _, mine = applicant_headers(client)
@@ -64,25 +65,30 @@ def test_an_unanswered_message_escalates_after_its_reply_target(app, client, clo
     case_id = file(client, mine, "complaints", COMPLAINT)["id"]
     act(client, desk, case_id, "answer", answer="Fined the contractor.")  # waits on nobody now
     set_escalation(app, "NBG-COMPLAINT", 2)
+    hold_level_two(app, "NBG-COMPLAINT", head_user["id"])
 
     clock.set(2026, 12, 7, 10)
     write(client, mine, case_id, "Who pays for the cleaning?")
     clock.set(2026, 12, 8, 10)  # one working day since the message
     with app.app_context(), uow.transaction():
-        assert escalate_idle_cases() == 0
+        assert escalate() == 0
     clock.set(2026, 12, 9, 10)  # two: its reply target is missed
     with app.app_context(), uow.transaction():
-        assert escalate_idle_cases() == 1
-        assert escalate_idle_cases() == 0  # once
-    assert {c for _, c in notices(app, head_user["id"], "case_idle")} == {"email", "sms", "in_app"}
+        assert escalate() == 1
+        assert escalate() == 0  # once
+    assert {c for _, c in notices(app, head_user["id"], "sla_escalated")} == {
+        "email",
+        "sms",
+        "in_app",
+    }
 
     clock.set(2026, 12, 9, 12)
     write(client, desk, case_id, "The contractor does.")  # answered: no reply due
     write(client, mine, case_id, "Thank you.")  # due again from now
     clock.set(2026, 12, 13, 10)  # Thu 10, Sun 13: two working days later
     with app.app_context(), uow.transaction():
-        assert escalate_idle_cases() == 1
+        assert escalate() == 1
     write(client, desk, case_id, "You are welcome.")
     clock.set(2026, 12, 20, 10)
     with app.app_context(), uow.transaction():
-        assert escalate_idle_cases() == 0  # answered, and the case itself waits on nobody
+        assert escalate() == 0  # answered, and the case itself waits on nobody

@@ -1,4 +1,5 @@
-"""An application nobody acts on for its service's threshold is escalated to the department head."""
+"""An application nobody acts on for its service's threshold climbs the escalation ladder to the
+position its service names (app.escalation), once per idle spell."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import datetime as dt
 import sqlalchemy as sa
 
 from app import uow
+from app.escalation.models import Escalation
+from app.escalation.sweep import escalate
 from app.extensions import db
 from app.notifications.models import Notification
-from licensing.escalation import escalate_idle_applications
 from licensing.models import Application
+from tests.escalation.rows import hold_level_two
 from tests.factories import applicant_headers, staff_headers
 from tests.licensing.helpers import act, upload
 
@@ -20,8 +23,9 @@ def _days_pass(app, application_id, days):
     with app.app_context():
         application = db.session.get(Application, application_id)
         application.last_action_at -= dt.timedelta(days=days)
-        if application.escalated_at is not None:
-            application.escalated_at -= dt.timedelta(days=days)
+        for escalation in db.session.scalars(sa.select(Escalation)):
+            escalation.spell_start -= dt.timedelta(days=days)
+            escalation.fired_at -= dt.timedelta(days=days)
         db.session.commit()
 
 
@@ -30,7 +34,7 @@ def _escalations(app, user_id):
         return sorted(
             db.session.scalars(
                 sa.select(Notification.channel).where(
-                    Notification.user_id == user_id, Notification.event == "escalation"
+                    Notification.user_id == user_id, Notification.event == "sla_escalated"
                 )
             )
         )
@@ -39,6 +43,7 @@ def _escalations(app, user_id):
 def test_idle_applications_are_escalated_once_per_idle_spell(app, client):
     head, _ = staff_headers(app, client, "department_head", "ABG")
     other_head, _ = staff_headers(app, client, "department_head", "NBG")
+    hold_level_two(app, "ABG-STRAY-ANIMAL-CAPTURE", head["id"])
     _, inspector = staff_headers(app, client, "inspector", "ABG")
     _, owner = applicant_headers(client)
     created = client.post(
@@ -50,23 +55,23 @@ def test_idle_applications_are_escalated_once_per_idle_spell(app, client):
     assert act(client, owner, created["id"], "submit").get_json()["state"] == "submitted"
 
     with app.app_context(), uow.transaction():
-        assert escalate_idle_applications() == 0  # just submitted
+        assert escalate() == 0  # just submitted
     _days_pass(app, created["id"], 4)  # fewer than 5 working days in any 4 days
     with app.app_context(), uow.transaction():
-        assert escalate_idle_applications() == 0
+        assert escalate() == 0
     _days_pass(app, created["id"], 6)
     with app.app_context(), uow.transaction():
-        assert escalate_idle_applications() == 1
-        assert escalate_idle_applications() == 0  # once per idle spell
+        assert escalate() == 1
+        assert escalate() == 0  # once per idle spell
     assert _escalations(app, head["id"]) == ["email", "in_app", "sms"]
     assert _escalations(app, other_head["id"]) == []
 
     act(client, inspector, created["id"], "start_review")  # someone acted: a new spell begins
     with app.app_context(), uow.transaction():
-        assert escalate_idle_applications() == 0
+        assert escalate() == 0
     _days_pass(app, created["id"], 10)
     with app.app_context(), uow.transaction():
-        assert escalate_idle_applications() == 1
+        assert escalate() == 1
     assert len(_escalations(app, head["id"])) == 6
 
 
@@ -83,4 +88,4 @@ def test_waiting_on_the_applicant_is_not_escalated(app, client):
     act(client, inspector, created["id"], "request_info", note="Where exactly?")
     _days_pass(app, created["id"], 30)
     with app.app_context(), uow.transaction():
-        assert escalate_idle_applications() == 0
+        assert escalate() == 0

@@ -1,7 +1,7 @@
 """Reply targets on application threads: an applicant's message tells the staff who must answer
 (the assignee, or the department heads when nobody is assigned) and is due an answer within one
-working day; unanswered past it, the escalation job tells the department heads once; a staff
-reply in time answers it, and nothing is escalated."""
+working day; unanswered past it, the escalation ladder tells the position the service names (the
+licensing department's head) once; a staff reply in time answers it, and nothing is escalated."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ import sqlalchemy as sa
 from app import uow
 from app.accounts.models import User
 from app.catalogue.models import Service
+from app.escalation.models import Escalation
+from app.escalation.sweep import escalate
 from app.extensions import db
 from app.notifications.models import Notification
 from app.timeutil import MUSCAT
-from licensing.escalation import escalate_idle_applications
 from licensing.models import ApplicationMessage
 from licensing.services import create_application
 from tests.clock import Clock
+from tests.escalation.rows import hold_level_two
 from tests.factories import applicant_headers, staff_headers
 from tests.licensing.helpers import put_in_state
 
@@ -44,6 +46,7 @@ def people(app, client):
     head, head_h = staff_headers(app, client, "department_head", "NBG")
     inspector, inspector_h = staff_headers(app, client, "inspector", "NBG")
     staff_headers(app, client, "department_head", "ABG")  # another authority's: never told
+    hold_level_two(app, "NBG-LEASE-REGISTER", head["id"])
     return {
         "applicant": applicant["id"],
         "applicant_h": applicant_h,
@@ -82,6 +85,21 @@ def _notices(app, event: str) -> list[tuple[int, str, str]]:
         return [(row[0], str(row[1]), row[2]) for row in rows]
 
 
+def _overdue(app) -> list[tuple]:
+    """(reference, level, idle days, spell start, fired at) of the messages escalated."""
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(
+                Escalation.reference,
+                Escalation.level,
+                Escalation.idle_days,
+                Escalation.spell_start,
+                Escalation.fired_at,
+            ).where(Escalation.kind == "message")
+        )
+        return [tuple(row) for row in rows]
+
+
 def _reference(app, application_id: int) -> str:
     from licensing.models import Application
 
@@ -92,7 +110,7 @@ def _reference(app, application_id: int) -> str:
 def _sweep(app, clock, moment) -> None:
     clock.stop_at(moment)
     with app.app_context(), uow.transaction():
-        escalate_idle_applications()
+        escalate()
 
 
 def test_an_unanswered_message_is_escalated_once_past_its_target(app, client, clock, people):
@@ -110,18 +128,18 @@ def test_an_unanswered_message_is_escalated_once_past_its_target(app, client, cl
         assert stored.reply_due_date.isoformat() == REPLY_DUE
 
     _sweep(app, clock, ON_THE_DUE_DAY)  # still within the target
-    assert _notices(app, "reply_overdue") == []
+    assert _overdue(app) == []
     _sweep(app, clock, THE_DAY_AFTER)
-    assert _notices(app, "reply_overdue") == [
+    assert _notices(app, "sla_escalated") == [
         (people["head"], "email", reference),
         (people["head"], "in_app", reference),
         (people["head"], "sms", reference),
     ]
     _sweep(app, clock, THE_DAY_AFTER + dt.timedelta(days=1))  # once, not every day
-    assert len(_notices(app, "reply_overdue")) == 3
-    with app.app_context():
-        escalated = db.session.get(ApplicationMessage, message["id"]).escalated_at
-    assert escalated == THE_DAY_AFTER
+    assert len(_notices(app, "sla_escalated")) == 3
+    # Written Thursday 17th, due Sunday 20th: on Monday 21st two working days since (Sunday,
+    # Monday), level 2, the spell starting at the message.
+    assert _overdue(app) == [(reference, 2, 2, WRITTEN, THE_DAY_AFTER)]
 
 
 def test_a_reply_in_time_answers_the_message_and_nothing_escalates(app, client, clock, people):
@@ -157,4 +175,4 @@ def test_a_reply_in_time_answers_the_message_and_nothing_escalates(app, client, 
     assert answered == {first["id"]: ON_THE_DUE_DAY, second["id"]: ON_THE_DUE_DAY}
 
     _sweep(app, clock, THE_DAY_AFTER)
-    assert _notices(app, "reply_overdue") == []
+    assert _overdue(app) == []

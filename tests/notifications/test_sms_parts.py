@@ -51,6 +51,13 @@ CASE = {
     "answer": "a" * 8000,
     "body": "b" * 4000,
 }
+# the escalation ladder (issue 15): the longest item name and reference, level 3
+LADDER = {
+    "item_ar": "رسالة مقدم الطلب على الطلب",
+    "item_en": "The applicant's message on",
+    "reference": "NBG-CASE-2026-000042",
+    "level": 3,
+}
 REFUND_REJECTED = {"decision_ar": "مرفوض", "decision_en": "rejected", **REJECTED}
 PRIORITY = {
     "declaration_reference": "PRI-000123",
@@ -104,6 +111,8 @@ PROMISED = [
     ("case_escalated", CASE, 1, 1),
     ("case_idle", CASE, 1, 1),
     ("case_message", CASE, 1, 1),
+    ("sla_at_risk", LADDER, 1, 1),
+    ("sla_escalated", LADDER, 1, 1),
 ]
 
 

@@ -46,6 +46,10 @@ SAMPLE = {
     "authority_en": "Al Buraimi Governorate",
     "new_reference": "ABG-CASE-2026-000001",
     "body": "Any news?",
+    # the escalation ladder (issue 15)
+    "item_ar": "الطلب",
+    "item_en": "Application",
+    "level": 2,
 }
 
 
