@@ -181,6 +181,14 @@ EXPECTED = {
     },
     ("POST", "/api/v1/open311/keys"): {"admin"},
     ("DELETE", "/api/v1/open311/keys/<int:key_id>"): {"admin"},
+    # breach explanations and the monthly SLA report (issue 15)
+    ("GET", "/api/v1/applications/<int:application_id>/breach-explanations"): LOGGED_IN,
+    ("POST", "/api/v1/applications/<int:application_id>/breach-explanations"): {
+        "inspector",
+        "department_head",
+        "admin",
+    },
+    ("GET", "/api/v1/breach-explanations"): {"department_head", "admin", "auditor"},
 }
 
 

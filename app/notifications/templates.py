@@ -67,6 +67,19 @@ EVENTS: dict[str, frozenset[str]] = {
     "case_escalated": frozenset({"reference", "kind_ar", "kind_en", "note"}),
     "case_idle": frozenset({"reference", "kind_ar", "kind_en", "idle_days", "assignee"}),
     "case_message": frozenset({"reference", "kind_ar", "kind_en", "body"}),
+    # breach explanations (issue 15): why an application is late and what is being done
+    "breach_explained": frozenset(
+        {
+            "reference",
+            "service_ar",
+            "service_en",
+            "due_date",
+            "reason_ar",
+            "reason_en",
+            "remedy_ar",
+            "remedy_en",
+        }
+    ),
 }
 
 

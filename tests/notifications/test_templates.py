@@ -46,6 +46,9 @@ SAMPLE = {
     "authority_en": "Al Buraimi Governorate",
     "new_reference": "ABG-CASE-2026-000001",
     "body": "Any news?",
+    # breach explanations (issue 15)
+    "remedy_ar": "طلبنا التقرير بصفة عاجلة",
+    "remedy_en": "We asked for the report urgently",
 }
 
 
