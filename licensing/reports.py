@@ -82,21 +82,11 @@ def sla_summary(
         )
         .select_from(a)
         .join(Service, Service.id == a.service_id)
-        .join(
-            started,
-            sa.and_(
-                started.c.authority_id == a.authority_id,
-                started.c.day == muscat_day(a.sla_started_at),
-            ),
-        )
-        .join(
-            last_ran,
-            sa.and_(last_ran.c.authority_id == a.authority_id, last_ran.c.day == last_day),
-        )
         .where(a.authority_id == authority_id, a.sla_started_at.is_not(None))
         .group_by(Service.id, Service.code, Service.name_ar, Service.name_en)
         .order_by(Service.code)
     )
+    query = join_clock_days(query, started, last_ran, last_day)
     if first:
         query = query.where(a.sla_started_at >= _muscat_midnight(first))
     if last:
@@ -104,6 +94,22 @@ def sla_summary(
     if service:
         query = query.where(Service.code == service)
     return [_figures(row) for row in db.session.execute(query).mappings()]
+
+
+def join_clock_days(query: sa.Select, started, last_ran, last_day) -> sa.Select:
+    """`query` over applications joined to the `calendar_days` rows (aliases `started` and
+    `last_ran`) of the day each clock started and of `last_day`, the day it last ran."""
+    a = Application
+    return query.join(
+        started,
+        sa.and_(
+            started.c.authority_id == a.authority_id,
+            started.c.day == muscat_day(a.sla_started_at),
+        ),
+    ).join(
+        last_ran,
+        sa.and_(last_ran.c.authority_id == a.authority_id, last_ran.c.day == last_day),
+    )
 
 
 def _muscat_midnight(day: date) -> datetime:
