@@ -1,16 +1,21 @@
 """An application's breach explanations (issue 15): recorded by the staff answering for it,
-read by its applicant (in their language) and by staff of its authority."""
+read by its applicant (in their language) and by staff of its authority; and the monthly SLA
+report, as a PDF, that lists them beside the month's figures."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask.views import MethodView
+from marshmallow import Schema, fields, validate
 
 from app.access import AUTHENTICATED, allow, require_user
 from app.accounts.models import Role
 from app.breaches.schemas import ExplanationInput, ExplanationSchema
+from app.files import attachment
 from app.openapi import problems
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, Blueprint, SQLPage
-from licensing import breaches
+from licensing import breaches, monthly_report
 
 blp = Blueprint(
     "application_breaches",
@@ -52,3 +57,36 @@ class ApplicationBreachExplanations(MethodView):
         `breach.explained`. Until one is recorded, approve, issue and reject are refused with
         409 `breach_explanation_required`."""
         return breaches.explain_breach(require_user(), application_id, data)
+
+
+class MonthlyReportQuery(Schema):
+    month = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"),
+        metadata={"description": "The month, YYYY-MM (Asia/Muscat dates)", "example": "2026-11"},
+    )
+    lang = fields.String(
+        validate=validate.OneOf(["ar", "en"]),
+        metadata={"description": "ar (right to left) or en; the caller's language by default"},
+    )
+
+
+@blp.route("/reports/sla/monthly")
+class MonthlySlaReport(MethodView):
+    @allow(Role.DEPARTMENT_HEAD, Role.ADMIN)
+    @blp.arguments(MonthlyReportQuery, location="query")
+    @blp.response(200, {"format": "binary", "type": "string"}, content_type="application/pdf")
+    def get(self, query):
+        """The monthly SLA report of the caller's authority, as a PDF in Arabic or English
+
+        The month's figures per department (applications whose clock started in the month:
+        received, completed, on time, median and 90th percentile working days; open, breached
+        and waiting on the applicant as of today), a chart of the on-time percentage per service
+        family, the services that missed their targets and the breach explanations recorded in
+        the month."""
+        user = require_user()
+        year, month = (int(part) for part in query["month"].split("-"))
+        lang = query.get("lang") or user.preferred_language
+        pdf = monthly_report.monthly_report_pdf(user, date(year, month, 1), lang)
+        authority = user.authority.code if user.authority else "report"
+        return attachment(pdf, "application/pdf", f"sla-{authority}-{query['month']}-{lang}.pdf")

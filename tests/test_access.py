@@ -189,6 +189,7 @@ EXPECTED = {
         "admin",
     },
     ("GET", "/api/v1/breach-explanations"): {"department_head", "admin", "auditor"},
+    ("GET", "/api/v1/reports/sla/monthly"): {"department_head", "admin"},
 }
 
 

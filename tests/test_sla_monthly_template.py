@@ -145,4 +145,4 @@ def test_an_explanation_in_the_other_language_says_so():
     english = context("en")
     english["explanations"][0].update(reason=WHY["ar"], remedy=WHAT["ar"], text_lang="ar")
     text = "\n".join(layout_lines(render_pdf("sla_monthly.html.j2", english)))
-    assert WHY["ar"] in text and "(given in Arabic only)" in text
+    assert WHY["ar"] in text and "Written in Arabic only" in text
