@@ -196,7 +196,8 @@ def notice_of(
 
 
 def graph() -> str:
-    return APPLICATIONS.graph()
+    rule = f"on a breached application {', '.join(DECIDING)} need a breach explanation first"
+    return f"{APPLICATIONS.graph()}\n\n{rule} (409 breach_explanation_required)"
 
 
 if __name__ == "__main__":
