@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from app.access import AUTHENTICATED, allow, require_user
 from app.accounts.models import Role
@@ -59,10 +59,19 @@ class ApplicationBreachExplanations(MethodView):
         return breaches.explain_breach(require_user(), application_id, data)
 
 
+def _month_in_calendar(value: str) -> None:
+    """A month the calendar counts (2020 to 2040), checked before it is made a date."""
+    year = value[:4]
+    if not year.isdigit():
+        return  # not YYYY-MM: the pattern says so
+    if not monthly_report.FIRST_MONTH.year <= int(year) <= monthly_report.LAST_MONTH.year:
+        raise ValidationError(monthly_report.MONTH_OUTSIDE_CALENDAR)
+
+
 class MonthlyReportQuery(Schema):
     month = fields.String(
         required=True,
-        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"),
+        validate=[validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"), _month_in_calendar],
         metadata={"description": "The month, YYYY-MM (Asia/Muscat dates)", "example": "2026-11"},
     )
     lang = fields.String(

@@ -139,6 +139,8 @@ def test_a_month_is_written_yyyy_mm_and_a_language_is_ar_or_en(app, client):
         ({"month": "2026-13"}, "month"),
         ({"month": "11-2026"}, "month"),
         ({"month": "2019-12"}, "month"),
+        ({"month": "0000-01"}, "month"),
+        ({"month": "2041-01"}, "month"),
         ({"month": "2026-11", "lang": "fr"}, "lang"),
     ):
         response = report(client, head, **query)
