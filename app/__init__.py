@@ -98,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.routes import blp as accounts
     from app.audit.routes import blp as audit
     from app.authorities.routes import blp as authorities
+    from app.breaches.routes import blp as breaches
     from app.calendar.routes import blp as calendar
     from app.catalogue.routes import blp as catalogue
     from app.extensions import api
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from faq.announcement_routes import blp as news
     from faq.feed_routes import blp as feeds
     from faq.routes import blp as faq
+    from licensing.breach_routes import blp as application_breaches
     from licensing.families.routes import BLUEPRINTS as families
     from licensing.routes import blp as applications
     from licensing.service_level_routes import blp as service_levels
@@ -144,6 +146,8 @@ def _register_blueprints(app: Flask) -> None:
         open311_keys,
         positions,
         service_levels,
+        breaches,
+        application_breaches,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)

@@ -42,6 +42,23 @@ three lines):
 - `gateway_reference`: the payment or refund id at the gateway; None leaves the row out.
 - `verify_url`: printed under a QR code that encodes it.
 
+Context of `sla_monthly.html.j2` (the monthly SLA report of one authority, in one language,
+A4 landscape; built by `licensing.monthly_report`):
+
+- `lang`: "ar" (right to left) or "en"; every heading is in it, and names are given in it.
+- `authority_name`; `month`: "YYYY-MM"; `as_of`: the Muscat date the open counts stand on;
+  `generated_at`: an aware `datetime`, printed in Muscat and used as the PDF's dates.
+- `departments`: rows with `name`, `received`, `completed`, `completed_on_time`,
+  `on_time_percent` (None: no completions), `median_working_days`, `p90_working_days`, `open`,
+  `breached`, `paused`; `totals`: the same counts (no median) over the authority.
+- `families`: the chart, one bar per row: `name`, `completed`, `completed_on_time`,
+  `on_time_percent` (None: no bar, "no completions"). The template draws each bar as SVG, 1000
+  units for 100%, from the right in Arabic, with the percentage written on it.
+- `missed`: the services that missed their targets: `code`, `name`, `received`, `completed`,
+  `completed_late`, `on_time_percent`, `breached`, `median_working_days`.
+- `explanations`: `reference`, `service_name`, `due_date` (or None), `recorded_on`, `reason`,
+  `remedy` and `text_lang`, the language they are written in (another than `lang` is said).
+
 Determinism: WeasyPrint writes no date or random identifier of its own when the HTML declares
 `dcterms.created`/`dcterms.modified` (the templates do, from `issued_at`), so the same context and
 the same WeasyPrint, Pango, HarfBuzz and fonts give identical bytes (tests check the bytes and the
@@ -190,6 +207,7 @@ def render_html(template: str, context: dict[str, Any]) -> str:
 STYLESHEETS: dict[str, tuple[str, ...]] = {
     "licence.html.j2": ("_base.css.j2",),
     "receipt.html.j2": ("_base.css.j2", "receipt.css.j2"),
+    "sla_monthly.html.j2": ("_base.css.j2", "sla_monthly.css.j2"),
 }
 
 _warm = threading.local()

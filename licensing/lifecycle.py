@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 
+from app.breaches.rules import explanation_before
 from app.i18n import N_
 from app.workflow import SYSTEM, Transition, Workflow, audited, register, transition
 from licensing import steps
@@ -44,6 +45,10 @@ OPEN_BEFORE_DECISION = frozenset(
     }
 )
 REVIEWERS = frozenset({"inspector", "department_head"})
+# The actions that decide an application. On one that missed its target they wait until the
+# staff have said why and what is being done (issue 15): the workflow's one guard below,
+# 409 `breach_explanation_required` (app.breaches.rules).
+DECIDING = ("approve", "issue", "reject")
 NOT_ALLOWED_NOW = N_("This action is not allowed in the application's current state.")
 
 TRANSITIONS: dict[str, Transition] = {
@@ -171,6 +176,7 @@ APPLICATIONS = register(
         initial=State.DRAFT.value,
         transitions=TRANSITIONS,
         role_of=steps.caller_role,
+        guards=(explanation_before(DECIDING),),
         before=(steps.record_fields, steps.move_sla_clock),
         after=(steps.write_timeline, audited("application"), steps.send_notice),
         not_allowed=NOT_ALLOWED_NOW,
@@ -190,7 +196,8 @@ def notice_of(
 
 
 def graph() -> str:
-    return APPLICATIONS.graph()
+    rule = f"on a breached application {', '.join(DECIDING)} need a breach explanation first"
+    return f"{APPLICATIONS.graph()}\n\n{rule} (409 breach_explanation_required)"
 
 
 if __name__ == "__main__":

@@ -101,6 +101,10 @@ class ApplicationAction(MethodView):
             409: (
                 ("transition_not_allowed", "not from the application's current state"),
                 ("documents_missing", "submit: mandatory documents missing, named in `missing`"),
+                (
+                    "breach_explanation_required",
+                    "approve, issue, reject: the target was missed and nobody has said why yet",
+                ),
             ),
         }
     )

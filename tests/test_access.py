@@ -186,6 +186,15 @@ EXPECTED = {
     ("POST", "/api/v1/positions"): {"admin"},
     ("GET", "/api/v1/positions/<int:position_id>"): {"admin"},
     ("PATCH", "/api/v1/positions/<int:position_id>"): {"admin"},
+    # breach explanations and the monthly SLA report (issue 15)
+    ("GET", "/api/v1/applications/<int:application_id>/breach-explanations"): LOGGED_IN,
+    ("POST", "/api/v1/applications/<int:application_id>/breach-explanations"): {
+        "inspector",
+        "department_head",
+        "admin",
+    },
+    ("GET", "/api/v1/breach-explanations"): {"department_head", "admin", "auditor"},
+    ("GET", "/api/v1/reports/sla/monthly"): {"department_head", "admin"},
 }
 
 

@@ -75,6 +75,19 @@ EVENTS: dict[str, frozenset[str]] = {
         {"item_ar", "item_en", "reference", "service_ar", "service_en", "due_date", "level"}
         | {"idle_days", "assignee"}
     ),
+    # breach explanations (issue 15): why an application is late and what is being done
+    "breach_explained": frozenset(
+        {
+            "reference",
+            "service_ar",
+            "service_en",
+            "due_date",
+            "reason_ar",
+            "reason_en",
+            "remedy_ar",
+            "remedy_en",
+        }
+    ),
 }
 
 

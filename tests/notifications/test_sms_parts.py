@@ -74,6 +74,8 @@ PRIORITY_REFUSED = {
     "reason": LONG_REASON_AR,
 }
 REPLY = {"reply_due": "2026-12-22", "written_on": "2026-12-21"}
+# breach explanations (issue 15): the reason is cut in the SMS; what is being done is not in it.
+BREACH = {**REJECTED, "remedy_ar": LONG_REASON_AR, "remedy_en": LONG_REASON_EN}
 
 # (event, extra context, parts in Arabic, parts in English)
 PROMISED = [
@@ -113,6 +115,7 @@ PROMISED = [
     ("case_message", CASE, 1, 1),
     ("sla_at_risk", LADDER, 1, 1),
     ("sla_escalated", LADDER, 1, 1),
+    ("breach_explained", BREACH, 2, 2),
 ]
 
 

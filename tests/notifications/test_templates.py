@@ -50,6 +50,9 @@ SAMPLE = {
     "item_ar": "الطلب",
     "item_en": "Application",
     "level": 2,
+    # breach explanations (issue 15)
+    "remedy_ar": "طلبنا التقرير بصفة عاجلة",
+    "remedy_en": "We asked for the report urgently",
 }
 
 
