@@ -181,6 +181,8 @@ EXPECTED = {
     },
     ("POST", "/api/v1/open311/keys"): {"admin"},
     ("DELETE", "/api/v1/open311/keys/<int:key_id>"): {"admin"},
+    ("GET", "/api/v1/calendar/working-hours"): ANYONE,
+    ("PATCH", "/api/v1/calendar/working-hours"): {"admin"},
 }
 
 
