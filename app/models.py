@@ -97,10 +97,12 @@ class SlaTracked:
         when the record came with its authority loaded (no statement to read the version; never
         a load of the authority to find it)."""
         authority = sa.inspect(self).dict.get("authority")
-        version = None
+        version, authority_id = None, self.authority_id
         if authority is not None:
             version = sa.inspect(authority).dict.get("calendar_version")
-        return current_app.extensions["calendar_for"](self.authority_id, version)
+            if authority_id is None:  # a new record given its authority, not yet flushed
+                authority_id = authority.id
+        return current_app.extensions["calendar_for"](authority_id, version)
 
 
 class TimelineEntry:
