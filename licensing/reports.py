@@ -83,7 +83,8 @@ def sla_summary(
     spent = last_ran.c.working_day_number - started.c.working_day_number - a.sla_paused_days
     used = sa.case((spent > 0, spent), else_=0)
     # A minute target, on the working seconds of the start and of the moment it last ran.
-    starts, ends = Authority.work_starts_minute, Authority.work_ends_minute
+    starts = sa.cast(Authority.work_starts_minute, sa.Integer)
+    ends = sa.cast(Authority.work_ends_minute, sa.Integer)
     last_moment = sa.case(
         (stopped, a.sla_stopped_at),
         (a.sla_paused_at.is_not(None), a.sla_paused_at),

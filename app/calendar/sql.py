@@ -140,6 +140,8 @@ def working_second(day_number, day_is_working, moment, work_starts, work_ends) -
     `day_is_working`: columns of a join, or scalar subqueries) and the working hours
     (`work_starts`, `work_ends`: minutes after midnight, literals or columns of `authorities`).
     As `WorkingCalendar.working_second`."""
+    # As integers: PostgreSQL would multiply the SMALLINT columns as SMALLINT (14:30 is 52,200 s).
+    work_starts, work_ends = sa.cast(work_starts, sa.Integer), sa.cast(work_ends, sa.Integer)
     length = (work_ends - work_starts) * 60
     since_start = muscat_second_of_day(moment) - work_starts * 60
     gone = sa.case((since_start <= 0, 0), (since_start >= length, length), else_=since_start)

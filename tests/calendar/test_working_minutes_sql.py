@@ -81,3 +81,20 @@ def test_hand_counted_cases_in_sql(app_ctx):
         (at(12, 18, 9), at(12, 19, 13)),  # Friday to Saturday: 0
     ]
     assert sql_minutes(authority_id, pairs, *hours) == [240, 30, 30, 60, 0, 0]
+
+
+def test_the_hours_may_be_the_authorities_columns(app_ctx):
+    """Set-based queries pass the `authorities` columns (SMALLINT): 14:30 in seconds is past a
+    SMALLINT, so the builder counts in integers."""
+    start = datetime(2026, 12, 17, 14, tzinfo=MUSCAT)  # Thursday 14:00
+    end = datetime(2026, 12, 20, 11, 30, tzinfo=MUSCAT)  # Sunday 11:30
+    query = sa.select(
+        working_minutes_between(
+            Authority.id,
+            sa.literal(start, UTCDateTime()),
+            sa.literal(end, UTCDateTime()),
+            Authority.work_starts_minute,
+            Authority.work_ends_minute,
+        )
+    ).where(Authority.code == "NBG")
+    assert db.session.scalar(query) == 240
