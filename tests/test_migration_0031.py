@@ -4,12 +4,18 @@ time) into "no target, escalation only", and leaves every target an admin set al
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta
 
 import flask_migrate
 import sqlalchemy as sa
 
+from app.calendar.services import calendar_for
+from app.catalogue.models import Service
 from app.extensions import db
+from app.sla import SlaClock
+from app.timeutil import MUSCAT
 from tests.conftest import build_app
+from tests.sla_rows import an_applicant, an_application
 
 # The texts the catalogue seed wrote before 0031 (app/catalogue/seed.py at 65824fc).
 OLD_AR = "؛ وإلى أن يُعلن وقت محدد يُطبَّق الوقت المستهدف للخدمات الإجرائية: 6 أيام عمل."
@@ -42,6 +48,21 @@ def test_placeholders_become_no_target_and_admin_targets_stay(request, database_
     app = build_app(url)
     migrations = os.path.join(app.root_path, "..", "migrations")
     with app.app_context():
+        # Requests made under the placeholder: an open one and a decided one.
+        governor = db.session.scalar(
+            sa.select(Service).where(Service.code == "ABG-MEETING-GOVERNOR")
+        )
+        calendar = calendar_for(governor.authority_id)
+        started = datetime(2026, 12, 1, 9, tzinfo=MUSCAT)
+        open_clock = SlaClock(6).start(started)
+        decided_clock = SlaClock(6).start(started).stop(started + timedelta(days=2), calendar)
+        applicant = an_applicant()
+        made = {
+            name: an_application(applicant, governor, clock, clock.due_date(calendar, started)).id
+            for name, clock in (("open", open_clock), ("decided", decided_clock))
+        }
+        db.session.commit()
+        db.session.remove()
         flask_migrate.downgrade(directory=migrations, revision="0030")
         with db.engine.begin() as conn:
             placeholder = {"ar": GOVERNOR_AR + OLD_AR, "en": GOVERNOR_EN + OLD_EN}
@@ -99,4 +120,32 @@ def test_placeholders_become_no_target_and_admin_targets_stay(request, database_
             # Only the two meetings (the weather-damage request, downgraded without the old
             # placeholder's notes, is not one either).
             assert others == 2
+            rows = {
+                row.id: row
+                for row in conn.execute(
+                    sa.text(
+                        "SELECT id, sla_unit, sla_target_days, sla_due_date, queue_band"
+                        " FROM applications"
+                    )
+                )
+            }
+            opened, decided = rows[made["open"]], rows[made["decided"]]
+            assert (opened.sla_unit, opened.sla_target_days, opened.sla_due_date) == (
+                "none",
+                0,
+                None,
+            )
+            assert opened.queue_band == 3  # no due date
+            assert (decided.sla_unit, decided.sla_target_days) == ("working_days", 6)
+            assert decided.sla_due_date is not None
+            if conn.dialect.name == "postgresql":  # SQLite keeps them in the models only
+                names = conn.execute(
+                    sa.text("SELECT conname FROM pg_constraint WHERE conname LIKE 'ck_services_%'")
+                ).scalars()
+                assert {
+                    "ck_services_sla_unit_known",
+                    "ck_services_sla_minutes_of_minute_targets",
+                    "ck_services_sla_minutes_positive",
+                    "ck_services_sla_days_of_day_targets",
+                } <= set(names)
         db.engine.dispose()

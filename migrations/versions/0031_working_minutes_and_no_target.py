@@ -18,6 +18,12 @@ branch_labels = None
 depends_on = None
 
 TRACKED = ("applications", "refunds", "cases")
+CHECKS = (
+    ("sla_unit_known", "sla_unit IN ('working_days', 'working_minutes', 'none')"),
+    ("sla_minutes_of_minute_targets", "(sla_unit = 'working_minutes') = (sla_minutes IS NOT NULL)"),
+    ("sla_minutes_positive", "sla_minutes IS NULL OR sla_minutes > 0"),
+    ("sla_days_of_day_targets", "sla_unit = 'working_days' OR sla_days = 0"),
+)
 
 # The note the catalogue seed appended (app.catalogue.seed, until this migration) to a service
 # whose seed entry gives no time, with the placeholder target it set: exactly these texts, with
@@ -75,19 +81,11 @@ def upgrade():
             sa.Column("sla_unit", sa.String(20), server_default="working_days", nullable=False)
         )
         batch.add_column(sa.Column("sla_minutes", sa.Integer(), nullable=True))
-        batch.create_check_constraint(
-            "sla_unit_known", "sla_unit IN ('working_days', 'working_minutes', 'none')"
-        )
-        batch.create_check_constraint(
-            "sla_minutes_of_minute_targets",
-            "(sla_unit = 'working_minutes') = (sla_minutes IS NOT NULL)",
-        )
-        batch.create_check_constraint(
-            "sla_minutes_positive", "sla_minutes IS NULL OR sla_minutes > 0"
-        )
-        batch.create_check_constraint(
-            "sla_days_of_day_targets", "sla_unit = 'working_days' OR sla_days = 0"
-        )
+    if op.get_bind().dialect.name != "sqlite":
+        # SQLite adds a CHECK only by copying the table, and cannot drop `services` while
+        # applications refer to it: there the rules stay the application's (the models').
+        for name, condition in CHECKS:
+            op.create_check_constraint(op.f(f"ck_services_{name}"), "services", condition)
     for table in TRACKED:
         # Added columns only: SQLite alters the table in place (no copy, which could not
         # reflect the queue's expression indexes).
@@ -143,13 +141,11 @@ def downgrade():
             " WHERE sla_unit = 'working_minutes'"
         )
     )
-    with op.batch_alter_table("services") as batch:
-        batch.drop_constraint("sla_days_of_day_targets", type_="check")
-        batch.drop_constraint("sla_minutes_positive", type_="check")
-        batch.drop_constraint("sla_minutes_of_minute_targets", type_="check")
-        batch.drop_constraint("sla_unit_known", type_="check")
-        batch.drop_column("sla_minutes")
-        batch.drop_column("sla_unit")
+    if conn.dialect.name != "sqlite":
+        for name, _ in reversed(CHECKS):
+            op.drop_constraint(op.f(f"ck_services_{name}"), "services", type_="check")
+    for column in ("sla_minutes", "sla_unit"):
+        op.execute(f"ALTER TABLE services DROP COLUMN {column}")
     for table in TRACKED:
         # Plain DROP COLUMN (SQLite 3.35+ too): a batch copy could not keep the expression
         # indexes of the queues.
