@@ -16,7 +16,7 @@ from app.audit import record_change
 from app.authorities.models import Authority
 from app.calendar.models import CalendarDay, HolidayOverride
 from app.calendar.sql import current_due_date
-from app.calendar.workdays import OutOfRange, WorkingCalendar
+from app.calendar.workdays import WORK_ENDS, WORK_STARTS, OutOfRange, WorkingCalendar
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import N_
@@ -123,12 +123,15 @@ def _calendar_from_cache(authority_id: int, version: int) -> WorkingCalendar:
 
 
 def working_hours_of(authority_id: int) -> tuple[int, int]:
-    """The authority's working day: (start, end) in minutes after midnight, Asia/Muscat."""
+    """The authority's working day: (start, end) in minutes after midnight, Asia/Muscat; the
+    default (8:00–14:30) for an authority not (yet) in the table."""
     row = db.session.execute(
         sa.select(Authority.work_starts_minute, Authority.work_ends_minute).where(
             Authority.id == authority_id
         )
-    ).one()
+    ).first()
+    if row is None:
+        return WORK_STARTS, WORK_ENDS
     return row.work_starts_minute, row.work_ends_minute
 
 
