@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from app.calendar.workdays import WorkingCalendar
 from app.extensions import db
-from app.sla import SlaClock, SlaStatus
+from app.sla import SlaClock, SlaStatus, SlaUnit
 from app.timeutil import UTCDateTime, utcnow
 
 
@@ -20,17 +20,39 @@ class Timestamped:
 
 
 class SlaTracked:
-    """The SLA clock (`app.sla.SlaClock`) of a record, kept in five columns, with its due date
+    """The SLA clock (`app.sla.SlaClock`) of a record, kept in columns, with its due date
     stored for work queues. The record has an `authority_id`, whose calendar counts the days:
     the app's lookup `app.extensions["calendar_for"]` (`app.calendar.services.init_calendar`)
-    finds it, since the calendar's own tables stand on this module and it cannot import them."""
+    finds it, since the calendar's own tables stand on this module and it cannot import them.
+
+    The target's unit is `sla_unit` (`app.sla.SlaUnit`): `working_days` (`sla_target_days`,
+    pauses in `sla_paused_days`), `working_minutes` (`sla_target_minutes`, pauses in
+    `sla_paused_minutes`; `sla_target_days` is 0 and means nothing) or `none` (no target;
+    `sla_target_days` 0, no due date). `sla_due_date` is the due date (of a minute target: the
+    Muscat date of its due moment), so the queues' bands work for both; `sla_due_at` is the due
+    moment of a minute target (UTC), NULL for the other units."""
 
     sla_target_days: Mapped[int]
+    sla_unit: Mapped[str] = mapped_column(
+        sa.String(20), default=SlaUnit.WORKING_DAYS.value, server_default="working_days"
+    )
+    sla_target_minutes: Mapped[int | None]
+    sla_paused_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sla_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sla_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sla_paused_days: Mapped[int] = mapped_column(default=0)
     sla_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sla_due_date: Mapped[date | None] = mapped_column(sa.Date)
+
+    @staticmethod
+    def target_of(service) -> dict[str, object]:
+        """The columns a record copies from its service's target (`app.catalogue` `Service`)."""
+        return {
+            "sla_unit": service.sla_unit or SlaUnit.WORKING_DAYS.value,
+            "sla_target_days": service.sla_days or 0,
+            "sla_target_minutes": service.sla_minutes,
+        }
 
     @property
     def clock(self) -> SlaClock:
@@ -40,16 +62,20 @@ class SlaTracked:
             self.sla_paused_at,
             self.sla_paused_days or 0,
             self.sla_stopped_at,
+            SlaUnit(self.sla_unit or SlaUnit.WORKING_DAYS),
+            self.sla_target_minutes,
+            self.sla_paused_minutes or 0,
         )
 
     @clock.setter
     def clock(self, clock: SlaClock) -> None:
         self.sla_started_at, self.sla_paused_at = clock.started_at, clock.paused_at
         self.sla_paused_days, self.sla_stopped_at = clock.paused_days, clock.stopped_at
+        self.sla_paused_minutes = clock.paused_minutes
 
     def move_clock(self, effect: str | None, now: datetime) -> None:
         """Start, pause, resume or stop the clock (an effect the state does not allow is a no-op,
-        e.g. stopping a clock that never started), and store the due date anew."""
+        e.g. stopping a clock that never started), and store the due date (and moment) anew."""
         clock, calendar = self.clock, self.working_calendar()
         if effect == "start" and clock.started_at is None:
             clock = clock.start(now)
@@ -61,6 +87,7 @@ class SlaTracked:
             clock = clock.stop(now, calendar)
         self.clock = clock
         self.sla_due_date = clock.due_date(calendar, now)
+        self.sla_due_at = clock.due_at(calendar, now)
 
     def sla_status(self, now: datetime | None = None) -> SlaStatus:
         return self.clock.status(self.working_calendar(), now or utcnow())
@@ -70,10 +97,12 @@ class SlaTracked:
         when the record came with its authority loaded (no statement to read the version; never
         a load of the authority to find it)."""
         authority = sa.inspect(self).dict.get("authority")
-        version = None
+        version, authority_id = None, self.authority_id
         if authority is not None:
             version = sa.inspect(authority).dict.get("calendar_version")
-        return current_app.extensions["calendar_for"](self.authority_id, version)
+            if authority_id is None:  # a new record given its authority, not yet flushed
+                authority_id = authority.id
+        return current_app.extensions["calendar_for"](authority_id, version)
 
 
 class TimelineEntry:

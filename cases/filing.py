@@ -18,6 +18,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.i18n import N_, current_language
 from app.maintenance.services import refuse_writes_during_maintenance
+from app.models import SlaTracked
 from app.numbering import next_number
 from app.timeutil import MUSCAT, utcnow
 from app.workflow import Step
@@ -172,7 +173,7 @@ def _open(
         filed_by_id=filed_by.id if filed_by else None,
         classification=str(classification),
         access_token_hash=token_hash,
-        sla_target_days=service.sla_days,
+        **SlaTracked.target_of(service),
         last_action_at=now,
         **fields,
     )

@@ -17,7 +17,7 @@ from app.schemas import (
     StoredFileSchema,
     TimelineEventSchema,
 )
-from app.timeutil import utcnow
+from app.timeutil import to_muscat, utcnow
 from cases.kinds import Channel, Classification, Decision, Kind
 from cases.lifecycle import State
 
@@ -111,6 +111,11 @@ class CaseSchema(Schema):
     classification = fields.String()
     channel = fields.String()
     due_date = fields.Date(attribute="sla_due_date", allow_none=True)
+    due_at = MuscatDateTime(
+        attribute="sla_due_at",
+        allow_none=True,
+        metadata={"description": "The due moment of a target in working minutes, else null"},
+    )
     created_at = MuscatDateTime()
 
 
@@ -153,6 +158,9 @@ class CaseDetailSchema(CaseSchema):
             "target_days": status.target_days,
             "due_date": status.due_date.isoformat() if status.due_date else None,
             "state": str(status.state),
+            "unit": str(status.unit),
+            "target_minutes": status.target_minutes,
+            "due_at": to_muscat(status.due_at).isoformat() if status.due_at else None,
         }
 
 

@@ -27,7 +27,7 @@ from app.calendar.services import calendar_for
 from app.catalogue.models import Service
 from app.errors import NotFound
 from app.extensions import db
-from app.sla import SlaClock, SlaStatus
+from app.sla import SlaClock, SlaStatus, SlaUnit
 from app.timeutil import utcnow
 from licensing.models import Application, ApplicationEvent, Licence
 from licensing.schemas import application_detail
@@ -62,6 +62,9 @@ APPLICATION_COLUMNS = (
     "sla_paused_at",
     "sla_paused_days",
     "sla_stopped_at",
+    "sla_unit",
+    "sla_target_minutes",
+    "sla_paused_minutes",
     "priority",
 )
 EVENT_COLUMNS = ("at", "action", "actor_role", "from_state", "to_state", "note")
@@ -145,5 +148,8 @@ def sla_status_of(row: Mapping[str, Any], now: dt.datetime) -> SlaStatus:
         row["sla_paused_at"],
         row["sla_paused_days"] or 0,
         row["sla_stopped_at"],
+        SlaUnit(row["sla_unit"]),
+        row["sla_target_minutes"],
+        row["sla_paused_minutes"] or 0,
     )
     return clock.status(calendar_for(row["authority_id"], row["calendar_version"]), now)

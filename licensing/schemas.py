@@ -32,13 +32,34 @@ class PersonRefSchema(Schema):
 
 
 class SlaSchema(Schema):
-    target_days = fields.Integer()
+    target_days = fields.Integer(
+        allow_none=True, metadata={"description": "null unless `unit` is working_days"}
+    )
     started_at = MuscatDateTime(allow_none=True)
-    due_date = fields.Date(allow_none=True)
+    due_date = fields.Date(
+        allow_none=True,
+        metadata={"description": "Of a minute target, the date of `due_at`; null with no target"},
+    )
     working_days_used = fields.Integer()
-    working_days_left = fields.Integer()
+    working_days_left = fields.Integer(allow_none=True)
     paused = fields.Boolean()
-    state = fields.String()
+    state = fields.String(
+        metadata={
+            "enum": ["not_started", "on_track", "at_risk", "breached", "met", "no_target"],
+            "description": "at_risk: one working day or less left (a minute target: a quarter "
+            "of it or less); no_target: the service publishes no target (escalation only)",
+        }
+    )
+    unit = fields.String(metadata={"enum": ["working_days", "working_minutes", "none"]})
+    target_minutes = fields.Integer(
+        allow_none=True, metadata={"description": "The target when `unit` is working_minutes"}
+    )
+    due_at = MuscatDateTime(
+        allow_none=True,
+        metadata={"description": "The due moment of a minute target (null for the others)"},
+    )
+    working_minutes_used = fields.Integer(allow_none=True)
+    working_minutes_left = fields.Integer(allow_none=True)
 
 
 class ApplicationSchema(Schema):
@@ -170,6 +191,11 @@ def application_item(
             "working_days_left": sla.working_days_left,
             "paused": sla.paused,
             "state": str(sla.state),
+            "unit": str(sla.unit),
+            "target_minutes": sla.target_minutes,
+            "due_at": _muscat(sla.due_at),
+            "working_minutes_used": sla.working_minutes_used,
+            "working_minutes_left": sla.working_minutes_left,
         },
     }
     if staff:

@@ -23,6 +23,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import N_
 from app.maintenance.services import refuse_writes_during_maintenance
+from app.models import SlaTracked
 from app.numbering import next_number
 from app.pagination import Keyset
 from app.subjects import register_subject_name
@@ -77,7 +78,7 @@ def create_application(
         state=State.DRAFT,
         details=details,
         fee_baisa=service.fee_baisa,
-        sla_target_days=service.sla_days,
+        **SlaTracked.target_of(service),
         required_documents=[
             {"code": d.code, "name_ar": d.name_ar, "name_en": d.name_en, "mandatory": d.mandatory}
             for d in service.required_documents

@@ -137,6 +137,10 @@ class RefundSchema(Schema):
         metadata={"description": "A gateway answer finance must look at (resolve_attention)"},
     )
     sla_due_date = fields.Date(allow_none=True)
+    sla_due_at = MuscatDateTime(
+        allow_none=True,
+        metadata={"description": "The due moment of a target in working minutes, else null"},
+    )
     credit_note = fields.Function(
         lambda r: current_app.extensions["refund_credit_note_link"](r.id),
         metadata={

@@ -195,6 +195,8 @@ EXPECTED = {
     },
     ("GET", "/api/v1/breach-explanations"): {"department_head", "admin", "auditor"},
     ("GET", "/api/v1/reports/sla/monthly"): {"department_head", "admin"},
+    ("GET", "/api/v1/calendar/working-hours"): ANYONE,
+    ("PATCH", "/api/v1/calendar/working-hours"): {"admin"},
 }
 
 

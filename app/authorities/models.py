@@ -19,6 +19,15 @@ class Authority(Timestamped, db.Model):
     # A new random number whenever the holidays that count here change (app.calendar.services):
     # the key under which each process keeps the authority's calendar in memory.
     calendar_version: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    # The working day, in minutes after midnight Asia/Muscat (8:00–14:30 by default): minute
+    # targets count inside it, on the calendar's working days. A change gives the calendar a
+    # new version too (app.calendar.services.set_working_hours).
+    work_starts_minute: Mapped[int] = mapped_column(
+        sa.SmallInteger, default=480, server_default="480"
+    )
+    work_ends_minute: Mapped[int] = mapped_column(
+        sa.SmallInteger, default=870, server_default="870"
+    )
 
     departments: Mapped[list[Department]] = relationship(
         back_populates="authority", order_by="Department.code"

@@ -1,14 +1,16 @@
-"""Calendar API: due dates in working days, and the holidays of each year."""
+"""Calendar API: due dates in working days, due times in working minutes, each authority's
+working hours, and the holidays of each year."""
 
 from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.access import PUBLIC, allow, require_user
 from app.accounts.models import Role
 from app.calendar import services
+from app.i18n import N_
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE
 from app.schemas import MuscatDateTime, MuscatLocalDateTime
 
@@ -17,8 +19,15 @@ RULE = (
     "holidays, with the holidays admins declare, cancel or move). Day 1 of a target is the first "
     "working day after the day the clock starts; a target of N days ends at the end of the Nth "
     "working day (Asia/Muscat). A target of 0 (instant) ends the day it starts if that is a "
-    "working day, else at the end of the next working day: a due date is never a day off."
+    "working day, else at the end of the next working day: a due date is never a day off. "
+    "A target in working minutes (or hours) counts inside the authority's working hours "
+    "(8:00–14:30 by default) on working days only: started outside them it counts from the "
+    "next start of work, and it is due at the moment that much working time has passed."
 )
+
+MAX_MINUTES = 20 * 390  # 20 working days of 8:00–14:30: a longer target is asked in days
+ONE_TARGET = N_("Give exactly one of days, hours and minutes.")
+HH_MM = N_("A time of day as HH:MM, from 00:00 to 24:00.")
 
 blp = Blueprint(
     "calendar", __name__, url_prefix="/api/v1/calendar", description="Working-day calendar. " + RULE
@@ -54,15 +63,36 @@ class DueDateQuery(AuthorityQuery):
         },
     )
     days = fields.Integer(
-        required=True,
         validate=validate.Range(min=0, max=365),
         metadata={
             "description": (
                 "The target in working days (0: instant); the due date must fall within the "
-                "calendar's span, or the answer is 422 naming `days`"
+                "calendar's span, or the answer is 422 naming `days`. Exactly one of `days`, "
+                "`hours` and `minutes` is given"
             )
         },
     )
+    hours = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_MINUTES // 60),
+        metadata={
+            "description": "A target in working hours, inside the authority's working hours: "
+            "the answer gives its due moment (`due_at`) and `minutes`"
+        },
+    )
+    minutes = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_MINUTES),
+        metadata={
+            "description": "A target in working minutes, inside the authority's working hours "
+            "(8:00–14:30 by default) on working days: the answer gives its due moment "
+            "(`due_at`); past the calendar's span the answer is 422 naming `minutes`"
+        },
+    )
+
+    @validates_schema
+    def one_target(self, data, **kwargs):
+        given = [name for name in ("days", "hours", "minutes") if name in data]
+        if len(given) != 1:
+            raise ValidationError(ONE_TARGET, given[1] if len(given) > 1 else "days")
 
 
 class SkippedDaySchema(Schema):
@@ -74,12 +104,58 @@ class SkippedDaySchema(Schema):
 
 class DueDateSchema(Schema):
     start = MuscatDateTime()
-    days = fields.Integer()
+    days = fields.Integer(metadata={"description": "Present for a target in days"})
+    minutes = fields.Integer(
+        metadata={"description": "Present for a target in hours or minutes: it, in minutes"}
+    )
     due_date = fields.Date()
     due_at = MuscatDateTime(
-        metadata={"description": "The last moment of the due date, Asia/Muscat"}
+        metadata={
+            "description": "A target in days: the last moment of the due date; in hours or "
+            "minutes: the due moment. Asia/Muscat"
+        }
+    )
+    work_starts = fields.String(
+        metadata={
+            "description": "Present for a target in hours or minutes: the working day's "
+            "start (HH:MM)"
+        }
+    )
+    work_ends = fields.String(
+        metadata={"description": "Present for a target in hours or minutes: its end (HH:MM)"}
     )
     skipped = fields.List(fields.Nested(SkippedDaySchema))
+
+
+class WorkingHoursSchema(Schema):
+    authority = fields.String()
+    work_starts = fields.String(metadata={"example": "08:00"})
+    work_ends = fields.String(metadata={"example": "14:30"})
+
+
+def _minute_of_day(text: str) -> int:
+    try:
+        hour, minute = text.split(":")
+        if len(hour) != 2 or len(minute) != 2:
+            raise ValueError
+        value = int(hour) * 60 + int(minute)
+    except ValueError:
+        raise ValidationError(HH_MM) from None
+    if not 0 <= int(minute) < 60 or not 0 <= value <= 24 * 60:
+        raise ValidationError(HH_MM)
+    return value
+
+
+class ClockTime(fields.String):
+    """A time of day, "HH:MM" (Asia/Muscat), loaded as minutes after midnight."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return _minute_of_day(super()._deserialize(value, attr, data, **kwargs))
+
+
+class WorkingHoursInputSchema(Schema):
+    work_starts = ClockTime(metadata={"example": "08:00", "description": "HH:MM, Asia/Muscat"})
+    work_ends = ClockTime(metadata={"example": "14:30", "description": "HH:MM, Asia/Muscat"})
 
 
 class HolidayQuery(AuthorityQuery):
@@ -113,9 +189,31 @@ class DueDate(MethodView):
     @blp.arguments(DueDateQuery, location="query")
     @blp.response(200, DueDateSchema)
     def get(self, query):
-        """Due date of a target of `days` working days started at `start`, with the days skipped"""
+        """Due date of a target of `days` working days, or due time of one of `hours` or
+        `minutes` working minutes, started at `start`, with the days skipped"""
         authority_id = services.authority_id_for(query.get("authority"))
-        return services.due_date_report(authority_id, query["start"], query["days"])
+        if "days" in query:
+            return services.due_date_report(authority_id, query["start"], query["days"])
+        minutes = query["minutes"] if "minutes" in query else query["hours"] * 60
+        return services.due_time_report(authority_id, query["start"], minutes)
+
+
+@blp.route("/working-hours")
+class WorkingHours(MethodView):
+    @allow(PUBLIC)
+    @blp.arguments(AuthorityQuery, location="query")
+    @blp.response(200, WorkingHoursSchema)
+    def get(self, query):
+        """The authority's working day, inside which targets in minutes and hours count"""
+        authority_id = services.authority_id_for(query.get("authority"))
+        return services.working_hours_view(services.authority_by_id(authority_id))
+
+    @allow(Role.ADMIN)
+    @blp.arguments(WorkingHoursInputSchema)
+    @blp.response(200, WorkingHoursSchema)
+    def patch(self, data):
+        """Set your authority's working day (audited); running minute targets' due times move"""
+        return services.working_hours_view(services.set_working_hours(require_user(), data))
 
 
 @blp.route("/holidays")

@@ -16,11 +16,12 @@ from app.audit import record_change
 from app.authorities.models import Authority
 from app.calendar.models import CalendarDay, HolidayOverride
 from app.calendar.sql import current_due_date
-from app.calendar.workdays import OutOfRange, WorkingCalendar
+from app.calendar.workdays import WORK_ENDS, WORK_STARTS, OutOfRange, WorkingCalendar
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import N_
 from app.models import SlaTracked
+from app.sla import SlaUnit
 from app.timeutil import MUSCAT, utcnow
 
 FIRST_DAY = date(2020, 1, 1)
@@ -28,6 +29,7 @@ LAST_DAY = date(2040, 12, 31)
 
 OUTSIDE_CALENDAR = N_("Must fall between {first} and {last}, the span of the calendar.")
 PAST_THE_CALENDAR = N_("The due date would fall after {last}, the end of the calendar.")
+HOURS_IN_ORDER = N_("The working day must end after it starts.")
 
 # The calendars built in this process: {authority id: (its calendar version, the calendar)}.
 _cache: dict[int, tuple[int, WorkingCalendar]] = {}
@@ -112,10 +114,74 @@ def _calendar_from_cache(authority_id: int, version: int) -> WorkingCalendar:
         return found[1]
     # A change committed between the version's read and the overrides' read makes a calendar
     # newer than its key: only requests that read the old version before that commit get it.
-    calendar = WorkingCalendar(FIRST_DAY, LAST_DAY, holidays_of(authority_id))
+    calendar = WorkingCalendar(
+        FIRST_DAY, LAST_DAY, holidays_of(authority_id), *working_hours_of(authority_id)
+    )
     with _cache_lock:
         _cache[authority_id] = (version, calendar)
     return calendar
+
+
+def working_hours_of(authority_id: int) -> tuple[int, int]:
+    """The authority's working day: (start, end) in minutes after midnight, Asia/Muscat; the
+    default (8:00–14:30) for an authority not (yet) in the table."""
+    row = db.session.execute(
+        sa.select(Authority.work_starts_minute, Authority.work_ends_minute).where(
+            Authority.id == authority_id
+        )
+    ).first()
+    if row is None:
+        return WORK_STARTS, WORK_ENDS
+    return row.work_starts_minute, row.work_ends_minute
+
+
+def clock_text(minute: int) -> str:
+    """Minutes after midnight as the API writes them: "08:00"."""
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def authority_by_id(authority_id: int) -> Authority:
+    return db.session.get(Authority, authority_id)
+
+
+def working_hours_view(authority: Authority) -> dict[str, Any]:
+    return {
+        "authority": authority.code,
+        "work_starts": clock_text(authority.work_starts_minute),
+        "work_ends": clock_text(authority.work_ends_minute),
+    }
+
+
+def set_working_hours(admin: User, data: dict[str, Any]) -> Authority:
+    """An admin sets the working day of the admin's authority (`work_starts`, `work_ends`, as
+    minutes after midnight; either may be left out). Minute targets count inside it from now:
+    the calendar gets a new version (every process builds it again), the stored due moments of
+    running minute targets move, and the change is audited. Raises ValidationFailed naming
+    `work_ends` unless the day starts before it ends."""
+    authority = db.session.scalar(
+        sa.select(Authority).where(Authority.id == admin.authority_id).with_for_update()
+    )
+    starts = data.get("work_starts", authority.work_starts_minute)
+    ends = data.get("work_ends", authority.work_ends_minute)
+    if not starts < ends:
+        raise ValidationFailed({"work_ends": [HOURS_IN_ORDER]})
+    if (starts, ends) == (authority.work_starts_minute, authority.work_ends_minute):
+        return authority
+    before = working_hours_view(authority)
+    authority.work_starts_minute, authority.work_ends_minute = starts, ends
+    authority.calendar_version = secrets.randbits(62)
+    db.session.flush()
+    record_change(
+        "working_hours.changed",
+        "authority",
+        authority.code,
+        authority_id=authority.id,
+        before=before,
+        after=working_hours_view(authority),
+    )
+    g.pop("_calendars", None)
+    refresh_minute_due_moments([authority.id], None)
+    return authority
 
 
 def default_authority_id() -> int:
@@ -186,9 +252,11 @@ def refresh_running_due_dates(authority_ids: list[int], day: date) -> None:
     """Store anew, from the rebuilt `calendar_days`, the due date of every running clock
     (started, not stopped; paused ones too) of applications, refunds and any other `SlaTracked`
     record of these authorities that started on or before `day`: a change to a later day moves
-    no due date. One UPDATE per table; the caller commits."""
+    no due date. One UPDATE per table for day targets; minute targets' due moments are
+    recomputed in Python (`refresh_minute_due_moments`); the caller commits."""
     today = utcnow().astimezone(MUSCAT).date()
     started_by = end_of_day(day)
+    refresh_minute_due_moments(authority_ids, day)
     for model in SlaTracked.__subclasses__():
         due = current_due_date(model, today)
         # A record that keeps more by its due date (the queue's SLA band) writes it alongside.
@@ -200,6 +268,7 @@ def refresh_running_due_dates(authority_ids: list[int], day: date) -> None:
                 model.sla_started_at.is_not(None),
                 model.sla_started_at <= started_by,
                 model.sla_stopped_at.is_(None),
+                model.sla_unit == SlaUnit.WORKING_DAYS,
             )
             .values(sla_due_date=due, **extra)
             .execution_options(synchronize_session=False)
@@ -207,6 +276,37 @@ def refresh_running_due_dates(authority_ids: list[int], day: date) -> None:
         # ... and what the calendar's change moves without a new due date (the band's bounds).
         if hasattr(model, "due_dates_moved"):
             model.due_dates_moved(authority_ids)
+
+
+def refresh_minute_due_moments(authority_ids: list[int], day: date | None) -> int:
+    """Store anew the due moment (`sla_due_at`) and date of every running minute target of
+    these authorities whose due moment a change to `day` (None: to the working hours) can move:
+    started by the end of that day, and due on or after it or paused (a paused clock's due
+    moment is reckoned from now). Minute targets are hours long, so these are the few open
+    ones of the last days: read and written one by one, on the calendar as this transaction
+    has it. The count moved."""
+    moved, now = 0, utcnow()
+    for model in SlaTracked.__subclasses__():
+        query = sa.select(model).where(
+            model.authority_id.in_(authority_ids),
+            model.sla_unit == SlaUnit.WORKING_MINUTES,
+            model.sla_started_at.is_not(None),
+            model.sla_stopped_at.is_(None),
+        )
+        if day is not None:
+            since = end_of_day(day - timedelta(days=1))
+            query = query.where(
+                model.sla_started_at <= end_of_day(day),
+                sa.or_(model.sla_due_at > since, model.sla_paused_at.is_not(None)),
+            )
+        for record in db.session.scalars(query):
+            calendar = calendar_for(record.authority_id)
+            due_at = record.clock.due_at(calendar, now)
+            if due_at != record.sla_due_at:
+                record.sla_due_at = due_at
+                record.sla_due_date = due_at.astimezone(MUSCAT).date()
+                moved += 1
+    return moved
 
 
 def declare_holiday(admin: User, data: dict[str, Any]) -> HolidayOverride:
@@ -327,6 +427,38 @@ def due_date_report(authority_id: int, start: datetime, days: int) -> dict[str, 
         "days": days,
         "due_date": due,
         "due_at": end_of_day(due),
+        "skipped": [
+            {"date": off.day, "reason": off.reason, "name_en": off.name_en, "name_ar": off.name_ar}
+            for off in calendar.days_off(first, due)
+        ],
+    }
+
+
+def due_time_report(authority_id: int, start: datetime, minutes: int) -> dict[str, Any]:
+    """The due moment of a target of `minutes` working minutes started at `start`, inside the
+    authority's working hours on its working days, and the days off it skipped.
+
+    Raises ValidationFailed naming `start` when the calendar does not cover the start, and
+    `minutes` when the target ends past the calendar's last day."""
+    calendar = calendar_for(authority_id)
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=MUSCAT)
+    first = start_day(start)
+    if message := outside_calendar(first):
+        raise ValidationFailed({"start": [message]})
+    try:
+        due_at = calendar.add_minutes(start, minutes)
+    except OutOfRange:
+        message = PAST_THE_CALENDAR.format(last=LAST_DAY.isoformat())
+        raise ValidationFailed({"minutes": [message]}) from None
+    due = due_at.date()
+    return {
+        "start": start,
+        "minutes": minutes,
+        "due_date": due,
+        "due_at": due_at,
+        "work_starts": clock_text(calendar.work_starts),
+        "work_ends": clock_text(calendar.work_ends),
         "skipped": [
             {"date": off.day, "reason": off.reason, "name_en": off.name_en, "name_ar": off.name_ar}
             for off in calendar.days_off(first, due)

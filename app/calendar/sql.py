@@ -10,6 +10,15 @@ started on day S with a target of T working days and P paused working days:
   day off (the days off after a working day share its number).
 
 Moments are stored in UTC; `muscat_day` turns one into its Asia/Muscat date in SQL.
+
+Working minutes (targets in minutes, inside an authority's working hours `work_starts` to
+`work_ends`, minutes after midnight) follow `WorkingCalendar.working_second`: a moment on day D
+is worth, in working seconds from the start of the table,
+- number(D) × the working day's length in seconds, when D is a day off;
+- (number(D) − 1) × that length + the seconds of D's working hours already gone, on a working
+  day (0 before work starts, all of them after it ends);
+and the whole working minutes between two moments are the difference, divided by 60 and
+rounded down, never below 0 (`working_minutes_between`).
 """
 
 from __future__ import annotations
@@ -98,3 +107,75 @@ def current_due_date(model, today: date) -> sa.ScalarSelect:
         .correlate(model.__table__)
         .scalar_subquery()
     )
+
+
+class muscat_second_of_day(FunctionElement):  # noqa: N801 - used like a SQL function
+    """The seconds since Asia/Muscat midnight of a UTC moment (whole seconds), an integer."""
+
+    type = sa.Integer()
+    inherit_cache = True
+    name = "muscat_second_of_day"
+
+
+@compiles(muscat_second_of_day)
+def _muscat_second_postgresql(element, compiler, **kw) -> str:
+    moment = compiler.process(element.clauses, **kw)
+    return (
+        f"CAST(FLOOR(EXTRACT(EPOCH FROM CAST(({moment} AT TIME ZONE 'Asia/Muscat') AS TIME)))"
+        " AS INTEGER)"
+    )
+
+
+@compiles(muscat_second_of_day, "sqlite")
+def _muscat_second_sqlite(element, compiler, **kw) -> str:
+    # The UTC wall time shifted by Muscat's +4 hours (no daylight saving since 1920), as Unix
+    # seconds, modulo a day.
+    moment = compiler.process(element.clauses, **kw)
+    return f"(CAST(strftime('%s', {moment}, '+4 hours') AS INTEGER) % 86400)"
+
+
+def working_second(day_number, day_is_working, moment, work_starts, work_ends) -> sa.ColumnElement:
+    """The working seconds from the start of the table up to `moment` (a UTC moment
+    expression), given the `calendar_days` row of its Muscat date (`day_number`,
+    `day_is_working`: columns of a join, or scalar subqueries) and the working hours
+    (`work_starts`, `work_ends`: minutes after midnight, literals or columns of `authorities`).
+    As `WorkingCalendar.working_second`."""
+    # As integers: PostgreSQL would multiply the SMALLINT columns as SMALLINT (14:30 is 52,200 s).
+    work_starts, work_ends = sa.cast(work_starts, sa.Integer), sa.cast(work_ends, sa.Integer)
+    length = (work_ends - work_starts) * 60
+    since_start = muscat_second_of_day(moment) - work_starts * 60
+    gone = sa.case((since_start <= 0, 0), (since_start >= length, length), else_=since_start)
+    return sa.case((day_is_working, (day_number - 1) * length + gone), else_=day_number * length)
+
+
+def _day_column(authority_id, column: sa.Column, moment) -> sa.ScalarSelect:
+    days = DAYS.alias()
+    return (
+        sa.select(days.c[column.name])
+        .where(days.c.authority_id == authority_id, days.c.day == muscat_day(moment))
+        .scalar_subquery()
+    )
+
+
+def working_minutes_between(authority_id, start, end, work_starts, work_ends) -> sa.ColumnElement:
+    """The whole working minutes after `start` up to `end` (0 when end is not after start) for
+    the authority's calendar and working hours, as `WorkingCalendar.working_minutes` answers.
+
+    `authority_id`, `start` and `end` are SQL expressions (columns of the outer query, or
+    literals: `sa.literal(moment, UTCDateTime())`); `work_starts` and `work_ends` minutes after
+    midnight (the `authorities` columns `work_starts_minute` and `work_ends_minute`, or
+    integers). Each moment's `calendar_days` row is read by a scalar subquery on the table's
+    key (authority, day), so the expression fits a set-based SELECT or UPDATE over many rows;
+    NULL when a moment falls outside the calendar's span. PostgreSQL and SQLite."""
+
+    def at(moment) -> sa.ColumnElement:
+        return working_second(
+            _day_column(authority_id, DAYS.c.working_day_number, moment),
+            _day_column(authority_id, DAYS.c.is_working, moment),
+            moment,
+            work_starts,
+            work_ends,
+        )
+
+    spent = at(end) - at(start)
+    return sa.case((spent > 0, spent // 60), else_=0)

@@ -48,7 +48,8 @@ def _string_enum(kind: type[enum.Enum]) -> sa.Enum:
 
 
 class Service(Timestamped, db.Model):
-    """A service an authority offers: its target in working days (0: instant), escalation,
+    """A service an authority offers: its target in working days (0: instant), in working
+    minutes, or none (escalation only); escalation,
     fee and required documents.
 
     An application copies the target, the fee and the required documents when its draft is
@@ -60,6 +61,17 @@ class Service(Timestamped, db.Model):
     __tablename__ = "services"
     __table_args__ = (
         sa.CheckConstraint("sla_days >= 0", name="sla_days_not_negative"),
+        sa.CheckConstraint(
+            "sla_unit IN ('working_days', 'working_minutes', 'none')", name="sla_unit_known"
+        ),
+        sa.CheckConstraint(
+            "(sla_unit = 'working_minutes') = (sla_minutes IS NOT NULL)",
+            name="sla_minutes_of_minute_targets",
+        ),
+        sa.CheckConstraint("sla_minutes IS NULL OR sla_minutes > 0", name="sla_minutes_positive"),
+        sa.CheckConstraint(
+            "sla_unit = 'working_days' OR sla_days = 0", name="sla_days_of_day_targets"
+        ),
         sa.CheckConstraint(
             "escalation_days IS NULL OR escalation_days > 0", name="escalation_days_positive"
         ),
@@ -82,6 +94,13 @@ class Service(Timestamped, db.Model):
     family: Mapped[ServiceFamily] = mapped_column(_string_enum(ServiceFamily))
     action: Mapped[ServiceAction] = mapped_column(_string_enum(ServiceAction))
     sla_days: Mapped[int]
+    # The target's unit (app.sla.SlaUnit): working_days (sla_days), working_minutes
+    # (sla_minutes, inside the authority's working hours; sla_days 0) or none (no published
+    # target, escalation only; sla_days 0).
+    sla_unit: Mapped[str] = mapped_column(
+        sa.String(20), default="working_days", server_default="working_days"
+    )
+    sla_minutes: Mapped[int | None]
     sla_note_ar: Mapped[str | None] = mapped_column(sa.Text)
     sla_note_en: Mapped[str | None] = mapped_column(sa.Text)
     escalation_days: Mapped[int | None]

@@ -70,8 +70,11 @@ class ServiceItem(MethodView):
         application keeps the target (`sla_days`), the fee and the `required_documents` copied
         onto it when its draft was created. `fee` is a string in rials with three
         decimals and a multiple of 10 baisa (the card gateway's rule); setting it marks the fee
-        as no longer a placeholder. A new `sla_days` clears `sla_note_ar` and `sla_note_en`,
-        which explain where a seeded target came from. `required_documents` replaces the whole
+        as no longer a placeholder. The target is `sla_days` (working days), `sla_minutes`
+        (working minutes inside the authority's working hours) or `sla_unit: "none"` (no
+        target: escalation only); a figure of the other unit than `sla_unit` is 422. A new
+        target clears `sla_note_ar` and `sla_note_en`, which explain where a seeded target came
+        from. `required_documents` replaces the whole
         list. Every change is written to the audit log with who made it and the values
         before and after. A service of another authority answers 404.
         """

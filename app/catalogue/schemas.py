@@ -13,6 +13,8 @@ FAMILIES = [f.value for f in ServiceFamily]
 ACTIONS = [a.value for a in ServiceAction]
 STAFF_ROLE_NAMES = sorted(r.value for r in STAFF_ROLES - {Role.AUDITOR})  # auditors only read
 MAX_DAYS = 365
+MAX_MINUTES = 20 * 390  # 20 working days of 8:00–14:30: a longer target is set in days
+UNITS = ["working_days", "working_minutes", "none"]
 MAX_DOCUMENTS = 30
 DOCUMENT_CODE = r"^[a-z][a-z0-9_]{0,59}$"
 
@@ -55,8 +57,30 @@ class ServiceSchema(Schema):
     description_en = fields.String()
     family = fields.String(metadata={"enum": FAMILIES})
     action = fields.String(metadata={"enum": ACTIONS})
-    sla_days = fields.Integer(
-        metadata={"description": "Target in working days; 0 means the service is instant"}
+    sla_days = fields.Method(
+        "_sla_days",
+        metadata={
+            "type": "integer",
+            "nullable": True,
+            "description": "Target in working days; 0 means the service is instant; null when "
+            "the target is in minutes or there is none (`sla_unit`)",
+        },
+    )
+    sla_unit = fields.String(
+        metadata={
+            "enum": UNITS,
+            "description": "working_days: `sla_days`; working_minutes: `sla_minutes`, counted "
+            "inside the authority's working hours on working days; none: no published target "
+            "(no due date, never late; escalated after `escalation_days` without action)",
+        }
+    )
+    sla_minutes = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Target in working minutes, when `sla_unit` is working_minutes"},
+    )
+    has_target = fields.Function(
+        lambda service: service.sla_unit != "none",
+        metadata={"type": "boolean", "description": "false: no published target"},
     )
     sla_note_ar = fields.String(allow_none=True)
     sla_note_en = fields.String(allow_none=True)
@@ -92,6 +116,9 @@ class ServiceSchema(Schema):
     required_documents = fields.List(fields.Nested(RequiredDocumentSchema))
     is_active = fields.Boolean()
 
+    def _sla_days(self, service):
+        return service.sla_days if service.sla_unit == "working_days" else None
+
 
 class DocumentInputSchema(TidyNamesSchema):
     code = fields.String(
@@ -109,7 +136,23 @@ class ServiceUpdateSchema(Schema):
     """What an admin may change. Absent fields stay as they are."""
 
     fee_baisa = Money(data_key="fee", metadata={"example": "12.500"})
-    sla_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_DAYS))
+    sla_days = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=0, max=MAX_DAYS),
+        metadata={"description": "A target in working days (sets `sla_unit` working_days)"},
+    )
+    sla_minutes = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1, max=MAX_MINUTES),
+        metadata={
+            "description": "A target in working minutes inside the working hours (sets "
+            "`sla_unit` working_minutes)"
+        },
+    )
+    sla_unit = fields.String(
+        validate=validate.OneOf(UNITS),
+        metadata={"description": 'The target\'s unit; "none" clears the target (escalation only)'},
+    )
     escalation_days = fields.Integer(
         strict=True, allow_none=True, validate=validate.Range(min=1, max=MAX_DAYS)
     )

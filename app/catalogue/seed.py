@@ -24,19 +24,20 @@ from app.catalogue.models import (
 )
 from app.extensions import db
 from app.positions.seed import escalation_channels_of, escalation_position_of
+from app.sla import SlaUnit
 
 SEED_DATA = Path(__file__).resolve().parent / "seed_data"
 SEED_FILES = ("north_al_batinah.json", "al_buraimi.json", "energy_minerals.json")
 TEXTS = ("name_ar", "name_en", "description_ar", "description_en")
-PROCEDURAL = "procedural"
 
-# Appended to the seed's note where the text gives no fixed time (sla_days null in the JSON).
-DEFAULT_TARGET_NOTE_AR = (
-    "؛ وإلى أن يُعلن وقت محدد يُطبَّق الوقت المستهدف للخدمات الإجرائية: {days} أيام عمل."
-)
-DEFAULT_TARGET_NOTE_EN = (
-    " Until a fixed time is published, the target for procedural requests applies: "
-    "{days} working days."
+# Appended to the seed's note where the text gives no fixed time (sla_days null in the JSON):
+# such a service has no target (sla_unit "none", escalation only). Until migration 0031 they got
+# the procedural target (6 working days) as a placeholder, and were overdue before their 7- or
+# 10-day escalation fired.
+NO_TARGET_NOTE_AR = "؛ لا يوجد وقت مستهدف منشور: يُصعَّد الطلب بعد {days} أيام عمل دون إجراء."
+NO_TARGET_NOTE_EN = (
+    " No target time is published: the request is escalated after {days} working days "
+    "without action."
 )
 
 
@@ -52,11 +53,10 @@ def seed_catalogue() -> list[Service]:
         )
         if authority is None:
             raise LookupError(f"authority {data['authority']['code']} is not seeded")
-        default_days = _procedural_target(data)
         for entry in data["services"]:
             service = existing.get(entry["code"])
             if service is None:
-                service = _new_service(authority, entry, default_days)
+                service = _new_service(authority, entry)
                 db.session.add(service)
             for field in TEXTS:
                 setattr(service, field, entry[field])
@@ -65,23 +65,16 @@ def seed_catalogue() -> list[Service]:
     return seeded
 
 
-def _procedural_target(data: dict[str, Any]) -> int | None:
-    """The authority's published target for procedural requests, if it publishes one."""
-    for target in data.get("request_type_targets", []):
-        if target["code"] == PROCEDURAL:
-            return target["sla_days"]
-    return None
-
-
-def _new_service(authority: Authority, entry: dict[str, Any], default_days: int | None) -> Service:
-    sla_days = entry["sla_days"]
+def _new_service(authority: Authority, entry: dict[str, Any]) -> Service:
+    sla_days, unit = entry["sla_days"], SlaUnit.WORKING_DAYS
     note_ar, note_en = entry.get("sla_note_ar"), entry.get("sla_note_en")
     if sla_days is None:
-        if default_days is None:
-            raise ValueError(f"{entry['code']}: no target and no procedural target to fall back on")
-        sla_days = default_days
-        note_ar = (note_ar or "").rstrip(".") + DEFAULT_TARGET_NOTE_AR.format(days=default_days)
-        note_en = (note_en or "").strip() + DEFAULT_TARGET_NOTE_EN.format(days=default_days)
+        escalation = entry.get("escalation_days")
+        if escalation is None:
+            raise ValueError(f"{entry['code']}: no target and no escalation: nothing would act")
+        sla_days, unit = 0, SlaUnit.NONE
+        note_ar = (note_ar or "").rstrip(".") + NO_TARGET_NOTE_AR.format(days=escalation)
+        note_en = (note_en or "").strip() + NO_TARGET_NOTE_EN.format(days=escalation)
     if entry["fee_baisa"] % 10:
         raise ValueError(f"{entry['code']}: a fee in baisa must end in 0")
     return Service(
@@ -91,6 +84,7 @@ def _new_service(authority: Authority, entry: dict[str, Any], default_days: int 
         family=ServiceFamily(entry["family"]),
         action=ServiceAction(entry["action"]),
         sla_days=sla_days,
+        sla_unit=unit.value,
         sla_note_ar=note_ar,
         sla_note_en=note_en,
         escalation_days=entry.get("escalation_days"),

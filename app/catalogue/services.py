@@ -21,11 +21,15 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import N_
 from app.positions.models import Position
+from app.sla import SlaUnit
 from app.timeutil import utcnow
 
 ESCALATION_NEEDS_ROLE = N_("Say whom escalations go to (escalate_to) when setting escalation days.")
 UNKNOWN_SERVICE = N_("There is no service with this code.")
 NO_SUCH_POSITION = N_("No such position in your authority.")
+DAYS_NEED_DAY_UNIT = N_("A target in days goes with sla_unit working_days.")
+MINUTES_NEED_MINUTE_UNIT = N_("A target in minutes goes with sla_unit working_minutes.")
+UNIT_NEEDS_ITS_TARGET = N_("Give the target in this unit: sla_days or sla_minutes.")
 
 
 def _with_details(query: sa.Select) -> sa.Select:
@@ -75,8 +79,10 @@ def update_service(admin: User, code: str, data: dict[str, Any]) -> Service:
     """An admin changes a service of the admin's own authority (404 for any other).
 
     `fee_baisa` must be an amount every gateway the authority offers can charge (Stripe: a
-    multiple of 10), and setting it marks the fee as confirmed; a new `sla_days` clears the
-    notes on the seeded target; `required_documents` replaces the whole list. The change is
+    multiple of 10), and setting it marks the fee as confirmed; a new target (`sla_days`,
+    `sla_minutes`, or `sla_unit` "none": no target) clears the notes on the seeded target;
+    `required_documents` replaces the whole list (`_target` says how the target's fields
+    combine). The change is
     audited with the values before and after, and applies to applications submitted from now on.
     A change gives the catalogue a new version, hence new ETags (`app.catalogue.caching`).
     """
@@ -92,9 +98,11 @@ def update_service(admin: User, code: str, data: dict[str, Any]) -> Service:
     if "fee_baisa" in data:
         service.fee_baisa = data["fee_baisa"]
         service.fee_is_placeholder = False
-    if data.get("sla_days", service.sla_days) != service.sla_days:
+    target = _target(service, data)
+    if target != (service.sla_unit, service.sla_days, service.sla_minutes):
         # The notes explain where a seeded target came from; an admin's target replaces it.
-        service.sla_days, service.sla_note_ar, service.sla_note_en = data["sla_days"], None, None
+        service.sla_unit, service.sla_days, service.sla_minutes = target
+        service.sla_note_ar, service.sla_note_en = None, None
     for field in ("escalation_days", "escalate_to", "is_active", "director_escalation_days"):
         if field in data:
             setattr(service, field, data[field])
@@ -120,6 +128,43 @@ def update_service(admin: User, code: str, data: dict[str, Any]) -> Service:
         )
         catalogue_changed()
     return service
+
+
+def _target(service: Service, data: dict[str, Any]) -> tuple[str, int, int | None]:
+    """The service's target after the change, as (unit, days, minutes): `sla_days` alone sets a
+    day target, `sla_minutes` alone a minute target, `sla_unit` "none" clears the target (with
+    neither); `sla_unit` with its own figure switches the unit. Raises ValidationFailed for a
+    figure of the other unit, or a unit switched to without its figure."""
+    days, minutes = data.get("sla_days"), data.get("sla_minutes")
+    unit = data.get("sla_unit")
+    if unit is None:
+        if days is not None and minutes is not None:
+            raise ValidationFailed({"sla_minutes": [DAYS_NEED_DAY_UNIT]})
+        unit = (
+            SlaUnit.WORKING_DAYS
+            if days is not None
+            else SlaUnit.WORKING_MINUTES
+            if minutes is not None
+            else service.sla_unit
+        )
+    errors: dict[str, list[str]] = {}
+    if days is not None and unit != SlaUnit.WORKING_DAYS:
+        errors["sla_days"] = [DAYS_NEED_DAY_UNIT]
+    if minutes is not None and unit != SlaUnit.WORKING_MINUTES:
+        errors["sla_minutes"] = [MINUTES_NEED_MINUTE_UNIT]
+    if errors:
+        raise ValidationFailed(errors)
+    if unit == SlaUnit.WORKING_DAYS:
+        days = days if days is not None else service.sla_days
+        if service.sla_unit != SlaUnit.WORKING_DAYS and "sla_days" not in data:
+            raise ValidationFailed({"sla_days": [UNIT_NEEDS_ITS_TARGET]})
+        return SlaUnit.WORKING_DAYS.value, days, None
+    if unit == SlaUnit.WORKING_MINUTES:
+        minutes = minutes if minutes is not None else service.sla_minutes
+        if minutes is None:
+            raise ValidationFailed({"sla_minutes": [UNIT_NEEDS_ITS_TARGET]})
+        return SlaUnit.WORKING_MINUTES.value, 0, minutes
+    return SlaUnit.NONE.value, 0, None
 
 
 def _check(service: Service, data: dict[str, Any]) -> None:
@@ -163,6 +208,8 @@ def audit_view(service: Service) -> dict[str, Any]:
         "fee_baisa": service.fee_baisa,
         "fee_is_placeholder": service.fee_is_placeholder,
         "sla_days": service.sla_days,
+        "sla_unit": service.sla_unit,
+        "sla_minutes": service.sla_minutes,
         "sla_note_en": service.sla_note_en,
         "escalation_days": service.escalation_days,
         "escalate_to": service.escalate_to,

@@ -51,10 +51,10 @@ def request_view(case: Case) -> dict[str, Any]:
         "service_code": case.service.code,
         "description": case.description,
         "agency_responsible": f"{case.authority.name_en}, {case.department.name_en}",
-        "service_notice": f"Answered within {case.sla_target_days} working days.",
+        "service_notice": service_notice(case),
         "requested_datetime": _moment(case.created_at),
         "updated_datetime": _moment(case.updated_at),
-        "expected_datetime": f"{due.isoformat()}T23:59:59+04:00" if due else None,
+        "expected_datetime": _expected(case, due),
         "address": case.incident_place,
         "address_id": None,
         "zipcode": None,
@@ -70,9 +70,25 @@ def request_view(case: Case) -> dict[str, Any]:
 def filed_view(case: Case) -> dict[str, Any]:
     return {
         "service_request_id": case.reference,
-        "service_notice": f"Answered within {case.sla_target_days} working days.",
+        "service_notice": service_notice(case),
         "account_id": None,
     }
+
+
+def service_notice(case: Case) -> str:
+    """The case's target in words (Open311 is answered in English)."""
+    if case.sla_unit == "working_minutes":
+        return f"Answered within {case.sla_target_minutes} working minutes."
+    if case.sla_unit == "none":
+        return "No published answer time."
+    return f"Answered within {case.sla_target_days} working days."
+
+
+def _expected(case: Case, due) -> str | None:
+    """The due moment of a minute target; of a day target, the end of its due date."""
+    if case.sla_due_at is not None:
+        return _moment(case.sla_due_at)
+    return f"{due.isoformat()}T23:59:59+04:00" if due else None
 
 
 def _moment(moment) -> str | None:

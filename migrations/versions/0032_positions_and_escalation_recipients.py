@@ -6,7 +6,7 @@ active department head, if exactly one), Al Buraimi's named positions, unfilled,
 services' positions and channels (meeting requests: in-app and e-mail only)
 
 Revision ID: 0032
-Revises: 0030
+Revises: 0031
 """
 
 from datetime import UTC, datetime
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0032"
-down_revision = "0030"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 

@@ -129,15 +129,25 @@ def test_al_buraimi_inquiries_are_instant_and_procedural_requests_take_6_working
         assert client.get(f"/api/v1/services/{code}").get_json()["sla_days"] == 5, code
 
 
-def test_services_without_a_published_time_take_the_procedural_target_and_say_so(client):
+def test_services_without_a_published_time_have_no_target_and_say_so(client):
+    # Issue 15: no 6-day placeholder (overdue before the 7- or 10-day escalation fired); no
+    # target, escalation only, said in both languages.
     for code in NO_PUBLISHED_TARGET:
         service = client.get(f"/api/v1/services/{code}").get_json()
-        assert service["sla_days"] == 6, code
+        days = ESCALATION_DAYS[code]
+        assert (service["sla_unit"], service["has_target"]) == ("none", False), code
+        assert service["sla_days"] is None and service["sla_minutes"] is None
+        assert service["escalation_days"] == days
         assert "no fixed target" in service["sla_note_en"]
         assert service["sla_note_en"].endswith(
-            "the target for procedural requests applies: 6 working days."
+            f"No target time is published: the request is escalated after {days} working days "
+            "without action."
         )
-        assert "6 أيام عمل" in service["sla_note_ar"]
+        assert f"يُصعَّد الطلب بعد {days} أيام عمل" in service["sla_note_ar"]
+        assert "6" not in service["sla_note_en"] and "6" not in service["sla_note_ar"]
+    for code in set(ESCALATION_DAYS) - NO_PUBLISHED_TARGET:
+        service = client.get(f"/api/v1/services/{code}").get_json()
+        assert (service["sla_unit"], service["has_target"]) == ("working_days", True), code
 
 
 def test_the_ministry_publishes_no_services(client):

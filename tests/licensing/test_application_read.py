@@ -154,6 +154,27 @@ def _records(owner: User, inspector_id: int) -> dict[str, int]:
     _event(issued, "issue", "approved", "issued", role="department_head")
     made["issued, with its licence"] = issued
 
+    # Issue 15: a target in working minutes, paused once; and a service with no target.
+    minutes = _lease(
+        owner,
+        "in_review",
+        sla_unit="working_minutes",
+        sla_target_days=0,
+        sla_target_minutes=240,
+        sla_paused_minutes=35,
+        sla_started_at=NOW - dt.timedelta(days=1, hours=2),
+    )
+    made["target in working minutes"] = minutes
+    no_target = _lease(
+        owner,
+        "info_requested",
+        sla_unit="none",
+        sla_target_days=0,
+        sla_started_at=NOW - dt.timedelta(days=12),
+        sla_paused_at=NOW - dt.timedelta(days=1),
+    )
+    made["no target, paused"] = no_target
+
     bare = create_application(owner, _service("NBG-LEASE-REGISTER"), {})
     db.session.execute(
         sa.delete(ApplicationEvent).where(ApplicationEvent.application_id == bare.id)
@@ -262,6 +283,11 @@ def test_one_application_written_out_in_full(app, client, clock, people):
             "working_days_left": 5,
             "paused": False,
             "state": "on_track",
+            "unit": "working_days",
+            "target_minutes": None,
+            "due_at": None,
+            "working_minutes_used": None,
+            "working_minutes_left": None,
         },
         "timeline": [
             {

@@ -18,6 +18,14 @@ SLA_KEYS = {
     "paused",
     "state",
 }
+# Issue 15: the fields of a target in working minutes, as a day target shows them.
+OF_A_DAY_TARGET = {
+    "unit": "working_days",
+    "target_minutes": None,
+    "due_at": None,
+    "working_minutes_used": None,
+    "working_minutes_left": None,
+}
 
 
 @pytest.fixture
@@ -29,7 +37,8 @@ def sla_of(client, headers, application_id):
     response = client.get(f"/api/v1/applications/{application_id}", headers=headers)
     assert response.status_code == 200
     sla = response.get_json()["sla"]
-    assert set(sla) == SLA_KEYS
+    assert set(sla) == SLA_KEYS | set(OF_A_DAY_TARGET)
+    assert {key: sla.pop(key) for key in OF_A_DAY_TARGET} == OF_A_DAY_TARGET
     return sla
 
 

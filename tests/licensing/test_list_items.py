@@ -125,7 +125,13 @@ def test_a_page_is_the_schemas_json_byte_for_byte(app, client, people, records, 
     paused = {item["sla"]["state"] for item in answer.get_json() if item["sla"]["paused"]}
     assert paused >= {"on_track", "breached"}
     slas = {item["sla"]["state"] for item in answer.get_json()}
-    assert slas == {"not_started", "on_track", "at_risk", "breached", "met"}
+    # ... and, since issue 15, a minute target and a service with no target among them.
+    assert slas == {"not_started", "on_track", "at_risk", "breached", "met", "no_target"}
+    assert {item["sla"]["unit"] for item in answer.get_json()} == {
+        "working_days",
+        "working_minutes",
+        "none",
+    }
 
 
 def test_each_page_by_cursor_is_the_schemas_json_too(app, client, people, records):  # noqa: F811
