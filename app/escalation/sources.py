@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from app.calendar.sql import DAYS, muscat_day
+from app.authorities.models import Authority
+from app.calendar.sql import DAYS, muscat_day, working_minutes_between
 from app.catalogue.models import Service
 from app.escalation import clock
 from app.escalation.models import APPLICATION, CASE, MESSAGE, REFUND
@@ -127,8 +128,9 @@ class Days:
         )
 
 
-def _running_due(model) -> sa.ColumnElement:
-    """The stored due date of a running clock; NULL for none, a paused or a stopped one."""
+def _running(model, column) -> sa.ColumnElement:
+    """`column` (the stored due date, or a minute target's due moment) of a running clock; NULL
+    for none, a paused or a stopped one."""
     return sa.case(
         (
             sa.and_(
@@ -136,10 +138,22 @@ def _running_due(model) -> sa.ColumnElement:
                 model.sla_stopped_at.is_(None),
                 model.sla_paused_at.is_(None),
             ),
-            model.sla_due_date,
+            column,
         ),
         else_=sa.null(),
     )
+
+
+def _running_due(model) -> sa.ColumnElement:
+    return _running(model, model.sla_due_date)
+
+
+def _running_due_at(model) -> sa.ColumnElement:
+    return _running(model, model.sla_due_at)
+
+
+NO_MOMENT = sa.cast(sa.null(), UTCDateTime())
+NO_MINUTES = sa.cast(sa.null(), sa.Integer)
 
 
 def _ladder(kind: str, found: sa.Select, w, days: Days) -> sa.Select:
@@ -149,8 +163,26 @@ def _ladder(kind: str, found: sa.Select, w, days: Days) -> sa.Select:
     t = days.today
     spell_day, due_day = DAYS.alias("spell_day"), DAYS.alias("due_day")
     idle_days = t.c.working_day_number - spell_day.c.working_day_number
-    at_risk = clock.at_risk(w.due, due_day.c.working_day_number, t.c.day, t.c.working_day_number)
-    breached = clock.breached(w.due, t.c.day)
+    now = sa.bindparam("now", type_=UTCDateTime())
+    hours = Authority.__table__.alias("hours")
+    minutes_left = working_minutes_between(
+        w.authority_id,
+        now,
+        w.due_at,
+        sa.select(hours.c.work_starts_minute).where(hours.c.id == w.authority_id).scalar_subquery(),
+        sa.select(hours.c.work_ends_minute).where(hours.c.id == w.authority_id).scalar_subquery(),
+    )
+    at_risk = clock.at_risk(
+        w.due,
+        due_day.c.working_day_number,
+        t.c.day,
+        t.c.working_day_number,
+        w.due_at,
+        now,
+        w.target_minutes,
+        minutes_left,
+    )
+    breached = clock.breached(w.due, t.c.day, w.due_at, now)
     return (
         found.join(
             spell_day,
@@ -213,6 +245,8 @@ def _per_service(kind: str, model, waiting: sa.ColumnElement, spell_start, diale
                 model.assignee_id.label("assignee_id"),
                 spell_start.label("spell_start"),
                 due.label("due"),
+                _running_due_at(model).label("due_at"),
+                model.sla_target_minutes.label("target_minutes"),
             )
             .where(*where)
             .offset(ZERO)
@@ -227,6 +261,8 @@ def _per_service(kind: str, model, waiting: sa.ColumnElement, spell_start, diale
         assignee_id=model.assignee_id,
         spell_start=spell_start,
         due=due,
+        due_at=_running_due_at(model),
+        target_minutes=model.sla_target_minutes,
     )
     return _ladder(kind, found.join(model, sa.and_(*where)), _Columns(w), days)
 
@@ -269,6 +305,8 @@ def answered_cases(dialect: str) -> sa.Select:
             "assignee_id": C.assignee_id,
             "spell_start": C.reply_due_since,
             "due": sa.cast(sa.null(), sa.Date),
+            "due_at": NO_MOMENT,
+            "target_minutes": NO_MINUTES,
         }
     )
     found = days.per_service().join(
@@ -302,6 +340,8 @@ def refunds(dialect: str) -> sa.Select:
             "assignee_id": sa.cast(sa.null(), sa.Integer),
             "spell_start": R.last_action_at,
             "due": due,
+            "due_at": _running_due_at(R),
+            "target_minutes": R.sla_target_minutes,
         }
     )
     found = (
@@ -354,6 +394,8 @@ def messages(dialect: str) -> sa.Select:
             "assignee_id": A.assignee_id,
             "spell_start": unanswered.c.spell_start,
             "due": unanswered.c.due,
+            "due_at": NO_MOMENT,
+            "target_minutes": NO_MINUTES,
         }
     )
     found = (

@@ -39,9 +39,14 @@ def add_application(
     target_days: int | None = None,
     due: dt.date | None = None,
     reference: str | None = None,
+    target_minutes: int | None = None,
+    due_at: dt.datetime | None = None,
 ) -> int:
     """An application of service `code` whose last action was `last_action`; with a running
-    clock of `target_days` due on `due` (given by the test), else with no clock."""
+    clock of `target_days` due on `due` (given by the test), or of `target_minutes` due at
+    `due_at`, else with no clock."""
+    if target_minutes is not None:
+        target_days, due = 0, due_at.astimezone(MUSCAT).date()
     with app.app_context(), uow.transaction():
         service = db.session.scalar(sa.select(Service).where(Service.code == code))
         return db.session.execute(
@@ -62,6 +67,9 @@ def add_application(
                 sla_started_at=last_action if target_days is not None else None,
                 sla_paused_at=last_action if state == "info_requested" else None,
                 sla_due_date=due,
+                sla_unit="working_minutes" if target_minutes is not None else "working_days",
+                sla_target_minutes=target_minutes,
+                sla_due_at=due_at,
                 queue_band=0 if due is not None else 3,
                 last_action_at=last_action,
             )

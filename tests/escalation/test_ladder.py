@@ -138,6 +138,47 @@ def test_at_risk_tells_the_assignee_then_breached_the_position(app):
     assert assignee == who["inspector"]
 
 
+def test_a_minute_target_is_at_risk_in_its_last_quarter_and_breached_past_its_moment(app):
+    who = people(app)
+    # 4 working hours from 10:00 on Sunday 31 May (working day 8:00-14:30): due at 14:00.
+    add_application(
+        app,
+        who["applicant"],
+        PIT,
+        muscat(2026, 5, 31, 10, 0),
+        assignee_id=who["inspector"],
+        target_minutes=240,
+        due_at=muscat(2026, 5, 31, 14, 0),
+        reference="HOURS",
+    )
+    assert sweep(app, muscat(2026, 5, 31, 12, 0)) == 0  # 120 of 240 minutes left
+    assert sweep(app, muscat(2026, 5, 31, 12, 59)) == 0  # 61 left: more than a quarter
+    assert sweep(app, muscat(2026, 5, 31, 13, 0)) == 1  # 60 left: at risk, the assignee
+    assert sweep(app, muscat(2026, 5, 31, 13, 59)) == 0  # still at risk, told already
+    assert sweep(app, muscat(2026, 5, 31, 14, 1)) == 1  # past 14:00: breached, the same day
+    assert fired(app) == [("application", "HOURS", 1, 0), ("application", "HOURS", 2, 0)]
+
+
+def test_a_minute_target_due_the_next_morning_is_not_breached_overnight(app):
+    who = people(app)
+    # 30 working minutes from 14:20 on Sunday 31 May: 10 that day, 20 from 8:00 Monday.
+    add_application(
+        app,
+        who["applicant"],
+        PIT,
+        muscat(2026, 5, 31, 14, 20),
+        assignee_id=who["inspector"],
+        target_minutes=30,
+        due_at=muscat(2026, 6, 1, 8, 20),
+        reference="OVERNIGHT",
+    )
+    assert sweep(app, muscat(2026, 5, 31, 14, 25)) == 0  # 25 of 30 left
+    assert sweep(app, muscat(2026, 5, 31, 20, 0)) == 0  # evening: 20 working minutes left
+    assert sweep(app, muscat(2026, 6, 1, 8, 15)) == 1  # 5 left: at risk
+    assert sweep(app, muscat(2026, 6, 1, 8, 30)) == 1  # breached
+    assert [level for _k, _r, level, _i in fired(app)] == [1, 2]
+
+
 def test_refunds_cases_tickets_and_unanswered_messages_go_through_the_same_sweep(
     app, client, clock
 ):
