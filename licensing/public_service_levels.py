@@ -26,6 +26,7 @@ from app.catalogue.models import Service
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.i18n import N_
+from app.sla import SlaUnit
 from app.timeutil import MUSCAT, utcnow
 from licensing.service_levels import figures_of, figures_query
 
@@ -87,7 +88,14 @@ def count_service_levels(code: str) -> dict[str, Any]:
     months = _months_to(as_of)
     first_month = date(*(int(part) for part in months[0].split("-")), 1)
     services = db.session.execute(
-        sa.select(Service.code, Service.name_ar, Service.name_en, Service.sla_days)
+        sa.select(
+            Service.code,
+            Service.name_ar,
+            Service.name_en,
+            Service.sla_days,
+            Service.sla_unit,
+            Service.sla_minutes,
+        )
         .where(Service.authority_id == authority.id, Service.is_active)
         .order_by(Service.code)
     ).all()
@@ -107,14 +115,16 @@ def count_service_levels(code: str) -> dict[str, Any]:
         "services": [
             {
                 "service": {"code": code, "name_ar": name_ar, "name_en": name_en},
-                "target_days": target_days,
+                "has_target": unit != SlaUnit.NONE,
+                "target_days": target_days if unit == SlaUnit.WORKING_DAYS else None,
+                "target_minutes": minutes if unit == SlaUnit.WORKING_MINUTES else None,
                 "last_90_days": published(window.get((code,))),
                 "months": [
                     {"month": month, **published(monthly.get((code, _month_key(month))))}
                     for month in months
                 ],
             }
-            for code, name_ar, name_en, target_days in services
+            for code, name_ar, name_en, target_days, unit, minutes in services
         ],
     }
 

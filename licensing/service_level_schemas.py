@@ -110,6 +110,10 @@ class PublicServiceLevelSchema(Schema):
     target_days = fields.Integer(
         allow_none=True, metadata={"description": "The published target in working days"}
     )
+    target_minutes = fields.Integer(
+        allow_none=True,
+        metadata={"description": "The published target in working minutes (inside working hours)"},
+    )
     last_90_days = fields.Nested(PublicFiguresSchema)
     months = fields.List(
         fields.Nested(PublicMonthSchema),

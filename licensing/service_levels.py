@@ -33,7 +33,8 @@ from app.authorities.models import Department
 from app.calendar.sql import DAYS, due_number, is_after_due, muscat_day
 from app.catalogue.models import Service, ServiceFamily
 from app.extensions import db
-from app.timeutil import MUSCAT, utcnow
+from app.sla import SlaUnit
+from app.timeutil import MUSCAT, UTCDateTime, utcnow
 from licensing.models import Application
 
 GROUPS = ("department", "service", "inspector", "family", "month")
@@ -208,11 +209,24 @@ def _clocks(authority_id, groups, today, first, last, service, completed_by) -> 
         (a.sla_paused_at.is_not(None), muscat_day(a.sla_paused_at)),
         else_=sa.literal(today, sa.Date),
     )
-    has_target = sa.and_(a.sla_due_date.is_not(None), a.sla_target_days.is_not(None))
+    has_target = sa.and_(
+        a.sla_due_date.is_not(None),
+        a.sla_target_days.is_not(None),
+        a.sla_unit != SlaUnit.NONE,
+    )
     due = due_number(
         started.c.working_day_number, started.c.is_working, a.sla_target_days + a.sla_paused_days
     )
-    past_due = is_after_due(last_ran.c.working_day_number, last_ran.c.is_working, due)
+    # A target in working minutes is judged on its due moment: stopped after it, or still open
+    # past it at the end of `today` (now, when `today` is today).
+    as_of = sa.literal(min(utcnow(), _muscat_midnight(today + _DAY)), UTCDateTime())
+    past_due = sa.case(
+        (
+            a.sla_unit == SlaUnit.WORKING_MINUTES,
+            sa.case((stopped, a.sla_stopped_at > a.sla_due_at), else_=a.sla_due_at < as_of),
+        ),
+        else_=is_after_due(last_ran.c.working_day_number, last_ran.c.is_working, due),
+    )
     late = sa.and_(has_target, past_due)
     spent = last_ran.c.working_day_number - started.c.working_day_number - a.sla_paused_days
     done = sa.case((stopped, 1), else_=0)

@@ -112,3 +112,43 @@ def test_one_statement(app, levels):
 def test_an_unknown_group_is_refused(app, levels):
     with app.app_context(), pytest.raises(ValueError):
         service_levels(levels["authority"], None, None, "colour")
+
+
+def test_a_minute_target_is_judged_on_its_due_moment(app, monkeypatch):
+    """Three applications on a 4-hour target, started 10:00 on Sunday 31 May 2026 (due 14:00
+    that day): one decided at 13:59 (on time), one at 14:01 the same day (late, although on its
+    due date), one still open at 15:00 (breached)."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from app import uow
+    from licensing.models import Application
+    from tests.clock import Clock
+    from tests.escalation.rows import add_application, muscat
+    from tests.factories import make_staff
+
+    applicant = make_staff(app, "auditor", "ABG")["id"]
+    code = "ABG-STRAY-ANIMAL-CAPTURE"
+    started, due_at = muscat(2026, 5, 31, 10, 0), muscat(2026, 5, 31, 14, 0)
+    stops = {"IN-TIME": muscat(2026, 5, 31, 13, 59), "LATE": muscat(2026, 5, 31, 14, 1)}
+    for reference in ("IN-TIME", "LATE", "OPEN"):
+        add_application(
+            app, applicant, code, started, target_minutes=240, due_at=due_at, reference=reference
+        )
+    with app.app_context(), uow.transaction():
+        db.session.execute(sa.update(Application).values(sla_started_at=started))
+        for reference, stopped in stops.items():
+            db.session.execute(
+                sa.update(Application)
+                .where(Application.reference == reference)
+                .values(sla_stopped_at=stopped, state="issued")
+            )
+    with app.app_context():
+        authority = db.session.scalar(sa.select(Service.authority_id).where(Service.code == code))
+        Clock(monkeypatch).stop_at(muscat(2026, 5, 31, 15, 0))
+        [row] = service_levels(authority, None, None, "service", today=dt.date(2026, 5, 31))
+    assert (row["received"], row["completed"]) == (3, 2)
+    assert (row["completed_on_time"], row["completed_late"]) == (1, 1)
+    assert (row["open"], row["breached"]) == (1, 1)
+    assert row["on_time_percent"] == 50.0
