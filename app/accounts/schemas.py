@@ -141,23 +141,30 @@ class ProfileUpdateSchema(Schema):
         return data
 
 
-class LoginSchema(Schema):
+class _LoginIdentifier(Schema):
+    """An account's e-mail (compared in lower case) or civil ID, as login takes them."""
+
     email = fields.String(validate=validate.Length(min=1, max=254))
     civil_id = fields.String(validate=validate.Length(min=1, max=12))
-    password = fields.String(
-        required=True, load_only=True, validate=validate.Length(min=1, max=128)
-    )
-
-    @validates_schema
-    def one_identifier(self, data, **kwargs):
-        if ("email" in data) == ("civil_id" in data):
-            raise ValidationError(N_("Give either email or civil_id."), "email")
 
     @post_load
     def lower_email(self, data, **kwargs):
         if "email" in data:
             data["email"] = data["email"].strip().lower()
         return data
+
+
+class _OneLoginIdentifier(_LoginIdentifier):
+    @validates_schema
+    def one_identifier(self, data, **kwargs):
+        if ("email" in data) == ("civil_id" in data):
+            raise ValidationError(N_("Give either email or civil_id."), "email")
+
+
+class LoginSchema(_OneLoginIdentifier):
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=128)
+    )
 
 
 class RefreshSchema(Schema):
@@ -175,6 +182,52 @@ class PasswordChangeSchema(Schema):
         load_only=True,
         metadata={"description": "At least 12 characters; not a common or leaked password"},
     )
+
+
+RESET_CHANNELS = ("email", "sms")
+
+
+class PasswordResetRequestSchema(_OneLoginIdentifier):
+    channel = fields.String(
+        load_default="email",
+        validate=validate.OneOf(RESET_CHANNELS),
+        metadata={"description": "`email`: a one-time link; `sms`: a six-digit code"},
+    )
+
+
+class PasswordResetConfirmSchema(_LoginIdentifier):
+    token = fields.String(
+        load_only=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "The token of the e-mailed link"},
+    )
+    code = fields.String(
+        load_only=True,
+        validate=validate.Regexp(r"^[0-9]{6}$", error=N_("Six digits.")),
+        metadata={"description": "The code sent by SMS, with the account's email or civil_id"},
+    )
+    new_password = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=1, max=128),
+        metadata={"description": "At least 12 characters; not a common or leaked password"},
+    )
+
+    @validates_schema
+    def token_or_code(self, data, **kwargs):
+        identifiers = ("email" in data) + ("civil_id" in data)
+        by_link = "token" in data and "code" not in data and identifiers == 0
+        by_code = "token" not in data and "code" in data and identifiers == 1
+        if not (by_link or by_code):
+            raise ValidationError(N_("Give either token, or code with email or civil_id."), "token")
+
+
+class AcceptedSchema(Schema):
+    detail = fields.String(metadata={"description": "What happens next, in the caller's language"})
+
+
+class AdminResetSchema(Schema):
+    channel = fields.String(load_default="email", validate=validate.OneOf(RESET_CHANNELS))
 
 
 class LogoutSchema(Schema):

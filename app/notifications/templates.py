@@ -67,6 +67,10 @@ EVENTS: dict[str, frozenset[str]] = {
     "case_escalated": frozenset({"reference", "kind_ar", "kind_en", "note"}),
     "case_idle": frozenset({"reference", "kind_ar", "kind_en", "idle_days", "assignee"}),
     "case_message": frozenset({"reference", "kind_ar", "kind_en", "body"}),
+    # password reset (issue 16): the link or the code, and the notice by the other channel
+    "password_reset_link": frozenset({"url", "minutes"}),
+    "password_reset_code": frozenset({"code", "minutes"}),
+    "password_changed": frozenset({"changed_at"}),
 }
 
 

@@ -46,6 +46,11 @@ SAMPLE = {
     "authority_en": "Al Buraimi Governorate",
     "new_reference": "ABG-CASE-2026-000001",
     "body": "Any news?",
+    # password reset (issue 16)
+    "url": "https://portal.example.om/reset?token=abc",
+    "minutes": 15,
+    "code": "482913",
+    "changed_at": "2026-12-02 21:05",
 }
 
 
