@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     """Every blueprint, in one place."""
     from app.accounts.priority_routes import blp as priority
     from app.accounts.routes import blp as accounts
+    from app.accounts.terms_routes import blp as terms
     from app.audit.routes import blp as audit
     from app.authorities.routes import blp as authorities
     from app.calendar.routes import blp as calendar
@@ -139,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
         cases,
         open311,
         open311_keys,
+        terms,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)

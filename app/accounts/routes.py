@@ -26,6 +26,7 @@ from app.accounts.schemas import (
     TokenSchema,
     UserSchema,
 )
+from app.accounts.terms import terms_exempt
 from app.i18n import current_language
 from app.limits import rate_limited
 from app.maintenance.hooks import maintenance_exempt
@@ -95,6 +96,7 @@ class Refresh(MethodView):
 class Logout(MethodView):
     @allow(AUTHENTICATED)
     @maintenance_exempt
+    @terms_exempt
     @blp.arguments(LogoutSchema, required=False)
     @blp.response(204)
     def post(self, data):
@@ -108,6 +110,7 @@ class Logout(MethodView):
 class Password(MethodView):
     @allow(AUTHENTICATED)
     @maintenance_exempt
+    @terms_exempt
     @rate_limited("password")
     @blp.arguments(PasswordChangeSchema)
     @blp.response(204)
@@ -164,6 +167,7 @@ class Me(MethodView):
         return require_user()
 
     @allow(AUTHENTICATED)
+    @terms_exempt  # correcting one's own details is always allowed
     @blp.arguments(ProfileUpdateSchema)
     @blp.response(200, UserSchema)
     def patch(self, data):

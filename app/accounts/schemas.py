@@ -100,6 +100,23 @@ class RegistrationSchema(ProfileInputSchema):
         validate=_check(CR_NUMBER, N_("A commercial registration number is 5 to 10 digits."))
     )
     trade_name = fields.String(validate=validate.Length(min=2, max=200))
+    accept_terms = fields.Boolean(
+        load_default=True,
+        load_only=True,
+        metadata={
+            "description": "Registering accepts every authority's current terms of use and "
+            "privacy notice (GET /api/v1/terms), recorded with the time and address; false "
+            "is refused"
+        },
+    )
+
+    @validates_schema
+    def terms_accepted(self, data, **kwargs):
+        if data.get("accept_terms") is False:
+            raise ValidationError(
+                N_("An account needs the terms of use and privacy notice accepted."),
+                "accept_terms",
+            )
 
     @validates_schema
     def business_needs_both(self, data, **kwargs):

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from app.accounts import terms
 from app.accounts.models import STAFF_ROLES, AccountKind, Role, User
 from app.accounts.password_policy import password_problem
 from app.accounts.passwords import hash_password, verify_password
@@ -86,6 +87,7 @@ def register_applicant(data: dict[str, Any], language: str) -> User:
     )
     _insert_user(user)
     record_change("account.registered", "user", user.id, authority_id=None, after=audit_view(user))
+    terms.accept(user, None, how="registration")  # every authority's current version
     current_app.logger.info("applicant registered", extra={"user_id": user.id})
     return user
 

@@ -67,6 +67,12 @@ PRIORITY_REFUSED = {
     "reason": LONG_REASON_AR,
 }
 REPLY = {"reply_due": "2026-12-22", "written_on": "2026-12-21"}
+RESET = {
+    "url": "https://portal.example.om/portal/password-reset?token=" + "x" * 43,
+    "minutes": 15,
+    "code": "482913",
+    "changed_at": "2026-12-02 21:05",
+}
 
 # (event, extra context, parts in Arabic, parts in English)
 PROMISED = [
@@ -104,6 +110,10 @@ PROMISED = [
     ("case_escalated", CASE, 1, 1),
     ("case_idle", CASE, 1, 1),
     ("case_message", CASE, 1, 1),
+    # a one-time code is one part, so it arrives whole or not at all
+    ("password_reset_code", RESET, 1, 1),
+    ("password_reset_link", RESET, 1, 1),
+    ("password_changed", RESET, 1, 1),
 ]
 
 
