@@ -29,6 +29,8 @@ EXPECTED = {
     ("GET", "/api/v1/terms/<string:authority>/versions"): ANYONE,
     ("GET", "/api/v1/me/terms"): LOGGED_IN,
     ("POST", "/api/v1/me/terms"): {"applicant"},
+    ("GET", "/api/v1/me/consents"): LOGGED_IN,
+    ("PUT", "/api/v1/me/consents/<string:purpose>"): LOGGED_IN,
     ("GET", "/api/v1/me"): LOGGED_IN,
     ("PATCH", "/api/v1/me"): LOGGED_IN,
     ("GET", "/api/v1/applicants/<int:user_id>"): {"applicant"},

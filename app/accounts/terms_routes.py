@@ -7,11 +7,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.access import AUTHENTICATED, PUBLIC, allow, require_user
-from app.accounts import terms
+from app.accounts import consent, terms
 from app.accounts.models import Role
 from app.accounts.terms_schemas import (
     AcceptanceSchema,
     AcceptInputSchema,
+    ConsentInputSchema,
+    ConsentSchema,
+    ConsentsSchema,
     MyTermsSchema,
     TermsInputSchema,
     TermsQuery,
@@ -75,3 +78,27 @@ class MyTerms(MethodView):
         """Accept the current terms and privacy notice: the versions named, or every pending one;
         recorded with the time, address and client"""
         return terms.accept(require_user(), (data or {}).get("terms_version_ids"))
+
+
+@blp.route("/me/consents")
+class MyConsents(MethodView):
+    @allow(AUTHENTICATED)
+    @blp.response(200, ConsentsSchema)
+    def get(self):
+        """The optional processing the caller may consent to, whether they do now, and the history
+        of their consents"""
+        return {"purposes": consent.consents_of(require_user())}
+
+
+@blp.route("/me/consents/<string:purpose>")
+class MyConsent(MethodView):
+    @allow(AUTHENTICATED)
+    @terms.terms_exempt
+    @maintenance_exempt
+    @blp.arguments(ConsentInputSchema)
+    @blp.response(200, ConsentSchema)
+    def put(self, data, purpose):
+        """Grant (`granted: true`) or withdraw (`granted: false`) consent to a purpose, recorded
+        with the version of its text, the time and address; a withdrawal stops the processing
+        from then on"""
+        return consent.set_consent(require_user(), purpose, data["granted"])

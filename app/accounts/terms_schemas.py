@@ -57,3 +57,26 @@ class AcceptanceSchema(Schema):
 class MyTermsSchema(Schema):
     accepted = fields.List(fields.Nested(AcceptanceSchema))
     pending = fields.List(fields.Nested(TermsVersionSchema))
+
+
+class ConsentRowSchema(Schema):
+    notice_version = fields.String()
+    granted_at = MuscatDateTime()
+    withdrawn_at = MuscatDateTime(allow_none=True)
+
+
+class ConsentSchema(Schema):
+    purpose = fields.String()
+    notice_version = fields.String(metadata={"description": "The version of the text shown"})
+    text_ar = fields.String()
+    text_en = fields.String()
+    granted = fields.Boolean()
+    history = fields.List(fields.Nested(ConsentRowSchema))
+
+
+class ConsentsSchema(Schema):
+    purposes = fields.List(fields.Nested(ConsentSchema))
+
+
+class ConsentInputSchema(Schema):
+    granted = fields.Boolean(required=True)

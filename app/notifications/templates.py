@@ -71,6 +71,8 @@ EVENTS: dict[str, frozenset[str]] = {
     "password_reset_link": frozenset({"url", "minutes"}),
     "password_reset_code": frozenset({"code", "minutes"}),
     "password_changed": frozenset({"changed_at"}),
+    # news by SMS to those who consented to it (app.accounts.consent, marketing_sms)
+    "announcement_sms": frozenset({"title_ar", "title_en"}),
 }
 
 

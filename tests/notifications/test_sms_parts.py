@@ -114,6 +114,8 @@ PROMISED = [
     ("password_reset_code", RESET, 1, 1),
     ("password_reset_link", RESET, 1, 1),
     ("password_changed", RESET, 1, 1),
+    # news by SMS, the title cut to fit one part
+    ("announcement_sms", {"title_ar": "خ" * 300, "title_en": "N" * 300}, 1, 1),
 ]
 
 

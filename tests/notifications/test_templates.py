@@ -51,6 +51,8 @@ SAMPLE = {
     "minutes": 15,
     "code": "482913",
     "changed_at": "2026-12-02 21:05",
+    "title_ar": "مواعيد العمل في رمضان",
+    "title_en": "Working hours in Ramadan",
 }
 
 
