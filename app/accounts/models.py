@@ -62,6 +62,8 @@ class User(Timestamped, db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     phone: Mapped[str] = mapped_column(sa.String(16))
+    # An Omani address (app.accounts.schemas.AddressSchema), set and corrected by its owner.
+    address: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
     preferred_language: Mapped[str] = mapped_column(sa.String(2), default="ar")
     cr_number: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     trade_name: Mapped[str | None] = mapped_column(sa.String(200))

@@ -143,19 +143,79 @@ class StaffUpdateSchema(Schema):
     is_active = fields.Boolean()
 
 
+# Oman's eleven governorates.
+GOVERNORATES = (
+    "muscat",
+    "dhofar",
+    "musandam",
+    "al_buraimi",
+    "ad_dakhiliyah",
+    "north_al_batinah",
+    "south_al_batinah",
+    "south_ash_sharqiyah",
+    "north_ash_sharqiyah",
+    "ad_dhahirah",
+    "al_wusta",
+)
+
+
+class AddressSchema(Schema):
+    """An Omani address: the governorate and wilayat always; the area or village, way (street)
+    and building numbers, P.O. box and postal code where there are any."""
+
+    governorate = fields.String(required=True, validate=validate.OneOf(GOVERNORATES))
+    wilayat = fields.String(required=True, validate=validate.Length(min=2, max=60))
+    area = fields.String(
+        validate=validate.Length(min=1, max=100), metadata={"description": "Area or village"}
+    )
+    way = fields.String(
+        validate=validate.Length(min=1, max=20), metadata={"description": "Way number"}
+    )
+    building = fields.String(validate=validate.Length(min=1, max=20))
+    po_box = fields.String(
+        validate=_check(re.compile(r"[0-9]{1,6}"), N_("A P.O. box is 1 to 6 digits."))
+    )
+    postal_code = fields.String(
+        validate=_check(re.compile(r"[0-9]{3}"), N_("An Omani postal code is 3 digits."))
+    )
+
+    @pre_load
+    def tidy(self, data, **kwargs):
+        if isinstance(data, dict):
+            data = {k: " ".join(v.split()) if isinstance(v, str) else v for k, v in data.items()}
+        return data
+
+
 class ProfileUpdateSchema(Schema):
     phone = fields.String(
         validate=_check(
             OMAN_MOBILE, N_("Enter an Omani mobile number: +968 and 8 digits starting with 7 or 9.")
         )
     )
+    email = fields.Email(validate=validate.Length(max=254))
     preferred_language = fields.String(validate=validate.OneOf(LANGUAGES))
+    address = fields.Nested(AddressSchema, allow_none=True)
+    current_password = fields.String(
+        load_only=True,
+        validate=validate.Length(min=1, max=128),
+        metadata={"description": "Needed to change the e-mail or the phone"},
+    )
 
     @pre_load
     def normalise(self, data, **kwargs):
         if isinstance(data, dict) and "phone" in data:
             data = {**data, "phone": normalise_phone(data["phone"])}
+        if isinstance(data, dict) and isinstance(data.get("email"), str):
+            data = {**data, "email": data["email"].strip().lower()}
         return data
+
+    @validates_schema
+    def contacts_need_the_password(self, data, **kwargs):
+        if ("phone" in data or "email" in data) and "current_password" not in data:
+            raise ValidationError(
+                N_("Changing your e-mail or phone needs your current password."),
+                "current_password",
+            )
 
 
 class _LoginIdentifier(Schema):
@@ -269,6 +329,7 @@ class UserSchema(Schema):
     email = fields.String()
     phone = fields.String()
     preferred_language = fields.String()
+    address = fields.Nested(AddressSchema, allow_none=True)
     cr_number = fields.String(allow_none=True)
     trade_name = fields.String(allow_none=True)
     authority = fields.Nested(AuthorityRefSchema, allow_none=True)

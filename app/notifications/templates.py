@@ -73,6 +73,8 @@ EVENTS: dict[str, frozenset[str]] = {
     "password_changed": frozenset({"changed_at"}),
     # news by SMS to those who consented to it (app.accounts.consent, marketing_sms)
     "announcement_sms": frozenset({"title_ar", "title_en"}),
+    # to the old e-mail or phone when the account's changes (app.accounts.services)
+    "contact_changed": frozenset({"what_ar", "what_en", "new"}),
 }
 
 

@@ -116,6 +116,12 @@ PROMISED = [
     ("password_changed", RESET, 1, 1),
     # news by SMS, the title cut to fit one part
     ("announcement_sms", {"title_ar": "خ" * 300, "title_en": "N" * 300}, 1, 1),
+    (
+        "contact_changed",
+        {"what_ar": "البريد الإلكتروني", "what_en": "e-mail address", "new": "*" * 40},
+        1,
+        1,
+    ),
 ]
 
 

@@ -53,6 +53,9 @@ SAMPLE = {
     "changed_at": "2026-12-02 21:05",
     "title_ar": "مواعيد العمل في رمضان",
     "title_en": "Working hours in Ramadan",
+    "what_ar": "رقم الهاتف",
+    "what_en": "phone number",
+    "new": "*********567",
 }
 
 
