@@ -96,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     """Every blueprint, in one place."""
     from app.accounts.priority_routes import blp as priority
     from app.accounts.routes import blp as accounts
+    from app.accounts.terms_routes import blp as terms
     from app.audit.routes import blp as audit
     from app.authorities.routes import blp as authorities
     from app.breaches.routes import blp as breaches
@@ -148,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
         service_levels,
         breaches,
         application_breaches,
+        terms,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops)

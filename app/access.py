@@ -15,11 +15,12 @@ from flask import Flask, current_app, g, request
 from flask_smorest import Blueprint
 
 from app.accounts.models import AuthSession, Role, User
+from app.accounts.terms import pending_terms_exist, refuse_if_pending
 from app.accounts.tokens import read_access_token
 from app.errors import Forbidden, NotFound, Unauthorized
 from app.extensions import db
 from app.i18n import N_
-from app.maintenance.hooks import refuse_writes_on_record
+from app.maintenance.hooks import WRITE_METHODS, refuse_writes_on_record
 from app.timeutil import real_utcnow  # sign-in: never the frozen test clock
 from app.view_marks import view_handler
 
@@ -73,9 +74,10 @@ def require_user() -> User:
 
 
 # Built once, not per request: every authenticated request sends it.
-# The user of a live session only: the session's own columns stay in the database.
+# The user of a live session only: the session's own columns stay in the database. With it,
+# whether a current version of the terms waits for the user's acceptance (app.accounts.terms).
 _SESSION_WITH_USER = (
-    sa.select(User)
+    sa.select(User, pending_terms_exist(User.id).label("terms_pending"))
     .join(AuthSession, AuthSession.user_id == User.id)
     .where(
         User.id == sa.bindparam("user_id"),
@@ -90,6 +92,7 @@ _SESSION_WITH_USER = (
 def _authenticate() -> None:
     g.user = g.user_id = None
     g.session_id = None
+    g.terms_pending = False
     header = request.environ.get("HTTP_AUTHORIZATION", "")  # request.headers["Authorization"]
     if not header:
         return
@@ -98,12 +101,13 @@ def _authenticate() -> None:
     if found is None:
         raise Unauthorized(code="invalid_token", detail=INVALID_TOKEN)
     user_id, session_id = found
-    user = db.session.scalar(
+    found = db.session.execute(
         _SESSION_WITH_USER,
         {"user_id": user_id, "session_id": session_id, "now": real_utcnow()},
-    )
-    if user is None:  # no such session, revoked, expired, or its user deactivated
+    ).first()
+    if found is None:  # no such session, revoked, expired, or its user deactivated
         raise Unauthorized(code="invalid_token", detail=INVALID_TOKEN)
+    user, g.terms_pending = found
     g.user, g.user_id, g.session_id = user, user_id, session_id
 
 
@@ -125,9 +129,15 @@ def _enforce() -> None:
     if PUBLIC in allowed:
         return
     user = require_user()
-    if AUTHENTICATED in allowed or user.role.value in allowed:
-        return
-    raise Forbidden()
+    if not (AUTHENTICATED in allowed or user.role.value in allowed):
+        raise Forbidden()
+    if (
+        g.terms_pending
+        and user.role is Role.APPLICANT
+        and request.method in WRITE_METHODS
+        and not getattr(view_handler(view, request.method), "_terms_exempt", False)
+    ):
+        refuse_if_pending(user)
 
 
 def init_access(app: Flask, public_endpoints: Iterable[str]) -> None:

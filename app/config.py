@@ -90,6 +90,31 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATE_LIMIT_PASSWORD_PER_ADDRESS", "20/hour", "Password changes per client address"),
     Setting("RATE_LIMIT_PASSWORD_PER_ACCOUNT", "5/hour", "Password changes per account"),
     Setting(
+        "RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS",
+        "10/hour",
+        "Password reset requests and confirmations per client address",
+    ),
+    Setting(
+        "RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT",
+        "5/hour",
+        "Password reset requests and code confirmations per e-mail or civil ID",
+    ),
+    Setting("PASSWORD_RESET_TTL", 900, "How long a reset link or code works, seconds", int),
+    Setting(
+        "PASSWORD_RESET_MAX_TRIES", 5, "Wrong codes after which an SMS reset stops working", int
+    ),
+    Setting(
+        "PASSWORD_RESET_MAX_PER_HOUR",
+        3,
+        "Resets sent to one account an hour (more are answered alike and send nothing)",
+        int,
+    ),
+    Setting(
+        "PASSWORD_RESET_URL",
+        "{base}/portal/password-reset?token={token}",
+        "The link a reset e-mail holds; {base} is PUBLIC_BASE_URL, {token} the one-time token",
+    ),
+    Setting(
         "RATE_LIMIT_UPLOAD_PER_ADDRESS",
         "300/hour",
         "Uploads (application documents, refund evidence) per client address",

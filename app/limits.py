@@ -65,6 +65,10 @@ GROUPS: dict[str, tuple[tuple[str, Callable[[], str]], ...]] = {
         ("RATE_LIMIT_PASSWORD_PER_ADDRESS", by_address),
         ("RATE_LIMIT_PASSWORD_PER_ACCOUNT", by_account),
     ),
+    "password_reset": (
+        ("RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS", by_address),
+        ("RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT", by_login_identifier),
+    ),
     "upload": (
         ("RATE_LIMIT_UPLOAD_PER_ADDRESS", by_address),
         ("RATE_LIMIT_UPLOAD_PER_ACCOUNT", by_account),

@@ -23,6 +23,9 @@ def seed_reference_data() -> None:
     from cases.seed import seed_case_services  # the case kinds' services (issue 14)
 
     seed_case_services()
+    from app.accounts.terms_seed import seed_terms  # terms of use and privacy (issue 16)
+
+    seed_terms()
 
 
 DEMO_AUTHORITY = "NBG"

@@ -13,20 +13,26 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app.accounts.consent import MARKETING_SMS, consenting
 from app.accounts.models import Role, User
 from app.audit import record_change
 from app.authorities.models import Authority
-from app.errors import Forbidden, NotFound
+from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import N_
 from app.maintenance.models import MaintenanceWindow
 from app.maintenance.services import announced_windows
+from app.notifications.models import Channel
+from app.notifications.services import notify
 from app.timeutil import utcnow
 from faq.models import Announcement
+from jobs import enqueue
 
 SUBJECT = "announcement"
 ANNOUNCERS = (Role.DEPARTMENT_HEAD, Role.ADMIN)
 ALL_NEEDS_ADMIN = N_("Only an admin may announce to all authorities.")
+SMS_NEEDS_NOW = N_("The SMS goes out when the news is announced: announce it at its time.")
+SMS_BATCH = 500
 
 
 def announce(author: User, data: dict[str, Any]) -> Announcement:
@@ -44,8 +50,12 @@ def announce(author: User, data: dict[str, Any]) -> Announcement:
         publish_at=data.get("publish_at") or utcnow(),
         created_by_id=author.id,
     )
+    if data.get("sms_subscribers") and announcement.publish_at > utcnow():
+        raise ValidationFailed({"sms_subscribers": [SMS_NEEDS_NOW]})
     db.session.add(announcement)
     db.session.flush()
+    if data.get("sms_subscribers"):
+        enqueue("faq.announcements.send_announcement_sms", announcement.id)
     record_change(
         "announcement.published",
         SUBJECT,
@@ -142,3 +152,27 @@ def _view(announcement: Announcement) -> dict[str, Any]:
         if announcement.withdrawn_at
         else None,
     }
+
+
+def send_announcement_sms(announcement_id: int) -> int:
+    """Job: the announcement's title by SMS to every person with a live `marketing_sms` consent
+    (app.accounts.consent), read now, so that a consent withdrawn before the job runs is not
+    sent to; nothing for a withdrawn announcement. Returns how many were written."""
+    announcement = db.session.get(Announcement, announcement_id)
+    if announcement is None or announcement.withdrawn_at is not None:
+        return 0
+    context = {"title_ar": announcement.title_ar, "title_en": announcement.title_en}
+    sent = 0
+    for user in db.session.scalars(
+        consenting(MARKETING_SMS).execution_options(yield_per=SMS_BATCH)
+    ):
+        notify(
+            user,
+            "announcement_sms",
+            context,
+            subject=(SUBJECT, announcement.id),
+            authority_id=announcement.authority_id,
+            channels=(Channel.SMS,),
+        )
+        sent += 1
+    return sent

@@ -148,6 +148,13 @@ class AnnouncementInputSchema(Schema):
     all_authorities = fields.Boolean(
         load_default=False, metadata={"description": "Announce to every authority (admins only)"}
     )
+    sms_subscribers = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Also send the title by SMS to everyone who consented to news by SMS "
+            "(`marketing_sms`); only for news announced now"
+        },
+    )
 
     @pre_load
     def tidy_titles(self, data, **kwargs):

@@ -62,6 +62,8 @@ class User(Timestamped, db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     phone: Mapped[str] = mapped_column(sa.String(16))
+    # An Omani address (app.accounts.schemas.AddressSchema), set and corrected by its owner.
+    address: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
     preferred_language: Mapped[str] = mapped_column(sa.String(2), default="ar")
     cr_number: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     trade_name: Mapped[str | None] = mapped_column(sa.String(200))
@@ -126,3 +128,34 @@ class LoginThrottle(db.Model):
     failures: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class PasswordReset(db.Model):
+    """One request to set a new password without the old one: a link by e-mail or a six-digit
+    code by SMS (`app.accounts.resets`).
+
+    Only a keyed hash of the link's token or of the code is kept. A reset is used once, lives
+    `PASSWORD_RESET_TTL` seconds, dies after `PASSWORD_RESET_MAX_TRIES` wrong codes, and is
+    superseded by the account's next one. `initiated_by_id` is the admin who started it.
+    """
+
+    __tablename__ = "password_resets"
+    __table_args__ = (
+        sa.CheckConstraint("channel IN ('email', 'sms')", name="channel_known"),
+        sa.Index("ix_password_resets_user_created", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(sa.String(5))
+    secret_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failed_tries: Mapped[int] = mapped_column(default=0)
+    requested_from: Mapped[str | None] = mapped_column(sa.String(45))
+    initiated_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
+from flask_babel import gettext
 from flask_smorest import Blueprint
 
 from app.access import AUTHENTICATED, PUBLIC, allow, require_user
-from app.accounts import services, sessions
+from app.accounts import resets, services, sessions
 from app.accounts.models import Role
 from app.accounts.schemas import (
+    AcceptedSchema,
+    AdminResetSchema,
     LoginSchema,
     LogoutSchema,
     PasswordChangeSchema,
+    PasswordResetConfirmSchema,
+    PasswordResetRequestSchema,
     ProfileUpdateSchema,
     RefreshSchema,
     RegistrationSchema,
@@ -21,6 +26,7 @@ from app.accounts.schemas import (
     TokenSchema,
     UserSchema,
 )
+from app.accounts.terms import terms_exempt
 from app.i18n import current_language
 from app.limits import rate_limited
 from app.maintenance.hooks import maintenance_exempt
@@ -90,6 +96,7 @@ class Refresh(MethodView):
 class Logout(MethodView):
     @allow(AUTHENTICATED)
     @maintenance_exempt
+    @terms_exempt
     @blp.arguments(LogoutSchema, required=False)
     @blp.response(204)
     def post(self, data):
@@ -103,6 +110,7 @@ class Logout(MethodView):
 class Password(MethodView):
     @allow(AUTHENTICATED)
     @maintenance_exempt
+    @terms_exempt
     @rate_limited("password")
     @blp.arguments(PasswordChangeSchema)
     @blp.response(204)
@@ -111,6 +119,43 @@ class Password(MethodView):
         services.change_password(
             require_user(), g.session_id, data["current_password"], data["new_password"]
         )
+
+
+@blp.route("/auth/password-reset")
+class PasswordResetRequest(MethodView):
+    @allow(PUBLIC)
+    @rate_limited("password_reset")
+    @blp.arguments(PasswordResetRequestSchema)
+    @blp.response(202, AcceptedSchema)
+    def post(self, data):
+        """Forgot the password: a one-time link by e-mail (`channel: email`, the default) or a
+        six-digit code by SMS (`channel: sms`) goes to the account with this e-mail or civil ID
+
+        The answer is 202 whether or not such an account exists. The link or code works once,
+        for `PASSWORD_RESET_TTL` seconds; asking again replaces it. Then
+        `POST /api/v1/auth/password-reset/confirm`."""
+        identifier = {k: data[k] for k in ("email", "civil_id") if k in data}
+        resets.request_reset(identifier, data["channel"])
+        return {"detail": gettext(resets.RESET_SENT)}
+
+
+@blp.route("/auth/password-reset/confirm")
+class PasswordResetConfirm(MethodView):
+    @allow(PUBLIC)
+    @rate_limited("password_reset")
+    @problems(
+        {
+            400: (("invalid_reset", "wrong, used, superseded or expired link or code"),),
+            422: (("validation_failed", "the new password fails the policy (`errors`)"),),
+        }
+    )
+    @blp.arguments(PasswordResetConfirmSchema)
+    @blp.response(204)
+    def post(self, data):
+        """Set a new password with the link's `token`, or with `code` and the account's `email`
+        or `civil_id`; every session of the account ends, and the user is told by the other
+        channel. After `PASSWORD_RESET_MAX_TRIES` wrong codes the code stops working"""
+        resets.confirm_reset(data)
 
 
 @blp.route("/me")
@@ -122,6 +167,7 @@ class Me(MethodView):
         return require_user()
 
     @allow(AUTHENTICATED)
+    @terms_exempt  # correcting one's own details is always allowed
     @blp.arguments(ProfileUpdateSchema)
     @blp.response(200, UserSchema)
     def patch(self, data):
@@ -169,3 +215,15 @@ class Staff(MethodView):
     def patch(self, data, user_id):
         """Change a member of staff's role or department, or deactivate the account"""
         return services.update_staff(require_user(), user_id, data)
+
+
+@blp.route("/staff/<int:user_id>/password-reset")
+class StaffPasswordReset(MethodView):
+    @allow(Role.ADMIN)
+    @blp.arguments(AdminResetSchema, required=False)
+    @blp.response(202, AcceptedSchema)
+    def post(self, data, user_id):
+        """Reset a member of staff's password: their sessions end at once and a one-time link
+        (or, with `channel: sms`, a code) goes to them; the admin never sees it"""
+        resets.admin_reset(require_user(), user_id, (data or {}).get("channel", "email"))
+        return {"detail": gettext(resets.ADMIN_RESET_SENT)}

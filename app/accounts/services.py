@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from app.accounts import terms
 from app.accounts.models import STAFF_ROLES, AccountKind, Role, User
 from app.accounts.password_policy import password_problem
 from app.accounts.passwords import hash_password, verify_password
@@ -22,8 +23,14 @@ from app.authorities.models import Department
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import N_
+from app.notifications.models import Channel
+from app.notifications.services import notify
 
 WRONG_PASSWORD = N_("The current password is wrong.")
+CONTACT_WORDS = {
+    "email": {"what_ar": "البريد الإلكتروني", "what_en": "e-mail address"},
+    "phone": {"what_ar": "رقم الهاتف", "what_en": "phone number"},
+}
 UNIQUE_FIELDS = ("civil_id", "email", "cr_number")
 DUPLICATE_MESSAGES = {
     "civil_id": N_("An account with this civil ID number already exists."),
@@ -86,6 +93,7 @@ def register_applicant(data: dict[str, Any], language: str) -> User:
     )
     _insert_user(user)
     record_change("account.registered", "user", user.id, authority_id=None, after=audit_view(user))
+    terms.accept(user, None, how="registration")  # every authority's current version
     current_app.logger.info("applicant registered", extra={"user_id": user.id})
     return user
 
@@ -116,18 +124,38 @@ def change_password(
 
 
 def update_profile(user: User, data: dict[str, Any]) -> User:
-    """Change the applicant's own contact phone and language."""
+    """Change the caller's own contacts, address and language. A new e-mail or phone needs the
+    current password (422 on `current_password` otherwise) and is told to the old one: an
+    e-mail to the old address, an SMS to the old number, and in-app."""
     before = audit_view(user)
-    for field in ("phone", "preferred_language"):
+    changes = {k: v for k, v in data.items() if k in ("phone", "email") and v != getattr(user, k)}
+    if changes and not verify_password(user.password_hash, data["current_password"]):
+        raise ValidationFailed({"current_password": [WRONG_PASSWORD]})
+    if "email" in changes:
+        _refuse_duplicates({"email": changes["email"]}, exclude_id=user.id)
+    old = {field: getattr(user, field) for field in changes}
+    for field in ("phone", "email", "preferred_language", "address"):
         if field in data:
             setattr(user, field, data[field])
+    for field, old_address in old.items():
+        notify(
+            user,
+            "contact_changed",
+            {**CONTACT_WORDS[field], "new": mask(changes[field])},
+            subject=("user", user.id),
+            channels=(Channel.EMAIL if field == "email" else Channel.SMS,),
+            to_address=old_address,
+        )
+    after = audit_view(user)
+    if "address" in data:
+        after["address_changed"] = True  # the audit log keeps no address
     record_change(
         "account.updated",
         "user",
         user.id,
         authority_id=user.authority_id,
         before=before,
-        after=audit_view(user),
+        after=after,
     )
     return user
 

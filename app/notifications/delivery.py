@@ -100,7 +100,7 @@ def outgoing(row: Notification) -> Callable[[], str]:
     if row.channel == Channel.EMAIL:
         attachments = tuple(load_attachment(a) for a in row.attachments or [])
         email = Email(
-            user.email,
+            row.to_address or user.email,
             row.title,
             row.body_text,
             row.body_html,
@@ -109,7 +109,7 @@ def outgoing(row: Notification) -> Callable[[], str]:
         )
         return lambda: mailer().send(email)
     if row.channel == Channel.SMS:
-        phone, text = user.phone, row.body_text
+        phone, text = row.to_address or user.phone, row.body_text
         return lambda: sms_gateway().send(phone, text)
     raise ValueError(f"nothing to send on {row.channel}")
 

@@ -35,7 +35,7 @@ class Notification(db.Model):
     """One message to one person on one channel: a row of the outbox.
 
     The text is rendered when the row is written, in the recipient's language; the address is
-    read from the account when it is sent.
+    read from the account when it is sent, unless the row names its own (`to_address`).
     """
 
     __tablename__ = "notifications"
@@ -57,6 +57,9 @@ class Notification(db.Model):
     body_text: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str | None] = mapped_column(sa.Text)
     sms_parts: Mapped[int | None]
+    # Where it goes when not to the account's address read at send time: the old e-mail or
+    # phone told of a change to a new one (app.accounts.services.update_profile).
+    to_address: Mapped[str | None] = mapped_column(sa.String(254))
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     state: Mapped[DeliveryState] = mapped_column(_enum(DeliveryState), default=DeliveryState.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.access import AUTHENTICATED, STAFF, allow, require_user
+from app.accounts.terms import terms_exempt
 from app.notifications import services
 from app.notifications.models import DeliveryState
 from app.pagination import MAX_PAGE_SIZE, PAGE_SIZE, SQLPage
@@ -74,6 +75,7 @@ class Inbox(MethodView):
 @blp.route("/<int:notification_id>/read")
 class Read(MethodView):
     @allow(AUTHENTICATED)
+    @terms_exempt
     @blp.response(200, NoticeSchema)
     def post(self, notification_id):
         """Mark one of the caller's notices read"""

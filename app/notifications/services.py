@@ -66,6 +66,7 @@ def notify(
     authority_id: int | None = None,
     channels: Iterable[Channel] = ALL_CHANNELS,
     attachments: Iterable[dict[str, Any]] = (),
+    to_address: str | None = None,
 ) -> list[Notification]:
     """Write the notices of `event` for `user` into the current transaction, in the user's
     language; after the transaction commits one job delivers its e-mails and SMS, every notice
@@ -88,6 +89,7 @@ def notify(
             body_text=rendered.text,
             body_html=None,
             attachments=[],
+            to_address=to_address,
         )
         if row.channel == Channel.EMAIL:
             row.body_html = rendered.html

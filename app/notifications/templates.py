@@ -88,6 +88,14 @@ EVENTS: dict[str, frozenset[str]] = {
             "remedy_en",
         }
     ),
+    # password reset (issue 16): the link or the code, and the notice by the other channel
+    "password_reset_link": frozenset({"url", "minutes"}),
+    "password_reset_code": frozenset({"code", "minutes"}),
+    "password_changed": frozenset({"changed_at"}),
+    # news by SMS to those who consented to it (app.accounts.consent, marketing_sms)
+    "announcement_sms": frozenset({"title_ar", "title_en"}),
+    # to the old e-mail or phone when the account's changes (app.accounts.services)
+    "contact_changed": frozenset({"what_ar", "what_en", "new"}),
 }
 
 

@@ -10,6 +10,7 @@ from app.access import allow, require_user
 from app.accounts.models import Role
 from app.i18n import N_
 from licensing import services
+from licensing.business import check_commercial_registration
 from licensing.families.schemas import FAMILIES
 from licensing.schemas import ApplicationDetailSchema
 
@@ -62,6 +63,7 @@ def family_blueprint(family: str) -> Blueprint:
         def post(self, data):
             """Apply for a new record (a draft application for the family's registration service)"""
             authority, code = data.pop("authority"), data.pop("service", None)
+            check_commercial_registration(require_user(), data)
             service = services.find_service(
                 family, "register", authority_code=authority, code=code, details=data
             )
@@ -72,6 +74,7 @@ def family_blueprint(family: str) -> Blueprint:
         licence = services.find_licence(user, number, family)
         at = "changes" if action == "amend" else "details"
         changes = details.get("changes", {}) if action == "amend" else details
+        check_commercial_registration(user, {**licence.details, **changes})
         service = services.find_service(
             family, action, licence=licence, details=changes, details_at=at
         )

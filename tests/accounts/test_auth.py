@@ -135,7 +135,9 @@ def test_applicant_changes_phone_and_language(client):
     user = register(client)
     headers = bearer(login(client, user["email"]))
     response = client.patch(
-        "/api/v1/me", json={"phone": "0096879876543", "preferred_language": "ar"}, headers=headers
+        "/api/v1/me",
+        json={"phone": "0096879876543", "preferred_language": "ar", "current_password": PASSWORD},
+        headers=headers,
     )
     assert response.status_code == 200
     assert response.get_json()["phone"] == "+96879876543"

@@ -10,6 +10,7 @@ from app import uow
 from app.extensions import db
 from licensing.models import Application
 from licensing.services import confirm_payment
+from tests.factories import applicant_headers
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -123,3 +124,13 @@ def dumping_as(user_id: int | None) -> None:
     from app.accounts.models import User
 
     g.user = None if user_id is None else db.session.get(User, user_id)
+
+
+def family_applicant(client, body: dict):
+    """An applicant who may apply with `body`: the business account of its CR number when the
+    family's details name one (licensing.business), anyone otherwise."""
+    if "cr_number" in body:
+        return applicant_headers(
+            client, cr_number=body["cr_number"], trade_name=f"Trading {body['cr_number']} LLC"
+        )
+    return applicant_headers(client)

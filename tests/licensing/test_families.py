@@ -13,8 +13,8 @@ from pypdf import PdfReader
 from app.extensions import db
 from app.notifications.models import Notification
 from licensing.models import Licence, LicenceRevision
-from tests.factories import applicant_headers, staff_headers
-from tests.licensing.helpers import FAMILIES, act, pay, upload_mandatory
+from tests.factories import staff_headers
+from tests.licensing.helpers import FAMILIES, act, family_applicant, pay, upload_mandatory
 
 
 def _ok(response, status=200):
@@ -55,7 +55,7 @@ def _walk_to_issue(app, client, applicant, inspector, head, application):
 
 @pytest.mark.parametrize("segment", sorted(FAMILIES))
 def test_family_end_to_end(app, client, segment):
-    applicant, applicant_h = applicant_headers(client)
+    applicant, applicant_h = family_applicant(client, FAMILIES[segment])
     _, inspector = staff_headers(app, client, "inspector", "NBG")
     _, head = staff_headers(app, client, "department_head", "NBG")
 

@@ -41,8 +41,12 @@ SUBMIT_STATEMENTS_SQLITE = [
 def _kind(sql: str) -> str:
     """`SELECT <the table it reads from>`, `INSERT <table>` or `UPDATE <table>`."""
     verb, words = sql.split()[0], sql.split()
-    if verb == "SELECT":
-        return f"SELECT {words[words.index('FROM') + 1]}"
+    if verb == "SELECT":  # the FROM of the statement itself, not of a subquery in its columns
+        depth = 0
+        for i, word in enumerate(words):
+            if depth == 0 and word == "FROM":
+                return f"SELECT {words[i + 1]}"
+            depth += word.count("(") - word.count(")")
     return f"{verb} {words[2] if verb == 'INSERT' else words[1]}"
 
 

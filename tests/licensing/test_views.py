@@ -13,7 +13,15 @@ from app.timeutil import MUSCAT, utcnow
 from licensing.models import Application, Licence
 from licensing.register import expire_licences, send_renewal_reminders
 from tests.factories import applicant_headers, staff_headers
-from tests.licensing.helpers import HEALTH_CARD, LEASE, MUNICIPAL, act, pay, upload_mandatory
+from tests.licensing.helpers import (
+    HEALTH_CARD,
+    LEASE,
+    MUNICIPAL,
+    act,
+    family_applicant,
+    pay,
+    upload_mandatory,
+)
 
 
 def _submitted(app, client, headers, body, segment):
@@ -34,7 +42,7 @@ def _set(app, application_id, **values):
 
 
 def test_queue_is_sorted_by_due_date_and_filtered(app, client):
-    _, owner = applicant_headers(client)
+    _, owner = family_applicant(client, MUNICIPAL)  # a business: the shop's CR is its own
     inspector, inspector_h = staff_headers(app, client, "inspector", "NBG")
     _, abg = staff_headers(app, client, "inspector", "ABG")
     lease = _submitted(app, client, owner, LEASE, "leases")  # 7 working days
@@ -126,7 +134,7 @@ def test_applicant_sees_stage_due_date_timeline_and_thread(app, client):
 
 
 def _issued_licence(app, client):
-    user, owner = applicant_headers(client)
+    user, owner = family_applicant(client, MUNICIPAL)
     _, inspector = staff_headers(app, client, "inspector", "NBG")
     _, head = staff_headers(app, client, "department_head", "NBG")
     application_id = _submitted(app, client, owner, MUNICIPAL, "municipal-licences")

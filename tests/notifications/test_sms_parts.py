@@ -76,6 +76,12 @@ PRIORITY_REFUSED = {
 REPLY = {"reply_due": "2026-12-22", "written_on": "2026-12-21"}
 # breach explanations (issue 15): the reason is cut in the SMS; what is being done is not in it.
 BREACH = {**REJECTED, "remedy_ar": LONG_REASON_AR, "remedy_en": LONG_REASON_EN}
+RESET = {
+    "url": "https://portal.example.om/portal/password-reset?token=" + "x" * 43,
+    "minutes": 15,
+    "code": "482913",
+    "changed_at": "2026-12-02 21:05",
+}
 
 # (event, extra context, parts in Arabic, parts in English)
 PROMISED = [
@@ -116,6 +122,18 @@ PROMISED = [
     ("sla_at_risk", LADDER, 1, 1),
     ("sla_escalated", LADDER, 1, 1),
     ("breach_explained", BREACH, 2, 2),
+    # a one-time code is one part, so it arrives whole or not at all
+    ("password_reset_code", RESET, 1, 1),
+    ("password_reset_link", RESET, 1, 1),
+    ("password_changed", RESET, 1, 1),
+    # news by SMS, the title cut to fit one part
+    ("announcement_sms", {"title_ar": "خ" * 300, "title_en": "N" * 300}, 1, 1),
+    (
+        "contact_changed",
+        {"what_ar": "البريد الإلكتروني", "what_en": "e-mail address", "new": "*" * 40},
+        1,
+        1,
+    ),
 ]
 
 

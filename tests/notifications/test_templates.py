@@ -53,6 +53,16 @@ SAMPLE = {
     # breach explanations (issue 15)
     "remedy_ar": "طلبنا التقرير بصفة عاجلة",
     "remedy_en": "We asked for the report urgently",
+    # password reset (issue 16)
+    "url": "https://portal.example.om/reset?token=abc",
+    "minutes": 15,
+    "code": "482913",
+    "changed_at": "2026-12-02 21:05",
+    "title_ar": "مواعيد العمل في رمضان",
+    "title_en": "Working hours in Ramadan",
+    "what_ar": "رقم الهاتف",
+    "what_en": "phone number",
+    "new": "*********567",
 }
 
 
