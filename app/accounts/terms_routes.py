@@ -32,6 +32,7 @@ blp = Blueprint(
 @blp.route("/terms")
 class Terms(MethodView):
     @allow(PUBLIC)
+    @problems({404: (("unknown_authority", "no authority has this code"),)})
     @blp.arguments(TermsQuery, location="query")
     @blp.response(200, TermsVersionSchema(many=True))
     @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
@@ -52,6 +53,7 @@ class Terms(MethodView):
 @blp.route("/terms/<string:authority>/versions")
 class TermsVersions(MethodView):
     @allow(PUBLIC)
+    @problems({404: (("unknown_authority", "no authority has this code"),)})
     @blp.response(200, TermsVersionSchema(many=True))
     @blp.paginate(SQLPage, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, authority):
@@ -95,6 +97,7 @@ class MyConsent(MethodView):
     @allow(AUTHENTICATED)
     @terms.terms_exempt
     @maintenance_exempt
+    @problems({404: (("unknown_purpose", "no such purpose of consent"),)})
     @blp.arguments(ConsentInputSchema)
     @blp.response(200, ConsentSchema)
     def put(self, data, purpose):
