@@ -10,6 +10,13 @@ from app.timeutil import utcnow
 from surveys.models import Audience, QuestionKind, SurveyKind
 from surveys.queries import accepting_answers
 
+# Moments a survey can open or close at (a year like 469 cannot be written back as ISO 8601
+# with four digits, and no survey opens then).
+IN_OUR_CENTURY = validate.Range(
+    min=MuscatLocalDateTime().deserialize("2000-01-01T00:00:00+04:00"),
+    max=MuscatLocalDateTime().deserialize("2100-01-01T00:00:00+04:00"),
+)
+
 MAX_QUESTIONS, MAX_OPTIONS, MAX_TEXT = 50, 30, 2000
 CHOICES = (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
 OPTIONS_NEEDED = N_("A choice question needs at least two options.")
@@ -57,9 +64,11 @@ class SurveyInput(Schema):
     description_ar = fields.String(validate=validate.Length(max=5000), load_default="")
     description_en = fields.String(validate=validate.Length(max=5000), load_default="")
     opens_at = MuscatLocalDateTime(
-        allow_none=True, metadata={"description": "Asia/Muscat unless an offset is given"}
+        allow_none=True,
+        validate=IN_OUR_CENTURY,
+        metadata={"description": "Asia/Muscat unless an offset is given"},
     )
-    closes_at = MuscatLocalDateTime(allow_none=True)
+    closes_at = MuscatLocalDateTime(allow_none=True, validate=IN_OUR_CENTURY)
     results_public = fields.Boolean(
         load_default=False,
         metadata={"description": "Results public while open too (else once a public one ends)"},
