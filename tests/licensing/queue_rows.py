@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.accounts.models import User
 from app.extensions import db
 from app.sla import SlaClock
-from app.timeutil import utcnow
+from app.timeutil import MUSCAT, utcnow
 from licensing.models import Application, Licence
 from tests.factories import make_staff
 from tests.licensing.helpers import put_in_state
@@ -40,7 +40,7 @@ def mixed_queue(app, inspector_id: int) -> dict[str, int]:
     the test's transaction; {label: application id}. `me` is the inspector, `other` a second
     inspector of NBG; the renewal `k` refers to a licence."""
     other = make_staff(app, "inspector", "NBG")
-    today = utcnow().date()
+    today = utcnow().astimezone(MUSCAT).date()  # the queue counts Muscat days, not UTC ones
     with app.app_context():
         services = services_of("NBG", 3)
         applicants = [an_applicant() for _ in range(3)]
